@@ -1,0 +1,195 @@
+package formatters_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gmr-go/gmr/formatters"
+	"github.com/gmr-go/gmr/sections"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// goldenPath is the golden file for name, in the repository's testdata.
+func goldenPath(name string) string {
+	return filepath.Join("..", "testdata", "golden", name)
+}
+
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := goldenPath(name)
+	if *update {
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "golden file missing: run go test ./formatters -update")
+	assert.Equal(t, string(want), string(got), "golden %s differs; run go test ./formatters -update if the change is intended", name)
+}
+
+type queueStats struct {
+	Name    string            `json:"name"`
+	Depth   int               `json:"depth"`
+	Oldest  time.Duration     `json:"oldest"`
+	Workers []worker          `json:"workers"`
+	Tags    map[string]string `json:"tags"`
+	Hidden  string            `json:"-"`
+	Empty   []int             `json:"empty,omitempty"`
+	private int
+}
+
+type worker struct {
+	ID   int    `json:"id"`
+	Busy bool   `json:"busy"`
+	Task string `json:"task,omitempty"`
+}
+
+type customText struct{}
+
+func (customText) WriteText(w io.Writer) error {
+	_, err := io.WriteString(w, "my own layout\n  indented\n")
+	return err
+}
+
+type panickyText struct{}
+
+func (panickyText) WriteText(io.Writer) error { panic("text layout exploded") }
+
+// fixedReport is a report with every kind of section the text format must
+// handle, and a header with fixed values.
+func fixedReport(t *testing.T) *formatters.Report {
+	t.Helper()
+	run := func(s sections.Section) sections.Result {
+		res := sections.Run(context.Background(), s)
+		res.Duration = 0
+		var pe *sections.PanicError
+		if errors.As(res.Err, &pe) {
+			require.Contains(t, string(pe.Stack), "fixedReport", "panic stack names the panicking function")
+			pe.Stack = []byte("goroutine 7 [running]:\nmain.explode()\n\t/src/main.go:10 +0x1d")
+		}
+		return res
+	}
+	return &formatters.Report{
+		Header: formatters.Header{
+			Service:    "demo",
+			Version:    "1.2.3",
+			Host:       "host-1",
+			PID:        4242,
+			Time:       time.Date(2026, 11, 25, 17, 0, 0, 123e6, time.UTC),
+			Trigger:    "signal SIGUSR2",
+			GMRVersion: "devel",
+			GoVersion:  "go1.26.8",
+			Duration:   1500 * time.Microsecond,
+		},
+		Sections: []sections.Result{
+			run(sections.Func("queue", func(context.Context) (any, error) {
+				return queueStats{
+					Name:    "jobs\x1b]0;pwned\x07",
+					Depth:   12,
+					Oldest:  90 * time.Second,
+					Workers: []worker{{ID: 1, Busy: true, Task: "resize"}, {ID: 2}},
+					Tags:    map[string]string{"zone": "b", "env": "prod"},
+					Hidden:  "never shown",
+					private: 1,
+				}, nil
+			})),
+			run(sections.Func("scalars", func(context.Context) (any, error) {
+				return []any{1, "two", 3.5, nil, map[string]int{}}, nil
+			})),
+			run(sections.Func("own_layout", func(context.Context) (any, error) { return customText{}, nil })),
+			run(sections.Func("failing", func(context.Context) (any, error) {
+				return nil, errors.New("backend unreachable")
+			})),
+			run(sections.Func("partial", func(context.Context) (any, error) {
+				return map[string]int{"seen": 3}, context.DeadlineExceeded
+			})),
+			run(sections.Func("panicking", func(context.Context) (any, error) { panic("boom") })),
+			run(sections.Func("bad_layout", func(context.Context) (any, error) { return panickyText{}, nil })),
+			run(sections.Func("nothing", func(context.Context) (any, error) { return nil, nil })),
+		},
+	}
+}
+
+func TestTextGolden(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, formatters.Text{}.Format(&buf, fixedReport(t)))
+	checkGolden(t, "text_report.txt", buf.Bytes())
+}
+
+func TestTextLayout(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, formatters.Text{}.Format(&buf, fixedReport(t)))
+	out := buf.String()
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+
+	require.GreaterOrEqual(t, len(lines), 4)
+	assert.Equal(t, strings.Repeat("=", 72), lines[0])
+	assert.Equal(t, "====                        Guru Meditation                         ====", lines[1])
+	assert.Equal(t, formatters.Footer, lines[len(lines)-1], "report ends with the footer")
+	for i, line := range lines {
+		if strings.HasPrefix(line, "====") {
+			assert.Len(t, line, formatters.Width, "banner line %d", i+1)
+		}
+	}
+	for _, title := range []string{"Queue", "Scalars", "Own Layout", "Failing", "Partial", "Panicking", "Bad Layout", "Nothing"} {
+		assert.Contains(t, out, "===="+center(title)+"====\n", "section %q has its banner", title)
+	}
+	assert.Contains(t, out, "error: backend unreachable\n")
+	assert.Contains(t, out, `error: section "panicking" panicked: boom`)
+	assert.Contains(t, out, `error: render section "bad_layout": panic: text layout exploded`)
+	assert.Contains(t, out, "seen = 3", "data returned with an error is still shown")
+	assert.NotContains(t, out, "never shown", `json:"-" fields are not shown`)
+	assert.NotContains(t, out, "\x1b", "no raw escape character reaches the output")
+	assert.Contains(t, out, `jobs\x1b]0;pwned\x07`)
+}
+
+func center(title string) string {
+	inner := formatters.Width - 8
+	left := (inner - len(title)) / 2
+	return strings.Repeat(" ", left) + title + strings.Repeat(" ", inner-len(title)-left)
+}
+
+// failWriter fails after n bytes.
+type failWriter struct{ n int }
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if len(p) > w.n {
+		return 0, errors.New("disk full")
+	}
+	w.n -= len(p)
+	return len(p), nil
+}
+
+func TestTextWriterError(t *testing.T) {
+	err := formatters.Text{}.Format(&failWriter{n: 600}, fixedReport(t))
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "disk full")
+}
+
+func TestTextEscapesEverywhere(t *testing.T) {
+	evil := "a\x1b[31mred\x1b]0;title\x07\r\n\x00\u202e\xff"
+	rep := &formatters.Report{
+		Header: formatters.Header{Service: evil, Trigger: evil},
+		Sections: []sections.Result{
+			{Name: evil, Data: map[string]any{evil: evil, "list": []string{evil}}, Err: errors.New(evil)},
+		},
+	}
+	var buf bytes.Buffer
+	require.NoError(t, formatters.Text{}.Format(&buf, rep))
+	out := buf.String()
+	for _, bad := range []string{"\x1b", "\x07", "\r", "\x00", "\u202e", "\xff"} {
+		assert.NotContains(t, out, bad)
+	}
+	assert.Contains(t, out, `a\x1b[31mred\x1b]0;title\x07\r\n\x00\u202e\xff`)
+}

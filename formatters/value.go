@@ -1,0 +1,313 @@
+package formatters
+
+import (
+	"bytes"
+	"encoding"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// maxDepth bounds the nesting the generic renderer follows, which also stops
+// it on cyclic data.
+const maxDepth = 24
+
+// writeValue renders any value as indented "key = value" lines, in the
+// spirit of oslo.reports' key/value views:
+//
+//	name = demo
+//	limits:
+//	  cpu = 2
+//	items:
+//	  - first
+//	  - name = second
+//	    size = 3
+//
+// Struct fields use their json tag names, so the text and JSON forms of a
+// report use the same keys.
+func writeValue(buf *bytes.Buffer, v any) {
+	rv := reflect.ValueOf(v)
+	if s, ok := scalar(rv); ok {
+		buf.WriteString(s)
+		buf.WriteString("\n")
+		return
+	}
+	writeComposite(buf, rv, "", 0)
+}
+
+// writeComposite writes the entries of a struct, map or slice, each line
+// starting with indent.
+func writeComposite(buf *bytes.Buffer, rv reflect.Value, indent string, depth int) {
+	rv = deref(rv)
+	if depth > maxDepth {
+		buf.WriteString(indent)
+		buf.WriteString("... (nesting too deep)\n")
+		return
+	}
+	switch rv.Kind() {
+	case reflect.Struct:
+		n := 0
+		for key, fv := range structFields(rv) {
+			writeEntry(buf, indent, key, fv, depth)
+			n++
+		}
+		if n == 0 {
+			buf.WriteString(indent)
+			buf.WriteString("(empty)\n")
+		}
+	case reflect.Map:
+		if rv.Len() == 0 {
+			buf.WriteString(indent)
+			buf.WriteString("(empty)\n")
+			return
+		}
+		keys := rv.MapKeys()
+		names := make([]string, len(keys))
+		for i, k := range keys {
+			names[i] = keyString(k)
+		}
+		order := make([]int, len(keys))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortFunc(order, func(a, b int) int { return strings.Compare(names[a], names[b]) })
+		for _, i := range order {
+			writeEntry(buf, indent, names[i], rv.MapIndex(keys[i]), depth)
+		}
+	case reflect.Slice, reflect.Array:
+		if rv.Len() == 0 {
+			buf.WriteString(indent)
+			buf.WriteString("(empty)\n")
+			return
+		}
+		for i := range rv.Len() {
+			ev := rv.Index(i)
+			if s, ok := scalar(ev); ok {
+				buf.WriteString(indent)
+				buf.WriteString("- ")
+				buf.WriteString(s)
+				buf.WriteString("\n")
+				continue
+			}
+			// Render the element with a deeper indent, then turn the
+			// first line's indent into "- ".
+			mark := buf.Len()
+			writeComposite(buf, ev, indent+"  ", depth+1)
+			b := buf.Bytes()[mark:]
+			if len(b) >= len(indent)+2 {
+				b[len(indent)] = '-'
+			}
+		}
+	default:
+		s, _ := scalar(rv)
+		buf.WriteString(indent)
+		buf.WriteString(s)
+		buf.WriteString("\n")
+	}
+}
+
+func writeEntry(buf *bytes.Buffer, indent, key string, v reflect.Value, depth int) {
+	buf.WriteString(indent)
+	buf.WriteString(key)
+	if s, ok := scalar(v); ok {
+		buf.WriteString(" = ")
+		buf.WriteString(s)
+		buf.WriteString("\n")
+		return
+	}
+	buf.WriteString(":\n")
+	writeComposite(buf, v, indent+"  ", depth+1)
+}
+
+// structFields yields the exported fields of a struct under their JSON names,
+// skipping fields tagged json:"-" and empty fields tagged omitempty. Embedded
+// structs are flattened as encoding/json does.
+func structFields(rv reflect.Value) func(yield func(string, reflect.Value) bool) {
+	return func(yield func(string, reflect.Value) bool) {
+		walkFields(rv, yield)
+	}
+}
+
+func walkFields(rv reflect.Value, yield func(string, reflect.Value) bool) bool {
+	t := rv.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() && !f.Anonymous {
+			continue
+		}
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" && opts == "" {
+			continue
+		}
+		fv := rv.Field(i)
+		if f.Anonymous && name == "" {
+			ev := fv
+			if ev.Kind() == reflect.Pointer {
+				if ev.IsNil() {
+					continue
+				}
+				ev = ev.Elem()
+			}
+			if ev.Kind() == reflect.Struct {
+				if !walkFields(ev, yield) {
+					return false
+				}
+				continue
+			}
+			if !f.IsExported() {
+				continue
+			}
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if strings.Contains(opts, "omitempty") && fv.IsZero() {
+			continue
+		}
+		if strings.Contains(opts, "omitzero") && fv.IsZero() {
+			continue
+		}
+		if !yield(escape(name), fv) {
+			return false
+		}
+	}
+	return true
+}
+
+func deref(rv reflect.Value) reflect.Value {
+	for i := 0; i < maxDepth && (rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface); i++ {
+		if rv.IsNil() {
+			return rv
+		}
+		rv = rv.Elem()
+	}
+	return rv
+}
+
+var (
+	timeType     = reflect.TypeFor[time.Time]()
+	durationType = reflect.TypeFor[time.Duration]()
+	errorType    = reflect.TypeFor[error]()
+	textType     = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// scalar returns the text of a value that renders on one line: numbers,
+// strings, booleans, times, durations, errors, TextMarshalers and nil, and
+// empty composites. Composite values with content report false.
+func scalar(rv reflect.Value) (string, bool) {
+	if !rv.IsValid() {
+		return "<nil>", true
+	}
+	if (rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface || rv.Kind() == reflect.Map || rv.Kind() == reflect.Slice) && rv.IsNil() {
+		return "<nil>", true
+	}
+	switch rv.Type() {
+	case timeType:
+		t := rv.Interface().(time.Time)
+		if t.IsZero() {
+			return "-", true
+		}
+		return t.Format(time.RFC3339Nano), true
+	case durationType:
+		return time.Duration(rv.Int()).String(), true
+	}
+	if rv.CanInterface() {
+		switch t := rv.Type(); {
+		case t.Implements(errorType):
+			return escape(rv.Interface().(error).Error()), true
+		case t.Implements(textType):
+			b, err := rv.Interface().(encoding.TextMarshaler).MarshalText()
+			if err != nil {
+				return escape("!error: " + err.Error()), true
+			}
+			return escape(string(b)), true
+		}
+	}
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		return scalar(deref(rv))
+	case reflect.String:
+		return escape(rv.String()), true
+	case reflect.Bool:
+		return strconv.FormatBool(rv.Bool()), true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(rv.Int(), 10), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return strconv.FormatUint(rv.Uint(), 10), true
+	case reflect.Float32, reflect.Float64:
+		return strconv.FormatFloat(rv.Float(), 'g', -1, rv.Type().Bits()), true
+	case reflect.Complex64, reflect.Complex128:
+		return fmt.Sprint(rv.Complex()), true
+	case reflect.Slice:
+		if rv.Type().Elem().Kind() == reflect.Uint8 {
+			return escape(string(rv.Bytes())), true
+		}
+		if rv.Len() == 0 {
+			return "[]", true
+		}
+	case reflect.Array:
+		if rv.Len() == 0 {
+			return "[]", true
+		}
+	case reflect.Map:
+		if rv.Len() == 0 {
+			return "{}", true
+		}
+	case reflect.Struct:
+		return "", false
+	case reflect.Chan, reflect.Func, reflect.UnsafePointer:
+		return "<" + rv.Type().String() + ">", true
+	}
+	return "", false
+}
+
+func keyString(k reflect.Value) string {
+	if s, ok := scalar(k); ok {
+		return s
+	}
+	return escape(fmt.Sprint(k))
+}
+
+// escape makes s safe to write to a terminal: control characters, including
+// ESC (which starts ANSI and OSC sequences) and the C1 controls, and invalid
+// UTF-8 are written as Go escapes. Printable text, including non-ASCII, is
+// unchanged.
+func escape(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) && r != ' ' {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == ' ' || unicode.IsPrint(r):
+			b.WriteString(s[i : i+n])
+		case r < 0x100:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+		i += n
+	}
+	return b.String()
+}

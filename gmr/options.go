@@ -1,0 +1,365 @@
+package gmr
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gmr-go/gmr/formatters"
+	"github.com/gmr-go/gmr/sections"
+)
+
+// Environment variables an operator can set to change gmr without a rebuild.
+// An explicit Option wins over the environment, which wins over the default.
+const (
+	// EnvDir names a directory to write report files to, instead of stderr.
+	EnvDir = "GMR_DIR"
+	// EnvFormat selects the report format by name: "text".
+	EnvFormat = "GMR_FORMAT"
+	// EnvSignal selects the trigger signal by name: "USR2", "SIGUSR1", ...
+	EnvSignal = "GMR_SIGNAL"
+)
+
+// DefaultTimeout is how long a report waits for its sections by default.
+const DefaultTimeout = 5 * time.Second
+
+// An Option configures a Reporter. Options are applied in order; a later
+// option overrides an earlier one of the same kind.
+type Option func(*settings) error
+
+// settings is the resolved configuration of a Reporter.
+type settings struct {
+	service, version string
+
+	signal    os.Signal // nil: none (WithoutSignal, or no signals on this system)
+	signalSet bool
+	noSignal  bool
+
+	dir    string
+	dirSet bool
+
+	format    formatters.Formatter
+	formatSet bool
+
+	extra    []sections.Section
+	without  map[string]bool
+	replace  []sections.Section
+	replaced bool
+
+	flagSets    []*flag.FlagSet
+	configs     map[string]any
+	secretFlags []string
+	secretKeys  []string
+
+	timeout time.Duration
+	stderr  io.Writer
+	getenv  func(string) string
+}
+
+// WithService sets the service name shown in the report header and used in
+// report file names. Default: the base name of the executable.
+func WithService(name string) Option {
+	return func(s *settings) error {
+		if strings.TrimSpace(name) == "" {
+			return errors.New("gmr: WithService: empty service name")
+		}
+		s.service = name
+		return nil
+	}
+}
+
+// WithVersion sets the service version shown in the report. Default: the
+// main module's version from the build info, when there is one.
+func WithVersion(version string) Option {
+	return func(s *settings) error {
+		s.version = version
+		return nil
+	}
+}
+
+// WithSignal sets the signal that triggers a report. Default: SIGUSR2, or
+// GMR_SIGNAL. SIGKILL and SIGSTOP cannot be caught and give an error, as do
+// SIGINT and SIGTERM, which services need for shutting down.
+func WithSignal(sig os.Signal) Option {
+	return func(s *settings) error {
+		if err := checkSignal(sig); err != nil {
+			return fmt.Errorf("gmr: WithSignal: %w", err)
+		}
+		s.signal, s.signalSet, s.noSignal = sig, true, false
+		return nil
+	}
+}
+
+// WithoutSignal makes Setup install no signal handler; reports are then made
+// only through the Reporter's methods.
+func WithoutSignal() Option {
+	return func(s *settings) error {
+		s.signal, s.signalSet, s.noSignal = nil, true, true
+		return nil
+	}
+}
+
+// WithDir makes reports go to files in dir instead of stderr. The directory is
+// created with mode 0700 if it does not exist. Default: stderr, or GMR_DIR.
+func WithDir(dir string) Option {
+	return func(s *settings) error {
+		if dir == "" {
+			return errors.New("gmr: WithDir: empty directory name")
+		}
+		s.dir, s.dirSet = dir, true
+		return nil
+	}
+}
+
+// WithFormatter sets the report format. Default: formatters.Text, or the
+// format GMR_FORMAT names.
+func WithFormatter(f formatters.Formatter) Option {
+	return func(s *settings) error {
+		if f == nil {
+			return errors.New("gmr: WithFormatter: nil formatter")
+		}
+		s.format, s.formatSet = f, true
+		return nil
+	}
+}
+
+// WithFormat sets the report format by name, as GMR_FORMAT does.
+func WithFormat(name string) Option {
+	return func(s *settings) error {
+		f, err := formatterByName(name)
+		if err != nil {
+			return fmt.Errorf("gmr: WithFormat: %w", err)
+		}
+		s.format, s.formatSet = f, true
+		return nil
+	}
+}
+
+// WithSections adds sections after the built-in ones, in the order given.
+func WithSections(secs ...sections.Section) Option {
+	return func(s *settings) error {
+		for i, sec := range secs {
+			if sec == nil {
+				return fmt.Errorf("gmr: WithSections: section %d is nil", i)
+			}
+		}
+		s.extra = append(s.extra, secs...)
+		return nil
+	}
+}
+
+// WithoutSections drops built-in sections by name ("package", "config",
+// "goroutines", "threads", "heap").
+func WithoutSections(names ...string) Option {
+	return func(s *settings) error {
+		if s.without == nil {
+			s.without = make(map[string]bool)
+		}
+		for _, n := range names {
+			s.without[n] = true
+		}
+		return nil
+	}
+}
+
+// WithOnlySections replaces the built-in sections and any added ones with
+// exactly secs, in order.
+func WithOnlySections(secs ...sections.Section) Option {
+	return func(s *settings) error {
+		for i, sec := range secs {
+			if sec == nil {
+				return fmt.Errorf("gmr: WithOnlySections: section %d is nil", i)
+			}
+		}
+		s.replace, s.replaced = secs, true
+		s.extra = nil
+		return nil
+	}
+}
+
+// WithConfig registers a configuration value (a struct, a map, or a pointer
+// to one) to show in the config section under name. Secrets in it are masked:
+// see the config section's documentation for the rules.
+func WithConfig(name string, value any) Option {
+	return func(s *settings) error {
+		if name == "" {
+			return errors.New("gmr: WithConfig: empty name")
+		}
+		if s.configs == nil {
+			s.configs = make(map[string]any)
+		}
+		s.configs[name] = value
+		return nil
+	}
+}
+
+// WithFlagSet shows fs in the config section in addition to
+// flag.CommandLine.
+func WithFlagSet(fs *flag.FlagSet) Option {
+	return func(s *settings) error {
+		if fs == nil {
+			return errors.New("gmr: WithFlagSet: nil flag set")
+		}
+		s.flagSets = append(s.flagSets, fs)
+		return nil
+	}
+}
+
+// WithSecretFlags marks flags whose values must be masked, in addition to
+// those whose names the redaction rules already treat as secret.
+func WithSecretFlags(names ...string) Option {
+	return func(s *settings) error {
+		s.secretFlags = append(s.secretFlags, names...)
+		return nil
+	}
+}
+
+// WithSecretKeys adds key patterns to the redaction rules: a key any of whose
+// words matches one of these, case-insensitively, has its value masked.
+func WithSecretKeys(patterns ...string) Option {
+	return func(s *settings) error {
+		s.secretKeys = append(s.secretKeys, patterns...)
+		return nil
+	}
+}
+
+// WithTimeout sets how long a report waits for its sections. A section that
+// is not done by then is shown as timed out; the report is written anyway.
+// Default: DefaultTimeout.
+func WithTimeout(d time.Duration) Option {
+	return func(s *settings) error {
+		if d <= 0 {
+			return fmt.Errorf("gmr: WithTimeout: %v is not positive", d)
+		}
+		s.timeout = d
+		return nil
+	}
+}
+
+// WithStderr sets where reports without a directory, and gmr's one-line
+// notices, are written. Default: os.Stderr.
+func WithStderr(w io.Writer) Option {
+	return func(s *settings) error {
+		if w == nil {
+			return errors.New("gmr: WithStderr: nil writer")
+		}
+		s.stderr = w
+		return nil
+	}
+}
+
+// withGetenv replaces os.Getenv in tests.
+func withGetenv(getenv func(string) string) Option {
+	return func(s *settings) error {
+		s.getenv = getenv
+		return nil
+	}
+}
+
+// resolve applies opts, then the environment where no option was given, then
+// defaults. Errors in options are returned; errors in the environment are
+// operator mistakes that must not disable reports, so they are returned as
+// warnings and the default is used instead.
+func resolve(opts []Option) (s *settings, warnings []error, err error) {
+	s = &settings{getenv: os.Getenv, stderr: os.Stderr, timeout: DefaultTimeout}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(s); err != nil {
+			return nil, nil, err
+		}
+	}
+	if s.service == "" {
+		s.service = defaultService()
+	}
+	if !s.formatSet {
+		s.format = formatters.Text{}
+		if name := s.getenv(EnvFormat); name != "" {
+			f, err := formatterByName(name)
+			if err != nil {
+				warnings = append(warnings, fmt.Errorf("%s=%q: %w; using %q", EnvFormat, name, err, s.format.Name()))
+			} else {
+				s.format = f
+			}
+		}
+	}
+	if !s.dirSet {
+		s.dir = s.getenv(EnvDir)
+	}
+	if !s.signalSet {
+		s.signal = defaultSignal
+		if name := s.getenv(EnvSignal); name != "" {
+			sig, err := parseSignal(name)
+			if err == nil {
+				err = checkSignal(sig)
+			}
+			if err != nil {
+				warnings = append(warnings, fmt.Errorf("%s=%q: %w; using the default", EnvSignal, name, err))
+			} else {
+				s.signal = sig
+			}
+		}
+	}
+	return s, warnings, nil
+}
+
+// formats lists the formats GMR_FORMAT and WithFormat accept.
+var formats = []formatters.Formatter{formatters.Text{}}
+
+func formatterByName(name string) (formatters.Formatter, error) {
+	names := make([]string, len(formats))
+	for i, f := range formats {
+		if strings.EqualFold(f.Name(), strings.TrimSpace(name)) {
+			return f, nil
+		}
+		names[i] = f.Name()
+	}
+	return nil, fmt.Errorf("unknown format %q (known: %s)", name, strings.Join(names, ", "))
+}
+
+func defaultService() string {
+	if len(os.Args) > 0 && os.Args[0] != "" {
+		name := filepath.Base(os.Args[0])
+		return strings.TrimSuffix(name, filepath.Ext(name))
+	}
+	return "service"
+}
+
+// sections returns the report's sections, in order.
+func (s *settings) sections() []sections.Section {
+	if s.replaced {
+		return s.replace
+	}
+	builtin := []sections.Section{
+		sections.Package{Service: s.service, Version: s.version},
+		&sections.Config{
+			FlagSets:        s.flagSetsOrDefault(),
+			Values:          s.configs,
+			SecretFlags:     s.secretFlags,
+			ExtraSecretKeys: s.secretKeys,
+		},
+		sections.Goroutines{},
+		sections.Threads{},
+		sections.Heap{},
+	}
+	var out []sections.Section
+	for _, sec := range builtin {
+		if !s.without[sec.Name()] {
+			out = append(out, sec)
+		}
+	}
+	return append(out, s.extra...)
+}
+
+func (s *settings) flagSetsOrDefault() []*flag.FlagSet {
+	if len(s.flagSets) == 0 {
+		return nil
+	}
+	return append([]*flag.FlagSet{flag.CommandLine}, s.flagSets...)
+}

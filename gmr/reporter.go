@@ -1,0 +1,246 @@
+package gmr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gmr-go/gmr/formatters"
+	"github.com/gmr-go/gmr/sections"
+)
+
+// ErrSignalsUnsupported is returned by Setup on systems without a report
+// signal, such as Windows. The Reporter it returns with it still works
+// through its methods.
+var ErrSignalsUnsupported = errors.New("gmr: report signals are not supported on " + runtime.GOOS + "; use Reporter.Report or Reporter.WriteReport")
+
+// ErrAlreadySetup is returned by Setup while an earlier Setup's Reporter has
+// not been stopped.
+var ErrAlreadySetup = errors.New("gmr: Setup already called; Stop the Reporter it returned first")
+
+// fileSeq numbers report files within the process, so names never collide.
+var fileSeq atomic.Uint64
+
+// A Reporter makes Guru Meditation Reports. Create one with Setup, which also
+// installs the signal trigger, or with New, which installs nothing. A
+// Reporter's methods are safe for concurrent use; reports are made one at a
+// time.
+type Reporter struct {
+	s        *settings
+	sections []sections.Section
+	sink     sink
+	stderr   *writerSink
+
+	mu sync.Mutex // held while a report is made
+
+	sig      os.Signal
+	sigCh    chan os.Signal
+	quit     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+// New returns a Reporter configured by opts, the environment and defaults, in
+// that order of precedence. It installs no trigger: call Report or
+// WriteReport to make a report.
+//
+// An invalid option is an error. An invalid environment variable is not: a
+// report with the default in its place is better than none, so New writes one
+// line about it to stderr and goes on. An unusable report directory likewise
+// makes reports go to stderr.
+func New(opts ...Option) (*Reporter, error) {
+	s, warnings, err := resolve(opts)
+	if err != nil {
+		return nil, err
+	}
+	r := &Reporter{
+		s:        s,
+		sections: s.sections(),
+		stderr:   &writerSink{w: s.stderr, name: "stderr"},
+	}
+	r.sink = r.stderr
+	for _, w := range warnings {
+		r.notice("ignoring %v", w)
+	}
+	if s.dir != "" {
+		ds, err := newDirSink(s.dir)
+		switch {
+		case err != nil && s.dirSet:
+			return nil, fmt.Errorf("gmr: WithDir: %w", err)
+		case err != nil:
+			r.notice("ignoring %s=%q: %v; reports go to stderr", EnvDir, s.dir, err)
+		default:
+			r.sink = ds
+		}
+	}
+	return r, nil
+}
+
+// WriteReport makes a report and writes it to w, whatever the configured
+// destination. It returns an error only when the report could not be
+// formatted or written; failing sections are shown in the report itself.
+func (r *Reporter) WriteReport(ctx context.Context, w io.Writer) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, err := r.render(r.collect(ctx, "api"))
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("gmr: write report: %w", err)
+	}
+	return nil
+}
+
+// Report makes a report and writes it to the configured destination, stderr
+// or a new file in the report directory, and returns where it went. When the
+// directory cannot be written, the report goes to stderr instead, with one
+// line saying why.
+func (r *Reporter) Report(ctx context.Context) (location string, err error) {
+	return r.report(ctx, "api")
+}
+
+func (r *Reporter) report(ctx context.Context, trigger string) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rep := r.collect(ctx, trigger)
+	b, err := r.render(rep)
+	if err != nil {
+		r.notice("%v", err)
+		return "", err
+	}
+	meta := fileMeta{
+		service: r.s.service,
+		time:    rep.Header.Time,
+		pid:     rep.Header.PID,
+		seq:     fileSeq.Add(1),
+		ext:     r.s.format.Extension(),
+	}
+	loc, err := r.sink.write(b, meta)
+	if err != nil && r.sink != sink(r.stderr) {
+		r.notice("cannot write report: %v; writing it to stderr", err)
+		loc, err = r.stderr.write(b, meta)
+	}
+	if err != nil {
+		return loc, fmt.Errorf("gmr: %w", err)
+	}
+	if loc != r.stderr.name {
+		r.notice("report (%s) written to %s in %v", trigger, loc, rep.Header.Duration.Round(time.Microsecond))
+	}
+	return loc, nil
+}
+
+// collect runs every section concurrently under the report's deadline. A
+// section still running at the deadline is shown as timed out; its goroutine
+// is left to finish on its own, and its late result is dropped.
+func (r *Reporter) collect(ctx context.Context, trigger string) *formatters.Report {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, r.s.timeout)
+	defer cancel()
+
+	host, _ := os.Hostname()
+	rep := &formatters.Report{
+		Header: formatters.Header{
+			Service:    r.s.service,
+			Version:    r.s.version,
+			Host:       host,
+			PID:        os.Getpid(),
+			Time:       start,
+			Trigger:    trigger,
+			GMRVersion: Version(),
+			GoVersion:  runtime.Version(),
+		},
+		Sections: make([]sections.Result, len(r.sections)),
+	}
+	chans := make([]chan sections.Result, len(r.sections))
+	for i, sec := range r.sections {
+		ch := make(chan sections.Result, 1)
+		chans[i] = ch
+		go func() { ch <- sections.Run(ctx, sec) }()
+	}
+	for i, ch := range chans {
+		select {
+		case res := <-ch:
+			rep.Sections[i] = res
+		case <-ctx.Done():
+			select {
+			case res := <-ch:
+				rep.Sections[i] = res
+			default:
+				rep.Sections[i] = sections.Result{
+					Name:     sectionName(r.sections[i]),
+					Err:      fmt.Errorf("timed out after %v: %w", time.Since(start).Round(time.Millisecond), context.Cause(ctx)),
+					Duration: time.Since(start),
+				}
+			}
+		}
+	}
+	rep.Header.Duration = time.Since(start)
+	return rep
+}
+
+// render formats rep with the configured formatter. If that formatter fails,
+// the report is rendered as text instead, so that it is not lost.
+func (r *Reporter) render(rep *formatters.Report) ([]byte, error) {
+	f := r.s.format
+	b, err := formatReport(func(w io.Writer) error { return f.Format(w, rep) })
+	if err == nil {
+		return b, nil
+	}
+	if _, isText := f.(formatters.Text); isText {
+		return nil, fmt.Errorf("gmr: format report: %w", err)
+	}
+	r.notice("formatter %q failed: %v; writing the report as text", f.Name(), err)
+	b, err = formatReport(func(w io.Writer) error { return formatters.Text{}.Format(w, rep) })
+	if err != nil {
+		return nil, fmt.Errorf("gmr: format report: %w", err)
+	}
+	return b, nil
+}
+
+// notice writes one line to stderr.
+func (r *Reporter) notice(format string, args ...any) {
+	line := fmt.Sprintf("gmr: "+format+"\n", args...)
+	r.stderr.write([]byte(line), fileMeta{}) //nolint:errcheck // nowhere left to report it
+}
+
+// sectionName returns s.Name(), or a placeholder if Name panics.
+func sectionName(s sections.Section) (name string) {
+	defer func() {
+		if recover() != nil {
+			name = "<unnamed>"
+		}
+	}()
+	return s.Name()
+}
+
+// Version returns the version of the gmr module in this binary, or "devel"
+// when it is not known (as in gmr's own tests).
+func Version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	if bi.Main.Path == modulePath && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	for _, dep := range bi.Deps {
+		if dep.Path == modulePath {
+			if dep.Replace != nil {
+				return dep.Replace.Version
+			}
+			return dep.Version
+		}
+	}
+	return "devel"
+}
+
+const modulePath = "github.com/gmr-go/gmr"

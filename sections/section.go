@@ -1,0 +1,116 @@
+package sections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"time"
+)
+
+// A Section collects one part of a report.
+//
+// Name returns a short, stable, lower-case name ("goroutines", "heap"). It is
+// the section's title in the text report and its key in machine-readable
+// formats, so it must not change between calls.
+//
+// Collect gathers the section's data and returns it as a plain value: a
+// struct, map, slice or scalar that encoding/json can marshal. The returned
+// value must not be modified after Collect returns, because formatters read it
+// concurrently with nothing else but may read it more than once.
+//
+// Collect may be called concurrently with other sections' Collect, and, for
+// the same section, again before an earlier call has returned (a new report
+// may start while a hung one is abandoned). It must therefore be safe for
+// concurrent use.
+//
+// The context carries the section's deadline. A section should return promptly
+// once ctx is done; if it has partial data it may return it together with
+// ctx.Err(). A non-nil error is shown in the section's place in the report;
+// data returned with an error is shown as well. The reporter recovers panics
+// in Collect and reports them as the section's error.
+type Section interface {
+	Name() string
+	Collect(ctx context.Context) (any, error)
+}
+
+// TextWriter is implemented by section data that has its own text layout,
+// such as goroutine stacks. The text formatter calls WriteText in place of
+// its generic rendering; other formatters ignore it.
+type TextWriter interface {
+	WriteText(w io.Writer) error
+}
+
+// CollectFunc is the signature of a function that collects a section's data.
+type CollectFunc func(ctx context.Context) (any, error)
+
+// Func returns a Section with the given name whose Collect calls fn. It is the
+// one-line way to add a custom section:
+//
+//	gmr.WithSections(sections.Func("queue", func(ctx context.Context) (any, error) {
+//		return map[string]int{"depth": q.Len()}, nil
+//	}))
+func Func(name string, fn CollectFunc) Section {
+	return funcSection{name: name, fn: fn}
+}
+
+type funcSection struct {
+	name string
+	fn   CollectFunc
+}
+
+func (s funcSection) Name() string { return s.name }
+
+func (s funcSection) Collect(ctx context.Context) (any, error) {
+	if s.fn == nil {
+		return nil, fmt.Errorf("section %q has no collect function", s.name)
+	}
+	return s.fn(ctx)
+}
+
+// Result is what one section produced for one report.
+type Result struct {
+	// Name is the section's name.
+	Name string
+	// Data is the value Collect returned; it may be set even when Err is.
+	Data any
+	// Err is the error Collect returned, a recovered panic, or a timeout.
+	Err error
+	// Duration is how long Collect ran, or how long the reporter waited for it.
+	Duration time.Duration
+}
+
+// PanicError is the error a Result holds when a section's Collect panicked.
+type PanicError struct {
+	// Section is the name of the section that panicked.
+	Section string
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the panicking goroutine's stack.
+	Stack []byte
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("section %q panicked: %v", e.Section, e.Value)
+}
+
+// Run calls s.Collect and returns its result. A panic in Collect is
+// recovered and returned as a *PanicError; Run itself never panics, even for
+// a nil Section.
+func Run(ctx context.Context, s Section) (res Result) {
+	start := time.Now()
+	defer func() {
+		res.Duration = time.Since(start)
+		if v := recover(); v != nil {
+			res.Err = &PanicError{Section: res.Name, Value: v, Stack: debug.Stack()}
+		}
+	}()
+	if s == nil {
+		return Result{Name: "<nil>", Err: errors.New("nil section")}
+	}
+	res.Name = "<unnamed>"
+	res.Name = s.Name()
+	res.Data, res.Err = s.Collect(ctx)
+	return res
+}
