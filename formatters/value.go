@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/gmr-go/gmr/internal/textfmt"
 )
 
 // maxDepth bounds the nesting the generic renderer follows, which also stops
@@ -273,41 +273,5 @@ func keyString(k reflect.Value) string {
 	return escape(fmt.Sprint(k))
 }
 
-// escape makes s safe to write to a terminal: control characters, including
-// ESC (which starts ANSI and OSC sequences) and the C1 controls, and invalid
-// UTF-8 are written as Go escapes. Printable text, including non-ASCII, is
-// unchanged.
-func escape(s string) string {
-	clean := true
-	for _, r := range s {
-		if r == utf8.RuneError || !unicode.IsPrint(r) && r != ' ' {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n <= 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == ' ' || unicode.IsPrint(r):
-			b.WriteString(s[i : i+n])
-		case r < 0x100:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		}
-		i += n
-	}
-	return b.String()
-}
+// escape makes s safe to write to a terminal; see textfmt.Escape.
+func escape(s string) string { return textfmt.Escape(s) }

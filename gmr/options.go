@@ -56,9 +56,10 @@ type settings struct {
 	secretFlags []string
 	secretKeys  []string
 
-	timeout time.Duration
-	stderr  io.Writer
-	getenv  func(string) string
+	timeout  time.Duration
+	stderr   io.Writer
+	onReport func(location string, err error)
+	getenv   func(string) string
 }
 
 // WithService sets the service name shown in the report header and used in
@@ -249,6 +250,17 @@ func WithStderr(w io.Writer) Option {
 			return errors.New("gmr: WithStderr: nil writer")
 		}
 		s.stderr = w
+		return nil
+	}
+}
+
+// WithOnReport sets a function called after each report made by a trigger
+// or by Reporter.Report, with where the report went and any error. It runs on
+// the reporting goroutine: it should return quickly. A panic in it is
+// recovered.
+func WithOnReport(fn func(location string, err error)) Option {
+	return func(s *settings) error {
+		s.onReport = fn
 		return nil
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -108,9 +107,12 @@ func (r *Reporter) Report(ctx context.Context) (location string, err error) {
 	return r.report(ctx, "api")
 }
 
-func (r *Reporter) report(ctx context.Context, trigger string) (string, error) {
+func (r *Reporter) report(ctx context.Context, trigger string) (loc string, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.s.onReport != nil {
+		defer func() { r.callOnReport(loc, err) }()
+	}
 	rep := r.collect(ctx, trigger)
 	b, err := r.render(rep)
 	if err != nil {
@@ -124,7 +126,7 @@ func (r *Reporter) report(ctx context.Context, trigger string) (string, error) {
 		seq:     fileSeq.Add(1),
 		ext:     r.s.format.Extension(),
 	}
-	loc, err := r.sink.write(b, meta)
+	loc, err = r.sink.write(b, meta)
 	if err != nil && r.sink != sink(r.stderr) {
 		r.notice("cannot write report: %v; writing it to stderr", err)
 		loc, err = r.stderr.write(b, meta)
@@ -204,6 +206,16 @@ func (r *Reporter) render(rep *formatters.Report) ([]byte, error) {
 		return nil, fmt.Errorf("gmr: format report: %w", err)
 	}
 	return b, nil
+}
+
+// callOnReport calls the WithOnReport function, recovering a panic in it.
+func (r *Reporter) callOnReport(loc string, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.notice("OnReport function panicked: %v", v)
+		}
+	}()
+	r.s.onReport(loc, err)
 }
 
 // notice writes one line to stderr.

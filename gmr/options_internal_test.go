@@ -1,0 +1,166 @@
+package gmr
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gmr-go/gmr/formatters"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestResolvePrecedence(t *testing.T) {
+	tests := []struct {
+		name       string
+		opts       []Option
+		env        map[string]string
+		wantDir    string
+		wantFormat string
+		wantSignal os.Signal
+		wantWarn   int
+	}{
+		{
+			name:       "defaults",
+			wantFormat: "text",
+			wantSignal: syscall.SIGUSR2,
+		},
+		{
+			name:       "environment over default",
+			env:        map[string]string{EnvDir: "/env/dir", EnvFormat: "TEXT", EnvSignal: "usr1"},
+			wantDir:    "/env/dir",
+			wantFormat: "text",
+			wantSignal: syscall.SIGUSR1,
+		},
+		{
+			name:       "option over environment",
+			opts:       []Option{WithDir("/opt/dir"), WithSignal(syscall.SIGHUP)},
+			env:        map[string]string{EnvDir: "/env/dir", EnvSignal: "USR1"},
+			wantDir:    "/opt/dir",
+			wantFormat: "text",
+			wantSignal: syscall.SIGHUP,
+		},
+		{
+			name:       "bad environment falls back to the default with a warning",
+			env:        map[string]string{EnvFormat: "xml", EnvSignal: "SIGBOGUS"},
+			wantFormat: "text",
+			wantSignal: syscall.SIGUSR2,
+			wantWarn:   2,
+		},
+		{
+			name:       "a signal for stopping the process is refused from the environment",
+			env:        map[string]string{EnvSignal: "TERM"},
+			wantFormat: "text",
+			wantSignal: syscall.SIGUSR2,
+			wantWarn:   1,
+		},
+		{
+			name:       "signal by number",
+			env:        map[string]string{EnvSignal: "SIGQUIT"},
+			wantFormat: "text",
+			wantSignal: syscall.SIGQUIT,
+		},
+		{
+			name:       "without signal wins over the environment",
+			opts:       []Option{WithoutSignal()},
+			env:        map[string]string{EnvSignal: "USR1"},
+			wantFormat: "text",
+			wantSignal: nil,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, warnings, err := resolve(append([]Option{withGetenv(env(tt.env))}, tt.opts...))
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantDir, s.dir)
+			assert.Equal(t, tt.wantFormat, s.format.Name())
+			assert.Equal(t, tt.wantSignal, s.signal)
+			assert.Len(t, warnings, tt.wantWarn, "warnings: %v", warnings)
+		})
+	}
+}
+
+func TestOptionErrors(t *testing.T) {
+	notDir := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(notDir, nil, 0o600))
+
+	tests := []struct {
+		name    string
+		opt     Option
+		wantErr string
+	}{
+		{"unknown format", WithFormat("xml"), `gmr: WithFormat: unknown format "xml" (known: text)`},
+		{"nil formatter", WithFormatter(nil), "gmr: WithFormatter: nil formatter"},
+		{"uncatchable signal", WithSignal(syscall.SIGKILL), "gmr: WithSignal: killed cannot be caught"},
+		{"shutdown signal", WithSignal(syscall.SIGTERM), "gmr: WithSignal: terminated is for stopping the process, not for reports"},
+		{"empty service", WithService(" "), "gmr: WithService: empty service name"},
+		{"empty dir", WithDir(""), "gmr: WithDir: empty directory name"},
+		{"dir is a file", WithDir(notDir), "not a directory"},
+		{"dir under a file", WithDir(filepath.Join(notDir, "sub")), "gmr: WithDir: create report dir"},
+		{"zero timeout", WithTimeout(0), "gmr: WithTimeout: 0s is not positive"},
+		{"nil section", WithSections(nil), "gmr: WithSections: section 0 is nil"},
+		{"nil writer", WithStderr(nil), "gmr: WithStderr: nil writer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := New(tt.opt)
+			require.Error(t, err)
+			assert.Nil(t, r)
+			assert.Contains(t, err.Error(), tt.wantErr)
+		})
+	}
+}
+
+func TestParseSignal(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    os.Signal
+		wantErr bool
+	}{
+		{"USR2", syscall.SIGUSR2, false},
+		{"SIGUSR1", syscall.SIGUSR1, false},
+		{" sighup ", syscall.SIGHUP, false},
+		{"quit", syscall.SIGQUIT, false},
+		{"", nil, true},
+		{"NOPE", nil, true},
+		{"SIG", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseSignal(tt.in)
+			if tt.wantErr {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestFileName(t *testing.T) {
+	tests := []struct {
+		service string
+		want    string
+	}{
+		{"api", "api-20261125T170000.123456Z-42-000007.txt"},
+		{"../../etc/passwd", "_.._etc_passwd-20261125T170000.123456Z-42-000007.txt"},
+		{"", "service-20261125T170000.123456Z-42-000007.txt"},
+		{"my service\n", "my_service_-20261125T170000.123456Z-42-000007.txt"},
+	}
+	ts, err := timeParse("2026-11-25T17:00:00.123456789Z")
+	require.NoError(t, err)
+	for _, tt := range tests {
+		m := fileMeta{service: tt.service, time: ts, pid: 42, seq: 7, ext: formatters.Text{}.Extension()}
+		assert.Equal(t, tt.want, m.fileName())
+	}
+}
+
+func timeParse(s string) (t time.Time, err error) { return time.Parse(time.RFC3339Nano, s) }

@@ -1,0 +1,53 @@
+//go:build linux
+
+package procfs
+
+import (
+	"io/fs"
+	"syscall"
+)
+
+// readFile reads a whole proc file with plain system calls: open, read
+// until end of file, close. That is half the cost of os.ReadFile, which
+// also stats the file and offers it to the network poller, and it matters
+// when a report reads one file per thread. Errors are *fs.PathError, so
+// errors.Is(err, fs.ErrNotExist) works.
+func readFile(path string) ([]byte, error) {
+	var fd int
+	err := retry(func() (err error) {
+		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		return err
+	})
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer syscall.Close(fd)
+	// Stat and comm files fit in 1 KiB; bigger ones grow the buffer.
+	b := make([]byte, 0, 1024)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		var n int
+		err := retry(func() (err error) {
+			n, err = syscall.Read(fd, b[len(b):cap(b)])
+			return err
+		})
+		if err != nil {
+			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+		}
+		if n == 0 {
+			return b, nil
+		}
+		b = b[:len(b)+n]
+	}
+}
+
+// retry calls fn until it fails with an error other than EINTR.
+func retry(fn func() error) error {
+	for {
+		if err := fn(); err != syscall.EINTR {
+			return err
+		}
+	}
+}

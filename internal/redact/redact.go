@@ -1,0 +1,460 @@
+// Package redact decides which configuration keys hold secrets, and masks
+// secrets found inside values. The config and package sections use it so that
+// a Guru Meditation Report can be pasted into a ticket.
+//
+// # Keys
+//
+// A key is split into lower-case words: at every character that is not a
+// letter or a digit ('_', '-', '.', ' ', '/', ':' ...), between letters and
+// digits, and at camelCase boundaries, acronyms included ("APIKey" is api,
+// key; "DBPassword" is db, password; "userIDs" is user, ids). The key is
+// secret when a word, or a run of adjacent words written together ("pass",
+// "word"), is one of the patterns, optionally followed by "s":
+//
+//	password passwd pwd pass passphrase secret token apikey key
+//	credential auth authorization private session cookie dsn signature salt
+//
+// So DB_PASSWORD, dbPassword, api-key, APIKey, AWS_SECRET_ACCESS_KEY,
+// GITHUB_TOKEN, session_id and x.auth.header are secret, while
+// keyboard_layout, monkey_count, tokenizer_model and author_name are not: no
+// word of theirs is a pattern. The strongest patterns (password, passwd,
+// passphrase, secret, token, apikey, credential) also match at the end of a
+// word, so that run-together keys such as "dbpassword" or "GITHUBTOKEN" are
+// secret too.
+//
+// "cert" is deliberately not a pattern: certificates are public, and the
+// private keys that go with them are caught by "key" and "private".
+//
+// # Values
+//
+// Value masks secrets that a value carries whatever its key: the password of
+// a URL's user info, the credentials after "Bearer" and "Basic", the body of a
+// PEM private key block, and the value of any key=value or "key": value pair
+// inside the string whose key is secret by the rules above (a libpq DSN, a
+// query string, -ldflags="-X main.token=..."). A masked secret is always
+// replaced by exactly [Mask], whatever its length.
+//
+// Redaction is best effort: a secret stored under an innocent key, in a
+// format none of the rules recognise, is shown.
+package redact
+
+import (
+	"encoding/base64"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Mask replaces every secret.
+const Mask = "***"
+
+// A Redactor holds the redaction rules. Its zero value uses the default
+// patterns; it is safe for concurrent use as long as Extra is not modified.
+type Redactor struct {
+	// Extra lists key patterns that are secret in addition to the default
+	// ones. Optional. A pattern is matched like the defaults: against a
+	// word or a run of adjacent words of the key, ignoring case and
+	// separators, so "client_id" matches ClientID, client-id and
+	// CLIENT_ID, but not client_identifier.
+	Extra []string
+}
+
+// patterns are the default secret words, written without separators.
+var patterns = map[string]bool{
+	"password":      true,
+	"passwd":        true,
+	"pwd":           true,
+	"pass":          true,
+	"passphrase":    true,
+	"secret":        true,
+	"token":         true,
+	"apikey":        true,
+	"key":           true,
+	"credential":    true,
+	"auth":          true,
+	"authorization": true,
+	"private":       true,
+	"session":       true,
+	"cookie":        true,
+	"dsn":           true,
+	"signature":     true,
+	"salt":          true,
+}
+
+// suffixes are the patterns strong enough to match at the end of a word.
+var suffixes = []string{"password", "passwd", "passphrase", "secret", "token", "apikey", "credential"}
+
+// maxPattern is the length of the longest default pattern, plus one for a
+// plural "s".
+const maxPattern = len("authorization") + 1
+
+// SecretKey reports whether key names a secret. See the package
+// documentation for the rules.
+func (r Redactor) SecretKey(key string) bool {
+	return r.matcher().secret(key)
+}
+
+// A matcher is a Redactor with its extra patterns normalised.
+type matcher struct {
+	extra []string
+	limit int // the longest run of words worth joining
+}
+
+func (r Redactor) matcher() matcher {
+	m := matcher{limit: maxPattern}
+	for _, p := range r.Extra {
+		if n := strings.Join(words(p), ""); n != "" {
+			m.extra = append(m.extra, n)
+			m.limit = max(m.limit, len(n)+1)
+		}
+	}
+	return m
+}
+
+func (m matcher) secret(key string) bool {
+	ws := words(key)
+	var buf [64]byte
+	for i := range ws {
+		joined := buf[:0]
+		for j := i; j < len(ws); j++ {
+			joined = append(joined, ws[j]...)
+			if len(joined) > m.limit {
+				break
+			}
+			if m.isPattern(joined) {
+				return true
+			}
+		}
+		sing := strings.TrimSuffix(ws[i], "s")
+		for _, s := range suffixes {
+			if strings.HasSuffix(ws[i], s) || strings.HasSuffix(sing, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (m matcher) isPattern(w []byte) bool {
+	if patterns[string(w)] {
+		return true
+	}
+	sing := w
+	if len(w) > 1 && w[len(w)-1] == 's' {
+		sing = w[:len(w)-1]
+		if patterns[string(sing)] {
+			return true
+		}
+	}
+	for _, p := range m.extra {
+		if string(w) == p || string(sing) == p {
+			return true
+		}
+	}
+	return false
+}
+
+// words splits key into lower-case words, as the package documentation
+// describes.
+func words(key string) []string {
+	var out []string
+	rs := []rune(key)
+	start := -1
+	flush := func(end int) {
+		if start >= 0 && end > start {
+			out = append(out, strings.ToLower(string(rs[start:end])))
+		}
+		start = -1
+	}
+	for i, r := range rs {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			flush(i)
+			continue
+		}
+		if start >= 0 && boundary(rs, i) {
+			flush(i)
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	flush(len(rs))
+	return out
+}
+
+// boundary reports whether a new word starts at rs[i], given that rs[i-1]
+// is a letter or digit of the current word.
+func boundary(rs []rune, i int) bool {
+	prev, cur := rs[i-1], rs[i]
+	if unicode.IsDigit(prev) != unicode.IsDigit(cur) {
+		return true
+	}
+	if unicode.IsUpper(cur) && !unicode.IsUpper(prev) {
+		return true // dbPassword
+	}
+	if unicode.IsUpper(prev) && unicode.IsUpper(cur) && i+1 < len(rs) && unicode.IsLower(rs[i+1]) {
+		// APIKey: the last capital of an acronym starts the next word,
+		// except for a plural acronym such as IDs.
+		plural := rs[i+1] == 's' && (i+2 == len(rs) || !unicode.IsLower(rs[i+2]))
+		return !plural
+	}
+	return false
+}
+
+// Value returns s with the secrets it carries replaced by [Mask]: URL user
+// info passwords, Bearer and Basic credentials, PEM private key blocks, and
+// the values of key=value and "key": value pairs whose key is secret.
+func (r Redactor) Value(s string) string {
+	if s == "" {
+		return s
+	}
+	var spans []span
+	spans = urlPasswords(s, spans)
+	spans = dsnPasswords(s, spans)
+	spans = authCredentials(s, spans)
+	spans = pemKeys(s, spans)
+	spans = r.matcher().pairs(s, spans)
+	return apply(s, spans)
+}
+
+// A span is the byte range [start, end) of a secret in a string.
+type span struct{ start, end int }
+
+// apply replaces each span of s by Mask, merging spans that overlap or touch.
+func apply(s string, spans []span) string {
+	if len(spans) == 0 {
+		return s
+	}
+	// Few spans: a simple insertion sort keeps this dependency free.
+	for i := 1; i < len(spans); i++ {
+		for j := i; j > 0 && spans[j].start < spans[j-1].start; j-- {
+			spans[j], spans[j-1] = spans[j-1], spans[j]
+		}
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	pos := 0
+	for i := 0; i < len(spans); {
+		start, end := spans[i].start, spans[i].end
+		for i++; i < len(spans) && spans[i].start <= end; i++ {
+			end = max(end, spans[i].end)
+		}
+		if start < pos {
+			start = pos
+		}
+		b.WriteString(s[pos:start])
+		b.WriteString(Mask)
+		pos = end
+	}
+	b.WriteString(s[pos:])
+	return b.String()
+}
+
+// urlPasswords finds the passwords in URLs' user info, such as PASSWORD in
+// postgres://user:PASSWORD@host/db. As in RFC 3986, the authority ends at
+// the first '/', '?' or '#', and the user info at its last '@'.
+func urlPasswords(s string, spans []span) []span {
+	for off := 0; ; {
+		i := strings.Index(s[off:], "://")
+		if i < 0 {
+			return spans
+		}
+		a := off + i + 3
+		off = a
+		e := a
+		for e < len(s) && !strings.ContainsRune("/?#\"'<>`", rune(s[e])) && !isSpace(s[e]) {
+			e++
+		}
+		at := strings.LastIndexByte(s[a:e], '@')
+		if at < 0 {
+			continue
+		}
+		colon := strings.IndexByte(s[a:a+at], ':')
+		if colon >= 0 && colon+1 < at {
+			spans = append(spans, span{a + colon + 1, a + at})
+		}
+	}
+}
+
+// dsnRE matches the user:password@ part of a MySQL driver DSN, such as
+// user:pw@tcp(host:3306)/db or user:pw@/db, which has no scheme.
+var dsnRE = regexp.MustCompile(`(?:^|[\s"'=,;(])[^\s:@/"'=]*:([^\s@"']+)@(?:(?:tcp|udp|unix)[46]?\(|/)`)
+
+func dsnPasswords(s string, spans []span) []span {
+	if !strings.Contains(s, "@") {
+		return spans
+	}
+	for _, m := range dsnRE.FindAllStringSubmatchIndex(s, -1) {
+		spans = append(spans, span{m[2], m[3]})
+	}
+	return spans
+}
+
+var (
+	bearerRE = regexp.MustCompile(`(?i)\bbearer\s+([A-Za-z0-9\-._~+/]+=*)`)
+	basicRE  = regexp.MustCompile(`(?i)\bbasic\s+([A-Za-z0-9+/]+=*)`)
+)
+
+// authCredentials finds the credentials of HTTP Bearer and Basic
+// authorization. A Basic credential is masked only when it is base64 of
+// "user:password", so that prose such as "basic auth" stays readable.
+func authCredentials(s string, spans []span) []span {
+	if !containsFold(s, "bearer") && !containsFold(s, "basic") {
+		return spans
+	}
+	for _, m := range bearerRE.FindAllStringSubmatchIndex(s, -1) {
+		spans = append(spans, span{m[2], m[3]})
+	}
+	for _, m := range basicRE.FindAllStringSubmatchIndex(s, -1) {
+		cred := s[m[2]:m[3]]
+		b, err := base64.StdEncoding.DecodeString(cred)
+		if err != nil {
+			b, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(cred, "="))
+		}
+		if err == nil && strings.IndexByte(string(b), ':') >= 0 {
+			spans = append(spans, span{m[2], m[3]})
+		}
+	}
+	return spans
+}
+
+// pemKeys finds the bodies of PEM private key blocks, between
+// "-----BEGIN ... PRIVATE KEY...-----" and the next "-----END", or the end of
+// s when the block is cut short.
+func pemKeys(s string, spans []span) []span {
+	const begin, dashes, end = "-----BEGIN ", "-----", "-----END"
+	for off := 0; ; {
+		i := strings.Index(s[off:], begin)
+		if i < 0 {
+			return spans
+		}
+		h := off + i + len(begin)
+		j := strings.Index(s[h:], dashes)
+		if j < 0 {
+			return spans
+		}
+		body := h + j + len(dashes)
+		off = body
+		if !strings.Contains(s[h:h+j], "PRIVATE KEY") {
+			continue
+		}
+		k := strings.Index(s[body:], end)
+		if k < 0 {
+			return append(spans, span{body, len(s)})
+		}
+		if k > 0 {
+			spans = append(spans, span{body, body + k})
+		}
+		off = body + k
+	}
+}
+
+// maxKey bounds the length of a key inside a value that pairs looks at.
+const maxKey = 256
+
+// pairs finds the values of key=value, key: value and "key": value pairs
+// in s whose key is secret. A quoted value is masked up to its closing
+// quote; the value of "key: value" (a header or YAML line) runs to the end
+// of the line; any other value ends at white space or one of & , ; and
+// quotes. An assignment that is itself quoted, as in
+// -ldflags "-X 'main.token=a b'", is masked up to the closing quote.
+func (m matcher) pairs(s string, spans []span) []span {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '=' && c != ':' {
+			continue
+		}
+		// The key: skip blanks back from the separator.
+		ke := i
+		for ke > 0 && isBlank(s[ke-1]) {
+			ke--
+		}
+		var key string
+		ks, quoted := ke, false
+		if ke > 0 && (s[ke-1] == '"' || s[ke-1] == '\'') {
+			q := s[ke-1]
+			j := strings.LastIndexByte(s[max(0, ke-1-maxKey):ke-1], q)
+			if j < 0 {
+				continue
+			}
+			j += max(0, ke-1-maxKey)
+			key, ks, quoted = s[j+1:ke-1], j, true
+		} else {
+			for ks > 0 && ke-ks <= maxKey && isKeyChar(s[ks-1]) {
+				ks--
+			}
+			key = s[ks:ke]
+		}
+		if key == "" || len(key) > maxKey {
+			continue
+		}
+		v := i + 1
+		if c == ':' && !quoted && (v >= len(s) || !isBlank(s[v])) {
+			continue // host:port, scheme:..., not a pair
+		}
+		for v < len(s) && isBlank(s[v]) {
+			v++
+		}
+		if v >= len(s) || !m.secret(key) {
+			continue
+		}
+		var e int
+		switch {
+		case s[v] == '"' || s[v] == '\'':
+			v++
+			e = closingQuote(s, v, s[v-1])
+		case c == ':' && !quoted:
+			e = v
+			for e < len(s) && s[e] != '\n' && s[e] != '\r' {
+				e++
+			}
+		case !quoted && ks > 0 && (s[ks-1] == '"' || s[ks-1] == '\''):
+			e = closingQuote(s, v, s[ks-1])
+		default:
+			e = v
+			for e < len(s) && !isSpace(s[e]) && !strings.ContainsRune("&,;\"'", rune(s[e])) {
+				e++
+			}
+		}
+		if e > v {
+			spans = append(spans, span{v, e})
+		}
+	}
+	return spans
+}
+
+// closingQuote returns the index of the quote q that closes a quoted string
+// starting at i, skipping backslash escapes, or len(s).
+func closingQuote(s string, i int, q byte) int {
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case q:
+			return i
+		}
+	}
+	return len(s)
+}
+
+func isKeyChar(c byte) bool {
+	return c == '_' || c == '-' || c == '.' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c >= utf8.RuneSelf
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' }
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// containsFold reports whether s contains the lower-case ASCII word w, in any
+// case. It is a cheap test before a case-insensitive regular expression.
+func containsFold(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		if s[i]|0x20 == w[0] && strings.EqualFold(s[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,613 @@
+package sections
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func collectConfig(t testing.TB, c Config) *ConfigReport {
+	t.Helper()
+	data, err := c.Collect(context.Background())
+	require.NoError(t, err)
+	rep, ok := data.(*ConfigReport)
+	require.True(t, ok, "Collect returned %T", data)
+	return rep
+}
+
+// configValue collects c and returns the entries of the value named name.
+func configValue(t testing.TB, c Config, name string) ConfigValue {
+	t.Helper()
+	for _, v := range collectConfig(t, c).Values {
+		if v.Name == name {
+			return v
+		}
+	}
+	t.Fatalf("no value %q", name)
+	return ConfigValue{}
+}
+
+// entries returns the entries of v as "key = value" strings, with secrets
+// marked by a trailing "!".
+func entries(v ConfigValue) []string {
+	out := make([]string, len(v.Entries))
+	for i, e := range v.Entries {
+		out[i] = e.Key + " = " + e.Value
+		if e.Redacted {
+			out[i] += " !"
+		}
+	}
+	return out
+}
+
+func renderText(t testing.TB, rep *ConfigReport) string {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, rep.WriteText(&buf))
+	return buf.String()
+}
+
+func TestConfigName(t *testing.T) {
+	assert.Equal(t, "config", Config{}.Name())
+}
+
+func TestConfigFlags(t *testing.T) {
+	fs := flag.NewFlagSet("shop", flag.ContinueOnError)
+	fs.String("addr", ":8080", "listen address")
+	fs.String("db-password", "", "database password")
+	fs.String("api-token", "default-tok", "API token")
+	fs.String("license", "lic-abc", "license key")
+	fs.String("upstream", "", "upstream URL")
+	fs.Bool("v", false, "verbose")
+	require.NoError(t, fs.Parse([]string{"-db-password=hunter2", "-v", "-upstream=https://u:pw1234@up.example.com/x"}))
+
+	rep := collectConfig(t, Config{FlagSets: []*flag.FlagSet{fs, nil, fs}, SecretFlags: []string{"--license"}})
+	require.Len(t, rep.FlagSets, 1, "nil and repeated flag sets are skipped")
+	assert.Equal(t, ConfigFlagSet{Name: "shop", Flags: []ConfigFlag{
+		{Name: "addr", Value: ":8080", Default: ":8080"},
+		{Name: "api-token", Value: "***", Default: "***", Redacted: true},
+		{Name: "db-password", Value: "***", Default: "", Set: true, Redacted: true},
+		{Name: "license", Value: "***", Default: "***", Redacted: true},
+		{Name: "upstream", Value: "https://u:***@up.example.com/x", Default: "", Set: true, Redacted: true},
+		{Name: "v", Value: "true", Default: "false", Set: true},
+	}}, rep.FlagSets[0])
+
+	text := renderText(t, rep)
+	assert.Equal(t, `flags (shop):
+  -addr = :8080
+  -api-token = ***
+  -db-password = *** (set; default "")
+  -license = ***
+  -upstream = https://u:***@up.example.com/x (set; default "")
+  -v = true (set; default false)
+`, text)
+	for _, secret := range []string{"hunter2", "default-tok", "lic-abc", "pw1234"} {
+		assert.NotContains(t, text, secret)
+	}
+}
+
+func TestConfigExtraSecretKeys(t *testing.T) {
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.String("card-pin", "1234", "")
+	c := Config{FlagSets: []*flag.FlagSet{fs}, Values: map[string]any{"bank": map[string]string{"pin": "9876"}}}
+	assert.Equal(t, "1234", collectConfig(t, c).FlagSets[0].Flags[0].Value)
+	c.ExtraSecretKeys = []string{"PIN"}
+	rep := collectConfig(t, c)
+	assert.Equal(t, "***", rep.FlagSets[0].Flags[0].Value)
+	assert.Equal(t, []string{"bank.pin = *** !"}, entries(rep.Values[0]))
+}
+
+func TestConfigDefaultFlagSet(t *testing.T) {
+	rep := collectConfig(t, Config{})
+	require.Len(t, rep.FlagSets, 1)
+	assert.Equal(t, flag.CommandLine.Name(), rep.FlagSets[0].Name)
+	var names []string
+	for _, f := range rep.FlagSets[0].Flags {
+		names = append(names, f.Name)
+	}
+	assert.Contains(t, names, "test.run", "the test binary's flags are on flag.CommandLine")
+	assert.Empty(t, rep.Values)
+}
+
+type dbConfig struct {
+	Host     string            `json:"host"`
+	Port     int               `json:"port,omitempty"`
+	Password string            `json:"password"`
+	Options  map[string]string `json:"options"`
+	Timeout  time.Duration     `json:"timeout"`
+	Hidden   string            `json:"-"`
+	private  string
+}
+
+type Common struct {
+	Region string `json:"region"`
+}
+
+type appConfig struct {
+	Common
+	Name    string     `json:"name"`
+	DB      dbConfig   `json:"db"`
+	Replica *dbConfig  `json:"replica"`
+	License string     `json:"license" gmr:"secret"`
+	Extra   string     `gmr:"secret"`
+	Ratio   float64    `json:"ratio"`
+	Tags    []string   `json:"tags"`
+	Started time.Time  `json:"started"`
+	URL     *url.URL   `json:"url"`
+	Levels  [2]uint8   `json:"levels"`
+	Blob    []byte     `json:"blob"`
+	Mode    slog.Level `json:"mode"`
+	Empty   struct{}   `json:"empty"`
+}
+
+func TestConfigStruct(t *testing.T) {
+	u, err := url.Parse("postgres://app:pg-secret@db:5432/shop")
+	require.NoError(t, err)
+	cfg := &appConfig{
+		Common: Common{Region: "eu-1"},
+		Name:   "shop",
+		DB: dbConfig{
+			Host:     "localhost",
+			Port:     5432,
+			Password: "hunter2",
+			Options:  map[string]string{"sslmode": "disable", "dsn": "host=x password=y", "app": "a"},
+			Timeout:  3 * time.Second,
+			Hidden:   "hidden-value",
+			private:  "private-value",
+		},
+		License: "lic-123",
+		Extra:   "extra-secret",
+		Ratio:   0.5,
+		Tags:    []string{"a", "b"},
+		Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		URL:     u,
+		Levels:  [2]uint8{'o', 'k'},
+		Blob:    []byte("bytes"),
+		Mode:    slog.LevelWarn,
+	}
+	v := configValue(t, Config{Values: map[string]any{"app": cfg}}, "app")
+	assert.Equal(t, []string{
+		"app.region = eu-1",
+		"app.name = shop",
+		"app.db.host = localhost",
+		"app.db.port = 5432",
+		"app.db.password = *** !",
+		"app.db.options.app = a",
+		"app.db.options.dsn = *** !",
+		"app.db.options.sslmode = disable",
+		"app.db.timeout = 3s",
+		"app.replica = <nil>",
+		"app.license = *** !",
+		"app.Extra = *** !",
+		"app.ratio = 0.5",
+		"app.tags[0] = a",
+		"app.tags[1] = b",
+		"app.started = 2026-01-02T03:04:05Z",
+		"app.url = postgres://app:***@db:5432/shop !",
+		"app.levels = ok",
+		"app.blob = bytes",
+		"app.mode = WARN",
+		"app.empty = {}",
+	}, entries(v))
+	assert.Zero(t, v.Omitted)
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	for _, hidden := range []string{"hunter2", "lic-123", "extra-secret", "pg-secret", "hidden-value", "private-value"} {
+		assert.NotContains(t, string(b), hidden)
+	}
+}
+
+func TestConfigEmptySecrets(t *testing.T) {
+	type creds struct {
+		Password string
+		Token    *string
+		Keys     []string
+		Secret   any
+		Auth     map[string]string
+	}
+	v := configValue(t, Config{Values: map[string]any{"c": creds{Keys: []string{}}}}, "c")
+	assert.Equal(t, []string{
+		`c.Password = `,
+		`c.Token = <nil>`,
+		`c.Keys = []`,
+		`c.Secret = <nil>`,
+		`c.Auth = {}`,
+	}, entries(v), "empty secrets are shown as empty")
+}
+
+// secretUser hides its password from logs, and so from reports.
+type secretUser struct {
+	Name, Password string
+}
+
+func (u secretUser) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("name", u.Name), slog.Int("age", 42))
+}
+
+// maskedToken is a LogValuer with a pointer receiver.
+type maskedToken struct{ Value string }
+
+func (t *maskedToken) LogValue() slog.Value { return slog.StringValue("tok-" + t.Value[:2] + "...") }
+
+// panickyValuer panics in LogValue.
+type panickyValuer struct{}
+
+func (panickyValuer) LogValue() slog.Value { panic("boom") }
+
+// nestedValuer's LogValue returns another LogValuer.
+type nestedValuer struct{ n int }
+
+func (v nestedValuer) LogValue() slog.Value {
+	if v.n == 0 {
+		return slog.IntValue(42)
+	}
+	return slog.AnyValue(nestedValuer{v.n - 1})
+}
+
+func TestConfigLogValuer(t *testing.T) {
+	type holder struct {
+		Tok maskedToken
+	}
+	values := map[string]any{
+		"owner":   secretUser{Name: "bob", Password: "hunter2"},
+		"ptr":     &secretUser{Name: "ann", Password: "hunter3"},
+		"holder":  &holder{Tok: maskedToken{Value: "abcdef"}},
+		"panicky": panickyValuer{},
+		"unaddr":  map[string]maskedToken{"t": {Value: "xyz123"}},
+		"nested":  nestedValuer{n: 3},
+		"group": slogValuer(slog.GroupValue(
+			slog.String("user", "bob"),
+			slog.String("password", "hunter4"),
+			slog.Group("", slog.Int("inline", 1)),
+			slog.Any("sub", map[string]int{"x": 1}),
+			slog.Duration("d", time.Minute),
+		)),
+	}
+	rep := collectConfig(t, Config{Values: values})
+	got := map[string][]string{}
+	for _, v := range rep.Values {
+		got[v.Name] = entries(v)
+	}
+	assert.Equal(t, map[string][]string{
+		"owner":   {"owner.name = bob", "owner.age = 42"},
+		"ptr":     {"ptr.name = ann", "ptr.age = 42"},
+		"holder":  {"holder.Tok = tok-ab..."},
+		"panicky": {"panicky = <panic: boom>"},
+		"unaddr":  {"unaddr.t = tok-xy..."},
+		"nested":  {"nested = 42"},
+		"group":   {"group.user = bob", "group.password = *** !", "group.inline = 1", "group.sub.x = 1", "group.d = 1m0s"},
+	}, got)
+	assert.NotContains(t, renderText(t, rep), "hunter")
+}
+
+type slogValuer slog.Value
+
+func (v slogValuer) LogValue() slog.Value { return slog.Value(v) }
+
+func TestConfigMap(t *testing.T) {
+	v := configValue(t, Config{Values: map[string]any{"m": map[string]any{
+		"b":       2,
+		"a":       map[int]string{10: "ten", 2: "two"},
+		"secrets": map[string]string{"x": "y"},
+		"nil":     nil,
+		"nilmap":  map[string]int(nil),
+		"empty":   map[string]int{},
+		"func":    func() {},
+		"chan":    make(chan int),
+		"niptr":   (*int)(nil),
+		"unsafe":  unsafe.Pointer(nil),
+		"cplx":    complex(1, 2),
+		"err":     errors.New("it failed: see https://u:pw12345@h"),
+		"esc":     "\x1b[31mred\x1b[0m",
+	}}}, "m")
+	assert.Equal(t, []string{
+		"m.a.10 = ten",
+		"m.a.2 = two",
+		"m.b = 2",
+		"m.chan = <chan int>",
+		"m.cplx = (1+2i)",
+		"m.empty = {}",
+		"m.err = it failed: see https://u:***@h !",
+		"m.esc = \x1b[31mred\x1b[0m",
+		"m.func = <func()>",
+		"m.nil = <nil>",
+		"m.nilmap = {}",
+		"m.niptr = <nil>",
+		"m.secrets = *** !",
+		"m.unsafe = <nil>",
+	}, entries(v))
+}
+
+func TestConfigCycles(t *testing.T) {
+	type node struct {
+		Name string
+		Next *node
+	}
+	a := &node{Name: "a"}
+	a.Next = &node{Name: "b", Next: a}
+	self := map[string]any{"k": 1}
+	self["self"] = self
+	list := []any{"x", nil}
+	list[1] = list
+	var iface any
+	iface = &iface
+	type selfEmbed struct {
+		Name string
+		*selfEmbed
+	}
+	se := &selfEmbed{Name: "se"}
+	se.selfEmbed = se
+	shared := &node{Name: "s"}
+	values := map[string]any{
+		"ring":   a,
+		"map":    self,
+		"list":   list,
+		"iface":  iface,
+		"shared": []*node{shared, shared}, // not a cycle: shown twice
+		"embed":  se,
+	}
+	rep := collectConfig(t, Config{Values: values})
+	got := map[string][]string{}
+	for _, v := range rep.Values {
+		got[v.Name] = entries(v)
+	}
+	assert.Equal(t, map[string][]string{
+		"ring":   {"ring.Name = a", "ring.Next.Name = b", "ring.Next.Next = <cycle>"},
+		"map":    {"map.k = 1", "map.self = <cycle>"},
+		"list":   {"list[0] = x", "list[1] = <cycle>"},
+		"iface":  {"iface = <cycle>"},
+		"embed":  {"embed.Name = se", "embed = <cycle>"},
+		"shared": {"shared[0].Name = s", "shared[0].Next = <nil>", "shared[1].Name = s", "shared[1].Next = <nil>"},
+	}, got)
+}
+
+func TestConfigBounds(t *testing.T) {
+	type deep struct {
+		D *deep `json:"d"`
+	}
+	root := &deep{}
+	for n, i := root, 0; i < 20; i++ {
+		n.D = &deep{}
+		n = n.D
+	}
+	bigMap := make(map[int]int, 5000)
+	for i := range 5000 {
+		bigMap[i] = i
+	}
+	long := strings.Repeat("é", 2000) // 4000 bytes
+
+	start := time.Now()
+	rep := collectConfig(t, Config{Values: map[string]any{
+		"huge":  make([]int, 1_000_000),
+		"map":   bigMap,
+		"deep":  root,
+		"long":  long,
+		"twice": [][]int{make([]int, 999), make([]int, 5)},
+	}})
+	assert.Less(t, time.Since(start), 5*time.Second)
+	byName := map[string]ConfigValue{}
+	for _, v := range rep.Values {
+		byName[v.Name] = v
+	}
+
+	huge := byName["huge"]
+	assert.Len(t, huge.Entries, configMaxEntries)
+	assert.Equal(t, 1_000_000-configMaxEntries, huge.Omitted)
+	assert.Equal(t, "huge[999] = 0", entries(huge)[999])
+
+	m := byName["map"]
+	assert.Len(t, m.Entries, configMaxEntries)
+	assert.Equal(t, 5000-configMaxEntries, m.Omitted)
+	assert.Equal(t, "map.0", m.Entries[0].Key, "the smallest keys are kept, in order")
+	assert.Equal(t, "map.1", m.Entries[1].Key)
+	assert.Equal(t, "map.10", m.Entries[2].Key)
+
+	d := entries(byName["deep"])
+	require.Len(t, d, 1)
+	assert.Equal(t, "deep"+strings.Repeat(".d", configMaxDepth+1)+" = <too deep>", d[0])
+
+	l := byName["long"].Entries
+	require.Len(t, l, 1)
+	assert.Equal(t, strings.Repeat("é", configMaxValue/2)+"... (4000 bytes)", l[0].Value)
+
+	tw := byName["twice"]
+	assert.Len(t, tw.Entries, configMaxEntries)
+	assert.Equal(t, 4, tw.Omitted)
+
+	text := renderText(t, rep)
+	assert.Contains(t, text, "  ... 999,000 more not shown\n")
+}
+
+// badValue is a flag.Value whose String panics once armed.
+type badValue struct{ armed bool }
+
+func (v *badValue) String() string {
+	if v.armed {
+		panic("bad String")
+	}
+	return ""
+}
+
+func (*badValue) Set(string) error { return nil }
+
+type badStringer int
+
+func (badStringer) String() string { panic("bad Stringer") }
+
+type failingMarshaler struct{}
+
+func (failingMarshaler) MarshalText() ([]byte, error) { return nil, errors.New("no text") }
+
+func TestConfigOddValues(t *testing.T) {
+	fs := flag.NewFlagSet("odd", flag.ContinueOnError)
+	bad := &badValue{}
+	fs.Var(bad, "bad", "")
+	bad.armed = true
+	var unexportedEmbed struct {
+		common
+		*Common
+	}
+	var nilLogValuer *maskedToken
+	values := map[string]any{
+		"stringer":  badStringer(1),
+		"marshaler": failingMarshaler{},
+		"embed":     unexportedEmbed,
+		"nilvaluer": nilLogValuer,
+		"iface":     []any{func() {}, make(chan struct{}), nil, (*dbConfig)(nil)},
+		"nilany":    nil,
+	}
+	var rep *ConfigReport
+	require.NotPanics(t, func() { rep = collectConfig(t, Config{FlagSets: []*flag.FlagSet{fs}, Values: values}) })
+	assert.Equal(t, "<panic: bad String>", rep.FlagSets[0].Flags[0].Value)
+	got := map[string][]string{}
+	for _, v := range rep.Values {
+		got[v.Name] = entries(v)
+	}
+	assert.Equal(t, map[string][]string{
+		"stringer":  {"stringer = <panic: bad Stringer>"},
+		"marshaler": {"marshaler = <error: no text>"},
+		"embed":     {"embed.Zone = ", "embed.Common = <nil>"},
+		"nilvaluer": {"nilvaluer = <nil>"},
+		"iface":     {"iface[0] = <func()>", "iface[1] = <chan struct {}>", "iface[2] = <nil>", "iface[3] = <nil>"},
+		"nilany":    {"nilany = <nil>"},
+	}, got)
+	require.NoError(t, rep.WriteText(io.Discard))
+}
+
+type common struct {
+	Zone string
+}
+
+func TestConfigWriteText(t *testing.T) {
+	rep := &ConfigReport{
+		FlagSets: []ConfigFlagSet{{Name: "a\x1bb", Flags: nil}},
+		Values: []ConfigValue{{
+			Name: "db",
+			Entries: []ConfigEntry{
+				{Key: "db.host", Value: "localhost"},
+				{Key: "db.password", Value: "***", Redacted: true},
+				{Key: "db.literal", Value: "***"},
+				{Key: "db.empty", Value: ""},
+				{Key: "db.spaced", Value: " x "},
+				{Key: "db.quoted", Value: `"q"`},
+				{Key: "db.esc", Value: "\x1b]0;title\a\u009b"},
+				{Key: "db.bad\nkey", Value: "\xff"},
+				{Key: "db.unicode", Value: "héllo wörld"},
+			},
+			Omitted: 3,
+		}},
+	}
+	assert.Equal(t, `flags ("a\x1bb"):
+  (none)
+db:
+  db.host = localhost
+  db.password = ***
+  db.literal = "***"
+  db.empty = ""
+  db.spaced = " x "
+  db.quoted = "\"q\""
+  db.esc = "\x1b]0;title\a\u009b"
+  "db.bad\nkey" = "\xff"
+  db.unicode = héllo wörld
+  ... 3 more not shown
+`, renderText(t, rep))
+	assert.Equal(t, "(no flags or values)\n", renderText(t, &ConfigReport{}))
+}
+
+type configFailWriter struct{}
+
+func (configFailWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestConfigWriteTextError(t *testing.T) {
+	assert.EqualError(t, (&ConfigReport{}).WriteText(configFailWriter{}), "disk full")
+}
+
+func TestConfigCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	data, err := Config{Values: map[string]any{"a": 1}}.Collect(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	rep, ok := data.(*ConfigReport)
+	require.True(t, ok)
+	assert.Empty(t, rep.Values)
+}
+
+func TestConfigConcurrentCollect(t *testing.T) {
+	c := Config{
+		FlagSets: []*flag.FlagSet{flag.NewFlagSet("x", flag.ContinueOnError)},
+		Values:   map[string]any{"a": map[string]int{"x": 1}, "b": &dbConfig{Host: "h"}},
+	}
+	want := collectConfig(t, c)
+	done := make(chan *ConfigReport)
+	for range 4 {
+		go func() {
+			data, _ := c.Collect(context.Background())
+			done <- data.(*ConfigReport)
+		}()
+	}
+	for range 4 {
+		assert.Equal(t, want, <-done)
+	}
+}
+
+func TestConfigJSON(t *testing.T) {
+	rep := collectConfig(t, Config{FlagSets: []*flag.FlagSet{flag.NewFlagSet("x", flag.ContinueOnError)}})
+	b, err := json.Marshal(rep)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"flag_sets":[{"name":"x","flags":[]}],"values":[]}`, string(b))
+}
+
+// renderConfig renders the config section with a flag and a map entry named
+// key holding value, as text and JSON.
+func renderConfig(t *testing.T, key, value string) string {
+	fs := flag.NewFlagSet("fuzz", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if key != "" && key[0] != '-' && !strings.Contains(key, "=") {
+		fs.String(key, value, "")
+		_ = fs.Set(key, value)
+	}
+	rep := collectConfig(t, Config{
+		FlagSets: []*flag.FlagSet{fs},
+		Values: map[string]any{
+			"cfg":    map[string]string{key: value},
+			"struct": struct{ V any }{V: map[string]any{key: []string{value}}},
+		},
+	})
+	b, err := json.Marshal(rep)
+	require.NoError(t, err)
+	return renderText(t, rep) + string(b)
+}
+
+// FuzzConfigSecret checks that the report does not depend on the value of
+// a secret: for a key SecretKey calls secret, the rendered section is the
+// same whatever the (non-empty) value, so the value cannot appear in it.
+func FuzzConfigSecret(f *testing.F) {
+	f.Add("DB_PASSWORD", "hunter2")
+	f.Add("apiKey", "postgres://u:p@h/db")
+	f.Add("x.auth.header", "Bearer abc")
+	f.Add("session_id", "\x1b[31m")
+	f.Add("host", "localhost")
+	var w walker
+	f.Fuzz(func(t *testing.T, key, value string) {
+		if value == "" || !w.r.SecretKey(key) {
+			return
+		}
+		got, other := renderConfig(t, key, value), renderConfig(t, key, value+"x")
+		require.Equal(t, other, got, "the report shows something of the secret %q=%q", key, value)
+		if len(value) >= 4 && !strings.Contains(other, value) {
+			assert.NotContains(t, got, value)
+		}
+	})
+}

@@ -1,0 +1,14 @@
+//go:build !linux
+
+package sections
+
+import (
+	"errors"
+	"time"
+)
+
+// processStart reports that this system offers no process start time
+// without cgo; Package falls back to the time the package was initialised.
+func processStart() (time.Time, error) {
+	return time.Time{}, errors.New("not available on this system")
+}

@@ -1,0 +1,156 @@
+package sections
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func collectPackage(t *testing.T, p Package) *PackageReport {
+	t.Helper()
+	data, err := p.Collect(context.Background())
+	require.NoError(t, err)
+	rep, ok := data.(*PackageReport)
+	require.True(t, ok, "Collect returned %T", data)
+	return rep
+}
+
+func TestPackageName(t *testing.T) {
+	assert.Equal(t, "package", Package{}.Name())
+}
+
+func TestPackageCollect(t *testing.T) {
+	before := time.Now()
+	rep := collectPackage(t, Package{Service: "shop", Version: "1.2.3"})
+
+	assert.Equal(t, "shop", rep.Service)
+	assert.Equal(t, "1.2.3", rep.Version)
+	assert.Equal(t, runtime.Version(), rep.GoVersion)
+	assert.Equal(t, runtime.GOOS, rep.GOOS)
+	assert.Equal(t, runtime.GOARCH, rep.GOARCH)
+	assert.Equal(t, os.Getpid(), rep.PID)
+	host, err := os.Hostname()
+	require.NoError(t, err)
+	assert.Equal(t, host, rep.Host)
+
+	assert.False(t, rep.StartTime.IsZero())
+	assert.False(t, rep.StartTime.After(before), "start time %v is after %v", rep.StartTime, before)
+	assert.Greater(t, rep.Uptime, time.Duration(0))
+	assert.WithinDuration(t, time.Now(), rep.StartTime.Add(rep.Uptime), time.Second)
+	if runtime.GOOS == "linux" {
+		assert.Equal(t, "/proc", rep.StartTimeSource)
+		// The kernel's start time is before this package was initialised
+		// (the boot time is rounded down, so it is never late), and not
+		// long before.
+		assert.False(t, rep.StartTime.After(initTime), "start %v after init %v", rep.StartTime, initTime)
+		assert.True(t, rep.StartTime.After(initTime.Add(-time.Minute)), "start %v long before init %v", rep.StartTime, initTime)
+		assert.Empty(t, rep.Note)
+	} else {
+		assert.Equal(t, "init", rep.StartTimeSource)
+		assert.Equal(t, initTime, rep.StartTime)
+	}
+
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		assert.Equal(t, bi.Path, rep.Path)
+		assert.Equal(t, bi.Main.Path, rep.Module)
+		assert.Equal(t, bi.Main.Version, rep.ModuleVersion)
+		assert.Len(t, rep.BuildSettings, len(bi.Settings))
+	}
+	assert.NotNil(t, rep.BuildSettings, "build_settings must be a list in JSON, not null")
+
+	b, err := json.Marshal(rep)
+	require.NoError(t, err)
+	for _, key := range []string{`"service":`, `"go_version":`, `"build_settings":[`, `"start_time_source":`, `"uptime":`, `"pid":`} {
+		assert.Contains(t, string(b), key)
+	}
+}
+
+func TestPackageConcurrentCollect(t *testing.T) {
+	done := make(chan *PackageReport)
+	for range 4 {
+		go func() {
+			data, _ := Package{}.Collect(context.Background())
+			done <- data.(*PackageReport)
+		}()
+	}
+	for range 4 {
+		assert.Equal(t, os.Getpid(), (<-done).PID)
+	}
+}
+
+func TestPackageBuildInfo(t *testing.T) {
+	bi := &debug.BuildInfo{
+		Path: "example.com/shop/cmd/api",
+		Main: debug.Module{Path: "example.com/shop", Version: "v1.4.2"},
+		Settings: []debug.BuildSetting{
+			{Key: "-ldflags", Value: "-s -X main.version=1.4.2 -X main.apiToken=tok-123456"},
+			{Key: "-tags", Value: "netgo"},
+			{Key: "CGO_ENABLED", Value: "0"},
+			{Key: "DEPLOY_PASSWORD", Value: "hunter2"},
+			{Key: "GOPROXY", Value: "https://user:s3cret@proxy.example.com"},
+			{Key: "vcs", Value: "git"},
+			{Key: "vcs.revision", Value: "0123456789abcdef"},
+			{Key: "vcs.time", Value: "2026-01-02T03:04:05Z"},
+			{Key: "vcs.modified", Value: "true"},
+		},
+	}
+	var rep PackageReport
+	addBuildInfo(&rep, bi)
+	assert.Equal(t, "example.com/shop/cmd/api", rep.Path)
+	assert.Equal(t, "example.com/shop", rep.Module)
+	assert.Equal(t, "v1.4.2", rep.ModuleVersion)
+	assert.Equal(t, &VCS{System: "git", Revision: "0123456789abcdef", Time: "2026-01-02T03:04:05Z", Modified: true}, rep.VCS)
+	assert.Equal(t, []BuildSetting{
+		{Key: "-ldflags", Value: "-s -X main.version=1.4.2 -X main.apiToken=***"},
+		{Key: "-tags", Value: "netgo"},
+		{Key: "CGO_ENABLED", Value: "0"},
+		{Key: "DEPLOY_PASSWORD", Value: "***"},
+		{Key: "GOPROXY", Value: "https://user:***@proxy.example.com"},
+		{Key: "vcs", Value: "git"},
+		{Key: "vcs.revision", Value: "0123456789abcdef"},
+		{Key: "vcs.time", Value: "2026-01-02T03:04:05Z"},
+		{Key: "vcs.modified", Value: "true"},
+	}, rep.BuildSettings)
+}
+
+func TestPackageBuildInfoNoVCS(t *testing.T) {
+	var rep PackageReport
+	addBuildInfo(&rep, &debug.BuildInfo{Path: "command-line-arguments"})
+	assert.Nil(t, rep.VCS)
+	assert.Equal(t, "command-line-arguments", rep.Path)
+}
+
+func TestPackageParseBootTime(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    int64
+		wantErr string
+	}{
+		{"typical", "cpu  1 2 3\ncpu0 1 2 3\nintr 5\nctxt 9\nbtime 1767225600\nprocesses 42\n", 1767225600, ""},
+		{"last line", "cpu 1\nbtime 17", 17, ""},
+		{"missing", "cpu 1\nprocesses 42\n", 0, "no btime line"},
+		{"malformed", "btime soon\n", 0, "invalid syntax"},
+		{"empty", "", 0, "no btime line"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseBootTime([]byte(tt.in))
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.True(t, strings.Contains(err.Error(), tt.wantErr), "error %q", err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}

@@ -1,0 +1,99 @@
+//go:build linux
+
+package sections
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gmr-go/gmr/internal/procfs"
+)
+
+// listOSThreads fills in r's per-thread list from /proc/self/task.
+func listOSThreads(ctx context.Context, r *ThreadReport) error {
+	return readThreads(ctx, procfs.Default.Self(), clockTicks(), r)
+}
+
+// readThreads lists p's threads into r, reading at most r.MaxThreads stat
+// files, with CPU times converted at hz ticks per second.
+func readThreads(ctx context.Context, p procfs.Proc, hz int64, r *ThreadReport) error {
+	tids, err := p.Tasks()
+	if err != nil {
+		r.OSThreads = r.RuntimeThreads
+		r.Note = fmt.Sprintf("no per-thread list: %v; os_threads is the Go runtime's count of its own threads", err)
+		return nil
+	}
+	r.OSThreads = len(tids)
+	for i, tid := range tids {
+		if len(r.Threads) >= r.MaxThreads {
+			r.Omitted = len(tids) - i
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			r.Omitted = len(tids) - i
+			return err
+		}
+		st, err := p.Task(tid).Stat()
+		switch {
+		case procfs.IsGone(err):
+			// The thread exited after the listing.
+			r.OSThreads--
+			continue
+		case err != nil:
+			r.Unreadable++
+			if r.Note == "" {
+				r.Note = fmt.Sprintf("thread %d: %v", tid, err)
+			}
+			continue
+		}
+		name := procfs.StateName(st.State)
+		r.States[name]++
+		r.Threads = append(r.Threads, Thread{
+			TID:       tid,
+			Name:      st.Comm,
+			State:     string(rune(st.State)),
+			StateName: name,
+			User:      ticksToDuration(st.UTime, hz),
+			System:    ticksToDuration(st.STime, hz),
+			CPU:       st.Processor,
+		})
+	}
+	return nil
+}
+
+// atClockTick is AT_CLKTCK, the auxiliary vector entry holding the kernel's
+// USER_HZ: the clock ticks per second in which /proc reports CPU times.
+const atClockTick = 17
+
+// clockTicks returns the kernel's clock ticks per second, as
+// sysconf(_SC_CLK_TCK) would: from the auxiliary vector, or 100 (the value
+// on every architecture Go supports) if that cannot be read.
+var clockTicks = sync.OnceValue(func() int64 {
+	auxv, err := unix.Auxv()
+	if err == nil {
+		for _, kv := range auxv {
+			if kv[0] == atClockTick && kv[1] > 0 {
+				return int64(kv[1])
+			}
+		}
+	}
+	return 100
+})
+
+// ticksToDuration converts n clock ticks at hz ticks per second, without
+// overflowing for any realistic n.
+func ticksToDuration(n uint64, hz int64) time.Duration {
+	if hz <= 0 {
+		return 0
+	}
+	h := uint64(hz)
+	secs := n / h
+	if secs > uint64(1<<63-1)/uint64(time.Second) {
+		return time.Duration(1<<63 - 1)
+	}
+	return time.Duration(secs)*time.Second + time.Duration((n%h)*uint64(time.Second)/h)
+}

@@ -1,0 +1,286 @@
+//go:build linux
+
+package sections
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/gmr-go/gmr/internal/procfs"
+)
+
+const testThreadName = "gmr-thr-test"
+
+// startNamedThreads starts n goroutines, each locked to its own OS thread,
+// which it names name and then blocks. It returns the threads' ids and a
+// function that releases them; each goroutine then exits still locked, so
+// its thread exits too.
+func startNamedThreads(t *testing.T, n int, name string) (tids []int, release func()) {
+	t.Helper()
+	stop := make(chan struct{})
+	ids := make(chan int)
+	cname := append([]byte(name), 0)
+	var released bool
+	release = func() {
+		if released {
+			return
+		}
+		released = true
+		close(stop)
+		// Wait for the threads to exit, so that the next test starts clean.
+		deadline := time.Now().Add(5 * time.Second)
+		for _, tid := range tids {
+			for time.Now().Before(deadline) {
+				if _, err := procfs.Default.Self().Task(tid).Stat(); procfs.IsGone(err) {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}
+	t.Cleanup(release)
+	start := func() {
+		// Lock to a thread other than the main one: the main thread
+		// cannot exit, and its name is the process's name.
+		for unix.Gettid() == os.Getpid() {
+			time.Sleep(time.Millisecond)
+		}
+		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
+		if unix.Gettid() == os.Getpid() {
+			// Moved in between; try again on another goroutine.
+			runtime.UnlockOSThread()
+			ids <- 0
+			return
+		}
+		err := unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&cname[0])), 0, 0, 0)
+		if err != nil {
+			ids <- -1
+			return
+		}
+		ids <- unix.Gettid()
+		<-stop
+	}
+	for range n {
+		go start()
+	}
+	for len(tids) < n {
+		switch tid := <-ids; {
+		case tid == 0:
+			go start()
+		case tid < 0:
+			t.Fatal("prctl(PR_SET_NAME) failed")
+		default:
+			tids = append(tids, tid)
+		}
+	}
+	slices.Sort(tids)
+	return tids, release
+}
+
+// threadsNamed returns the listed threads called name.
+func threadsNamed(r *ThreadReport, name string) []Thread {
+	var out []Thread
+	for _, th := range r.Threads {
+		if th.Name == name {
+			out = append(out, th)
+		}
+	}
+	return out
+}
+
+func tidsOf(threads []Thread) []int {
+	tids := make([]int, len(threads))
+	for i, th := range threads {
+		tids[i] = th.TID
+	}
+	return tids
+}
+
+func TestThreadsNamedOSThreads(t *testing.T) {
+	const n = 4
+	all := Threads{MaxThreads: 100000}
+	before := collectThreads(t, all)
+	require.Empty(t, threadsNamed(before, testThreadName))
+	beforeTIDs := tidsOf(before.Threads)
+
+	tids, release := startNamedThreads(t, n, testThreadName)
+
+	// A thread that has just named itself may still be on its way to
+	// blocking; wait until all n are asleep.
+	var during *ThreadReport
+	require.Eventually(t, func() bool {
+		during = collectThreads(t, all)
+		named := threadsNamed(during, testThreadName)
+		return len(named) == n && !slices.ContainsFunc(named, func(th Thread) bool { return th.State != "S" })
+	}, 5*time.Second, 10*time.Millisecond, "want %d sleeping threads named %q", n, testThreadName)
+
+	named := threadsNamed(during, testThreadName)
+	assert.Equal(t, tids, tidsOf(named), "the named threads are the ones the goroutines ran on")
+	for _, th := range named {
+		assert.Equal(t, "sleeping", th.StateName)
+		assert.GreaterOrEqual(t, th.CPU, 0)
+		assert.GreaterOrEqual(t, th.User, time.Duration(0))
+	}
+	// Go never ends a thread but a locked goroutine's, so every thread
+	// listed before is still there, and those the named goroutines needed
+	// anew come on top.
+	newThreads := 0
+	for _, tid := range tids {
+		if !slices.Contains(beforeTIDs, tid) {
+			newThreads++
+		}
+	}
+	assert.GreaterOrEqual(t, during.OSThreads, before.OSThreads+newThreads)
+	assert.GreaterOrEqual(t, during.OSThreads, n+2, "n blocked threads, the one collecting, sysmon")
+	assert.Equal(t, during.OSThreads, len(during.Threads)+during.Omitted+during.Unreadable)
+	assert.Zero(t, during.Omitted)
+	assert.Empty(t, during.Note)
+	assert.GreaterOrEqual(t, during.States["sleeping"], n)
+	assert.GreaterOrEqual(t, during.States["running"], 1, "the collecting thread is running")
+	assert.Contains(t, tidsOf(during.Threads), os.Getpid(), "the main thread is listed")
+
+	release()
+	after := collectThreads(t, all)
+	assert.Empty(t, threadsNamed(after, testThreadName), "the named threads exit with their goroutines")
+	for _, tid := range tids {
+		assert.NotContains(t, tidsOf(after.Threads), tid, "an exited thread is not listed")
+	}
+}
+
+func TestThreadsMaxThreads(t *testing.T) {
+	startNamedThreads(t, 3, testThreadName)
+	tests := []struct {
+		max      int
+		wantList func(osThreads int) int
+	}{
+		{0, func(n int) int { return min(n, defaultMaxThreads) }},
+		{1, func(int) int { return 1 }},
+		{2, func(int) int { return 2 }},
+		{-1, func(int) int { return 0 }},
+	}
+	for _, tt := range tests {
+		r := collectThreads(t, Threads{MaxThreads: tt.max})
+		require.GreaterOrEqual(t, r.OSThreads, 5)
+		assert.Len(t, r.Threads, tt.wantList(r.OSThreads), "MaxThreads %d", tt.max)
+		assert.Equal(t, r.OSThreads, len(r.Threads)+r.Omitted+r.Unreadable, "MaxThreads %d", tt.max)
+		listed := 0
+		for _, c := range r.States {
+			listed += c
+		}
+		assert.Equal(t, len(r.Threads), listed, "States counts the listed threads")
+		assert.True(t, slices.IsSortedFunc(r.Threads, func(a, b Thread) int { return a.TID - b.TID }))
+	}
+}
+
+var cannedProc = procfs.FS(filepath.Join("..", "testdata", "procfs", "proc"))
+
+func TestReadThreadsCanned(t *testing.T) {
+	const hz = 100
+	tests := []struct {
+		name           string
+		max            int
+		wantTIDs       []int
+		wantOS         int
+		wantOmitted    int
+		wantUnreadable int
+		wantStates     map[string]int
+		wantNote       string
+	}{
+		{
+			name: "all", max: 10,
+			wantTIDs: []int{4242, 4243, 4244}, wantOS: 4, wantUnreadable: 1,
+			wantStates: map[string]int{"sleeping": 1, "running": 1, "disk sleep": 1},
+			wantNote:   "thread 4245: procfs: parse ../testdata/procfs/proc/4242/task/4245/stat: truncated: 6 fields after the command name, want at least 37",
+		},
+		{
+			name: "one", max: 1,
+			wantTIDs: []int{4242}, wantOS: 5, wantOmitted: 4,
+			wantStates: map[string]int{"sleeping": 1},
+		},
+		{
+			name: "none", max: 0,
+			wantTIDs: []int{}, wantOS: 5, wantOmitted: 5,
+			wantStates: map[string]int{},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &ThreadReport{States: map[string]int{}, Threads: []Thread{}, MaxThreads: tt.max}
+			require.NoError(t, readThreads(context.Background(), cannedProc.Proc(4242), hz, r))
+			assert.Equal(t, tt.wantTIDs, tidsOf(r.Threads))
+			assert.Equal(t, tt.wantOS, r.OSThreads)
+			assert.Equal(t, tt.wantOmitted, r.Omitted)
+			assert.Equal(t, tt.wantUnreadable, r.Unreadable)
+			assert.Equal(t, tt.wantStates, r.States)
+			assert.Equal(t, tt.wantNote, r.Note)
+		})
+	}
+
+	r := &ThreadReport{States: map[string]int{}, MaxThreads: 10}
+	require.NoError(t, readThreads(context.Background(), cannedProc.Proc(4242), hz, r))
+	assert.Equal(t, []Thread{
+		{TID: 4242, Name: "server", State: "S", StateName: "sleeping", User: 2500 * time.Millisecond, System: 400 * time.Millisecond, CPU: 1},
+		{TID: 4243, Name: "evil\x1b]0;x\a\n", State: "R", StateName: "running", User: 12340 * time.Millisecond, System: 50 * time.Millisecond, CPU: 0},
+		{TID: 4244, Name: "io worker", State: "D", StateName: "disk sleep", User: 30 * time.Millisecond, System: 170 * time.Millisecond, CPU: 1},
+	}, r.Threads)
+}
+
+func TestReadThreadsNoProc(t *testing.T) {
+	r := &ThreadReport{States: map[string]int{}, Threads: []Thread{}, MaxThreads: 10, RuntimeThreads: 7}
+	err := readThreads(context.Background(), procfs.FS(t.TempDir()).Self(), 100, r)
+	require.NoError(t, err, "an unreadable /proc is a note, not an error")
+	assert.Equal(t, 7, r.OSThreads, "falls back to the runtime's count")
+	assert.Contains(t, r.Note, "no per-thread list: procfs: list threads: open ")
+	assert.Contains(t, r.Note, "no such file or directory; os_threads is the Go runtime's count")
+	assert.Empty(t, r.Threads)
+}
+
+func TestReadThreadsCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := &ThreadReport{States: map[string]int{}, Threads: []Thread{}, MaxThreads: 10}
+	err := readThreads(ctx, cannedProc.Proc(4242), 100, r)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, 5, r.OSThreads)
+	assert.Equal(t, 5, r.Omitted, "unread threads are counted as omitted")
+}
+
+func TestTicksToDuration(t *testing.T) {
+	tests := []struct {
+		ticks uint64
+		hz    int64
+		want  time.Duration
+	}{
+		{0, 100, 0},
+		{1, 100, 10 * time.Millisecond},
+		{250, 100, 2500 * time.Millisecond},
+		{1, 1024, 976562 * time.Nanosecond},
+		{3 * 1024, 1024, 3 * time.Second},
+		{100, 0, 0},
+		{1 << 63, 100, time.Duration(1<<63 - 1)},
+		{1<<64 - 1, 1, time.Duration(1<<63 - 1)},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, ticksToDuration(tt.ticks, tt.hz), "%d ticks at %d Hz", tt.ticks, tt.hz)
+	}
+}
+
+func TestClockTicks(t *testing.T) {
+	// USER_HZ is 100 on every architecture Go supports on Linux; the value
+	// must come from the auxiliary vector all the same.
+	assert.Equal(t, int64(100), clockTicks())
+	auxv, err := unix.Auxv()
+	require.NoError(t, err)
+	assert.True(t, slices.ContainsFunc(auxv, func(kv [2]uintptr) bool { return kv[0] == atClockTick && kv[1] == 100 }),
+		"AT_CLKTCK not in the auxiliary vector")
+}

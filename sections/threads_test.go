@@ -1,0 +1,199 @@
+package sections
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func collectThreads(tb testing.TB, t Threads) *ThreadReport {
+	tb.Helper()
+	data, err := t.Collect(context.Background())
+	require.NoError(tb, err)
+	r, ok := data.(*ThreadReport)
+	require.True(tb, ok, "Collect returned %T, want *ThreadReport", data)
+	return r
+}
+
+func TestThreadsRuntimeFigures(t *testing.T) {
+	r := collectThreads(t, Threads{})
+	assert.Equal(t, "threads", Threads{}.Name())
+	assert.Equal(t, runtime.GOMAXPROCS(0), r.GOMAXPROCS)
+	assert.Equal(t, runtime.NumCPU(), r.NumCPU)
+	// The runtime has at least the thread running this test and sysmon.
+	assert.GreaterOrEqual(t, r.RuntimeThreads, 2)
+	assert.GreaterOrEqual(t, r.ThreadsCreated, r.RuntimeThreads-1, "threads created include the live ones but the main thread")
+	assert.Positive(t, r.OSThreads)
+	assert.GreaterOrEqual(t, r.CgoCalls, int64(0))
+	assert.Equal(t, defaultMaxThreads, r.MaxThreads)
+	assert.NotNil(t, r.Threads, "Threads must marshal as [], not null")
+	assert.NotNil(t, r.States)
+	assert.LessOrEqual(t, len(r.Threads), r.MaxThreads)
+}
+
+func TestThreadsCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Threads{}.Collect(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+func TestThreadReportJSONKeys(t *testing.T) {
+	r := collectThreads(t, Threads{})
+	b, err := json.Marshal(r)
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m))
+	for _, key := range []string{"os_threads", "gomaxprocs", "num_cpu", "runtime_threads", "threads_created",
+		"cgo_calls", "states", "threads", "omitted", "unreadable", "max_threads"} {
+		assert.Contains(t, m, key)
+	}
+	b, err = json.Marshal(Thread{TID: 1, User: time.Second})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"tid":1,"name":"","state":"","state_name":"","user":1000000000,"system":0,"cpu":0}`, string(b))
+}
+
+func TestThreadReportWriteText(t *testing.T) {
+	tests := []struct {
+		name string
+		r    *ThreadReport
+		want string
+	}{
+		{
+			name: "listed",
+			r: &ThreadReport{
+				OSThreads: 3, GOMAXPROCS: 2, NumCPU: 4, RuntimeThreads: 3, ThreadsCreated: 5, CgoCalls: 1,
+				States: map[string]int{"sleeping": 2, "running": 1},
+				Threads: []Thread{
+					{TID: 100, Name: "server", State: "S", StateName: "sleeping", User: 2500 * time.Millisecond, System: 400 * time.Millisecond, CPU: 1},
+					{TID: 101, Name: "evil\x1b]0;x\a\nforged", State: "R", StateName: "running", User: 10 * time.Millisecond},
+					{TID: 102, Name: "bad\xffutf8", State: "S", StateName: "sleeping"},
+				},
+				MaxThreads: 256,
+			},
+			want: "3 OS threads (GOMAXPROCS 2, NumCPU 4) — 2 sleeping, 1 running\n" +
+				"runtime_threads = 3\nthreads_created = 5\ncgo_calls = 1\n\n" +
+				"TID  NAME                      STATE       USER  SYS    CPU\n" +
+				"100  server                    S sleeping  2.5s  400ms  1\n" +
+				`101  evil\x1b]0;x\x07\nforged  R running   10ms  0s     0` + "\n" +
+				`102  bad\xffutf8               S sleeping  0s    0s     0` + "\n",
+		},
+		{
+			name: "bounded",
+			r: &ThreadReport{
+				OSThreads: 40, GOMAXPROCS: 1, NumCPU: 1,
+				States:     map[string]int{"disk sleep": 1},
+				Threads:    []Thread{{TID: 7, Name: "io", State: "D", StateName: "disk sleep"}},
+				Omitted:    38,
+				Unreadable: 1,
+				MaxThreads: 1,
+				Note:       "thread 9: procfs: parse /proc/self/task/9/stat: truncated",
+			},
+			want: "40 OS threads (GOMAXPROCS 1, NumCPU 1) — of 1 listed: 1 disk sleep\n" +
+				"runtime_threads = 0\nthreads_created = 0\ncgo_calls = 0\n" +
+				"note = thread 9: procfs: parse /proc/self/task/9/stat: truncated\n\n" +
+				"TID  NAME  STATE         USER  SYS  CPU\n" +
+				"7    io    D disk sleep  0s    0s   0\n" +
+				"... 38 threads not listed (max_threads = 1)\n" +
+				"... 1 thread could not be read\n",
+		},
+		{
+			name: "no list",
+			r:    &ThreadReport{OSThreads: 1, GOMAXPROCS: 1, NumCPU: 1, RuntimeThreads: 1, Note: "no per-thread list on plan9\n"},
+			want: "1 OS thread (GOMAXPROCS 1, NumCPU 1)\n" +
+				"runtime_threads = 1\nthreads_created = 0\ncgo_calls = 0\n" +
+				`note = no per-thread list on plan9\n` + "\n",
+		},
+		{
+			name: "nil",
+			want: "(no thread data)\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			require.NoError(t, tt.r.WriteText(&buf))
+			assert.Equal(t, tt.want, buf.String())
+			assertNoControlChars(t, buf.String())
+		})
+	}
+}
+
+// assertNoControlChars fails if s holds a control character other than the
+// newlines that end its lines.
+func assertNoControlChars(t *testing.T, s string) {
+	t.Helper()
+	for i, r := range s {
+		if r != '\n' && (unicode.IsControl(r) || r == unicode.ReplacementChar) {
+			t.Errorf("raw control character %q at byte %d in:\n%s", r, i, s)
+		}
+	}
+}
+
+func TestThreadReportWriteTextError(t *testing.T) {
+	err := (&ThreadReport{}).WriteText(failWriter{})
+	require.ErrorContains(t, err, "write thread report: broken pipe")
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errBrokenPipe }
+
+var errBrokenPipe = errorString("broken pipe")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+// BenchmarkThreads measures Collect with extra OS threads: goroutines
+// locked to their threads and blocked, as cgo or LockOSThread users have.
+func BenchmarkThreads(b *testing.B) {
+	for _, extra := range []int{0, 100, 1000} {
+		b.Run(fmt.Sprintf("extra=%d", extra), func(b *testing.B) {
+			stop := lockThreads(b, extra)
+			defer close(stop)
+			ctx := context.Background()
+			var r *ThreadReport
+			for b.Loop() {
+				data, err := Threads{MaxThreads: 100000}.Collect(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				r = data.(*ThreadReport)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "report-ms")
+			b.ReportMetric(float64(r.OSThreads), "threads")
+			if r.Note != "" {
+				b.Log(r.Note)
+			}
+		})
+	}
+}
+
+// lockThreads starts n goroutines that lock their OS threads and block
+// until the returned channel is closed; then they exit, still locked, and
+// their threads with them.
+func lockThreads(tb testing.TB, n int) chan<- struct{} {
+	tb.Helper()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(n)
+	for range n {
+		go func() {
+			runtime.LockOSThread()
+			wg.Done()
+			<-stop
+		}()
+	}
+	wg.Wait()
+	return stop
+}
