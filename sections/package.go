@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -38,7 +39,8 @@ type Package struct {
 	Service, Version string
 }
 
-// PackageReport is the data of the package section.
+// PackageReport is the data of the package section. It implements
+// TextWriter.
 type PackageReport struct {
 	// Service and Version are Package's fields, as given.
 	Service string `json:"service"`
@@ -82,6 +84,57 @@ type PackageReport struct {
 	// Note explains missing data, such as a binary without build
 	// information. It is empty when nothing is missing.
 	Note string `json:"note,omitempty"`
+}
+
+// WriteText writes the report as "key = value" lines under the JSON field
+// names, with the build settings one to a line:
+//
+//	service = shop
+//	...
+//	build_settings:
+//	  -ldflags = "-s -X main.token=***"
+//	  CGO_ENABLED = 0
+//	host = web-1
+func (r *PackageReport) WriteText(w io.Writer) error {
+	var buf bytes.Buffer
+	kv := func(indent, k, v string) {
+		// A value of "***" here is a masked secret: show it bare.
+		fmt.Fprintf(&buf, "%s%s = %s\n", indent, configText(k, false), configText(v, true))
+	}
+	kv("", "service", r.Service)
+	kv("", "version", r.Version)
+	kv("", "path", r.Path)
+	kv("", "module", r.Module)
+	kv("", "module_version", r.ModuleVersion)
+	kv("", "go_version", r.GoVersion)
+	kv("", "goos", r.GOOS)
+	kv("", "goarch", r.GOARCH)
+	if r.VCS != nil {
+		buf.WriteString("vcs:\n")
+		kv("  ", "system", r.VCS.System)
+		kv("  ", "revision", r.VCS.Revision)
+		if r.VCS.Time != "" {
+			kv("  ", "time", r.VCS.Time)
+		}
+		kv("  ", "modified", strconv.FormatBool(r.VCS.Modified))
+	}
+	buf.WriteString("build_settings:\n")
+	if len(r.BuildSettings) == 0 {
+		buf.WriteString("  (none)\n")
+	}
+	for _, s := range r.BuildSettings {
+		kv("  ", s.Key, s.Value)
+	}
+	kv("", "host", r.Host)
+	kv("", "pid", strconv.Itoa(r.PID))
+	kv("", "start_time", r.StartTime.Format(time.RFC3339Nano))
+	kv("", "start_time_source", r.StartTimeSource)
+	kv("", "uptime", r.Uptime.Round(time.Millisecond).String())
+	if r.Note != "" {
+		kv("", "note", r.Note)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
 }
 
 // VCS describes the version-control state a binary was built from.

@@ -154,3 +154,53 @@ func TestPackageParseBootTime(t *testing.T) {
 		})
 	}
 }
+
+func TestPackageWriteText(t *testing.T) {
+	rep := &PackageReport{
+		Service:         "shop\x1b[2J",
+		Version:         "1.2.3",
+		Path:            "example.com/shop/cmd/api",
+		Module:          "example.com/shop",
+		ModuleVersion:   "(devel)",
+		GoVersion:       "go1.26.0",
+		GOOS:            "linux",
+		GOARCH:          "amd64",
+		VCS:             &VCS{System: "git", Revision: "abc123", Modified: true},
+		BuildSettings:   []BuildSetting{{Key: "-ldflags", Value: "-X main.token=***"}, {Key: "CGO_CFLAGS", Value: ""}, {Key: "DB_PASSWORD", Value: "***"}},
+		Host:            "web-1",
+		PID:             42,
+		StartTime:       time.Date(2026, 1, 2, 3, 4, 5, 600_000_000, time.UTC),
+		StartTimeSource: "/proc",
+		Uptime:          90*time.Minute + 1234567*time.Microsecond,
+		Note:            "no build information in this binary",
+	}
+	var buf strings.Builder
+	require.NoError(t, rep.WriteText(&buf))
+	assert.Equal(t, `service = "shop\x1b[2J"
+version = 1.2.3
+path = example.com/shop/cmd/api
+module = example.com/shop
+module_version = (devel)
+go_version = go1.26.0
+goos = linux
+goarch = amd64
+vcs:
+  system = git
+  revision = abc123
+  modified = true
+build_settings:
+  -ldflags = -X main.token=***
+  CGO_CFLAGS = ""
+  DB_PASSWORD = ***
+host = web-1
+pid = 42
+start_time = 2026-01-02T03:04:05.6Z
+start_time_source = /proc
+uptime = 1h30m1.235s
+note = no build information in this binary
+`, buf.String())
+
+	var empty strings.Builder
+	require.NoError(t, (&PackageReport{}).WriteText(&empty))
+	assert.Contains(t, empty.String(), "build_settings:\n  (none)\n")
+}

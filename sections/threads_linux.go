@@ -35,6 +35,9 @@ func readThreads(ctx context.Context, p procfs.Proc, hz int64, r *ThreadReport) 
 		}
 		if err := ctx.Err(); err != nil {
 			r.Omitted = len(tids) - i
+			if r.Note == "" {
+				r.Note = fmt.Sprintf("listing stopped after %d threads: %v", i, err)
+			}
 			return err
 		}
 		st, err := p.Task(tid).Stat()
@@ -55,7 +58,7 @@ func readThreads(ctx context.Context, p procfs.Proc, hz int64, r *ThreadReport) 
 		r.Threads = append(r.Threads, Thread{
 			TID:       tid,
 			Name:      st.Comm,
-			State:     string(rune(st.State)),
+			State:     string([]byte{st.State}),
 			StateName: name,
 			User:      ticksToDuration(st.UTime, hz),
 			System:    ticksToDuration(st.STime, hz),

@@ -253,6 +253,7 @@ func TestReadThreadsCanceled(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, 5, r.OSThreads)
 	assert.Equal(t, 5, r.Omitted, "unread threads are counted as omitted")
+	assert.Equal(t, "listing stopped after 0 threads: context canceled", r.Note)
 }
 
 func TestTicksToDuration(t *testing.T) {
