@@ -2,7 +2,6 @@ package gmr
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -77,59 +76,30 @@ func (s *writerSink) write(report []byte, _ fileMeta) (string, error) {
 	return s.name, nil
 }
 
-// dirSink writes each report to a new file in a directory.
-type dirSink struct {
-	dir string
-}
-
-// newDirSink creates dir (mode 0700) if it is missing, and checks that
-// reports can be written there.
-func newDirSink(dir string) (*dirSink, error) {
+// checkDir creates dir (mode 0700) if it is missing, and checks that it is a
+// directory in which files can be created. It returns the absolute path.
+func checkDir(dir string) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, fmt.Errorf("report dir %q: %w", dir, err)
+		return "", fmt.Errorf("report dir %q: %w", dir, err)
 	}
 	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return nil, fmt.Errorf("create report dir: %w", err)
+		return "", fmt.Errorf("create report dir: %w", err)
 	}
 	fi, err := os.Stat(abs)
 	if err != nil {
-		return nil, fmt.Errorf("report dir: %w", err)
+		return "", fmt.Errorf("report dir: %w", err)
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("report dir %q: not a directory", abs)
+		return "", fmt.Errorf("report dir %q: not a directory", abs)
 	}
 	probe, err := os.CreateTemp(abs, ".gmr-probe-*")
 	if err != nil {
-		return nil, fmt.Errorf("report dir %q is not writable: %w", abs, err)
+		return "", fmt.Errorf("report dir %q is not writable: %w", abs, err)
 	}
 	probe.Close()
 	os.Remove(probe.Name())
-	return &dirSink{dir: abs}, nil
-}
-
-// write writes report to a hidden temporary file, syncs it, and renames it to
-// its final name, so that a reader never sees half a report. The file is
-// created with mode 0600 and never through a symbolic link.
-func (s *dirSink) write(report []byte, meta fileMeta) (string, error) {
-	final := filepath.Join(s.dir, meta.fileName())
-	tmp := filepath.Join(s.dir, "."+meta.fileName()+".tmp")
-	f, err := os.OpenFile(tmp, createFlags, 0o600)
-	if err != nil {
-		return final, fmt.Errorf("create report file: %w", err)
-	}
-	_, werr := f.Write(report)
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		os.Remove(tmp)
-		return final, fmt.Errorf("write report file %q: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		os.Remove(tmp)
-		return final, fmt.Errorf("rename report file: %w", err)
-	}
-	return final, nil
+	return abs, nil
 }
 
 // formatReport runs the formatter into memory, so that a failing formatter

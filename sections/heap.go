@@ -25,7 +25,7 @@ const recentPauses = 8
 // Collect reads runtime/metrics and runtime/debug.ReadGCStats; neither
 // stops the world, unlike runtime.ReadMemStats (ReadGCStats briefly holds
 // the heap's lock, as allocating a new span does). On a 2-core VM it takes
-// about 10 µs and allocates about 14 KiB, whatever the heap's size. A
+// 10 to 30 µs and allocates about 14 KiB, whatever the heap's size. A
 // metric that this Go release does not provide is listed in
 // HeapReport.MissingMetrics and its field left zero.
 //

@@ -72,10 +72,10 @@ type PackageReport struct {
 	Host string `json:"host"`
 	PID  int    `json:"pid"`
 	// StartTime is when the process started, and StartTimeSource where that
-	// came from: "/proc" (Linux: the kernel's record, to the clock tick and
-	// the second of the boot time), or "init" (the time this package was
-	// initialised, moments after the start, used elsewhere or when /proc
-	// cannot be read).
+	// came from: "/proc" (Linux: the kernel's record in /proc/self/stat, to
+	// the clock tick, usually 10 ms), or "init" (the time this package was
+	// initialised, moments after the start, used on other systems or when
+	// /proc cannot be read).
 	StartTime       time.Time `json:"start_time"`
 	StartTimeSource string    `json:"start_time_source"`
 	// Uptime is how long the process has run, at the time of the report.
@@ -184,14 +184,14 @@ func (p Package) Collect(context.Context) (any, error) {
 	rep.Host = host
 
 	now := time.Now()
-	start, err := processStart()
+	start, err := processStart(now)
 	if err == nil && !start.After(now) {
 		rep.StartTime, rep.StartTimeSource = start, startFromProc
 	} else {
 		if err == nil {
 			err = fmt.Errorf("start time %s is in the future", start.Format(time.RFC3339Nano))
 		}
-		if runtime.GOOS == "linux" {
+		if !errors.Is(err, errors.ErrUnsupported) {
 			notes = append(notes, fmt.Sprintf("process start time: %v; using the time gmr was initialised", err))
 		}
 		rep.StartTime, rep.StartTimeSource = initTime, startFromInit
@@ -230,15 +230,4 @@ func addBuildInfo(rep *PackageReport, bi *debug.BuildInfo) {
 	if vcs != (VCS{}) {
 		rep.VCS = &vcs
 	}
-}
-
-// parseBootTime returns the boot time, in seconds since the Unix epoch, from
-// the contents of Linux's /proc/stat: its "btime" line.
-func parseBootTime(b []byte) (int64, error) {
-	for line := range bytes.SplitSeq(b, []byte("\n")) {
-		if v, ok := bytes.CutPrefix(line, []byte("btime ")); ok {
-			return strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64)
-		}
-	}
-	return 0, errors.New("no btime line")
 }

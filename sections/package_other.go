@@ -9,6 +9,6 @@ import (
 
 // processStart reports that this system offers no process start time
 // without cgo; Package falls back to the time the package was initialised.
-func processStart() (time.Time, error) {
-	return time.Time{}, errors.New("not available on this system")
+func processStart(time.Time) (time.Time, error) {
+	return time.Time{}, errors.ErrUnsupported
 }

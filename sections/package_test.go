@@ -48,10 +48,10 @@ func TestPackageCollect(t *testing.T) {
 	if runtime.GOOS == "linux" {
 		assert.Equal(t, "/proc", rep.StartTimeSource)
 		// The kernel's start time is before this package was initialised
-		// (the boot time is rounded down, so it is never late), and not
-		// long before.
+		// (it is rounded down to the clock tick, so it is never late), and
+		// not long before.
 		assert.False(t, rep.StartTime.After(initTime), "start %v after init %v", rep.StartTime, initTime)
-		assert.True(t, rep.StartTime.After(initTime.Add(-time.Minute)), "start %v long before init %v", rep.StartTime, initTime)
+		assert.True(t, rep.StartTime.After(initTime.Add(-10*time.Second)), "start %v long before init %v", rep.StartTime, initTime)
 		assert.Empty(t, rep.Note)
 	} else {
 		assert.Equal(t, "init", rep.StartTimeSource)
@@ -126,33 +126,6 @@ func TestPackageBuildInfoNoVCS(t *testing.T) {
 	addBuildInfo(&rep, &debug.BuildInfo{Path: "command-line-arguments"})
 	assert.Nil(t, rep.VCS)
 	assert.Equal(t, "command-line-arguments", rep.Path)
-}
-
-func TestPackageParseBootTime(t *testing.T) {
-	tests := []struct {
-		name    string
-		in      string
-		want    int64
-		wantErr string
-	}{
-		{"typical", "cpu  1 2 3\ncpu0 1 2 3\nintr 5\nctxt 9\nbtime 1767225600\nprocesses 42\n", 1767225600, ""},
-		{"last line", "cpu 1\nbtime 17", 17, ""},
-		{"missing", "cpu 1\nprocesses 42\n", 0, "no btime line"},
-		{"malformed", "btime soon\n", 0, "invalid syntax"},
-		{"empty", "", 0, "no btime line"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseBootTime([]byte(tt.in))
-			if tt.wantErr != "" {
-				require.Error(t, err)
-				assert.True(t, strings.Contains(err.Error(), tt.wantErr), "error %q", err)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tt.want, got)
-		})
-	}
 }
 
 func TestPackageWriteText(t *testing.T) {

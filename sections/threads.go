@@ -29,13 +29,14 @@ const defaultMaxThreads = 256
 // On Linux, Collect lists /proc/self/task and reads one small stat file per
 // listed thread: each thread's id, name, scheduling state, user and system
 // CPU time and the CPU it last ran on. It does not stop the world or signal
-// any thread. It costs about four system calls, some 30 µs, per listed
-// thread: on a 2-core VM, 0.2 ms for a service with a handful of threads,
-// 3 ms with 100, and at most about 8 ms at the default bound of 256 (30 ms
-// for 1,000 threads with the bound raised). A thread that exits between the
-// listing and the read of its file is skipped. If /proc cannot be read at
-// all, Collect still returns the runtime's figures, with ThreadReport.Note
-// saying why the list is missing; it does not return an error for that.
+// any thread. It costs four system calls per listed thread, some 25 to
+// 40 µs on a 2-core VM (more when the machine is busy): 0.2 ms for a
+// service with a handful of threads, 3 to 4 ms with 100, about 10 ms at the
+// default bound of 256, and 25 ms for 1,000 threads with the bound raised.
+// A thread that exits between the listing and the read of its file is
+// skipped. If /proc cannot be read at all, Collect still returns the
+// runtime's figures, with ThreadReport.Note saying why the list is missing;
+// it does not return an error for that.
 //
 // On other systems there is no per-thread list: Collect returns the
 // runtime's figures and a Note.

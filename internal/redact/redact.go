@@ -28,11 +28,13 @@
 // # Values
 //
 // Value masks secrets that a value carries whatever its key: the password of
-// a URL's user info, the credentials after "Bearer" and "Basic", the body of a
-// PEM private key block, and the value of any key=value or "key": value pair
-// inside the string whose key is secret by the rules above (a libpq DSN, a
-// query string, -ldflags="-X main.token=..."). A masked secret is always
-// replaced by exactly [Mask], whatever its length.
+// a URL's user info (postgres://user:***@host/db) or of a MySQL driver DSN
+// (user:***@tcp(host)/db), the credentials after "Bearer" and "Basic", the
+// body of a PEM private key block, and the value of any key=value,
+// key: value or "key": value pair inside the string whose key is secret by
+// the rules above (a libpq DSN, a query string, a header, JSON,
+// -ldflags="-X main.token=..."). A masked secret is always replaced by
+// exactly [Mask], whatever its length.
 //
 // Redaction is best effort: a secret stored under an innocent key, in a
 // format none of the rules recognise, is shown.

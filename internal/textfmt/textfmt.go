@@ -84,10 +84,11 @@ func Bytes(n uint64) string {
 	if n < unit {
 		return strconv.FormatUint(n, 10) + " B"
 	}
-	div, exp := uint64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
+	f, exp := float64(n)/unit, 0
+	// Divide while the value would print as 1024.0 or more.
+	for f >= unit-0.05 && exp < 5 {
+		f /= unit
 		exp++
 	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	return fmt.Sprintf("%.1f %ciB", f, "KMGTPE"[exp])
 }

@@ -54,4 +54,6 @@ func TestNumbers(t *testing.T) {
 	assert.Equal(t, "1.0 KiB", Bytes(1024))
 	assert.Equal(t, "12.3 MiB", Bytes(12897412))
 	assert.Equal(t, "16.0 EiB", Bytes(1<<64-1))
+	assert.Equal(t, "1.0 MiB", Bytes(1<<20-1), "rounds up into the next unit")
+	assert.Equal(t, "1023.9 KiB", Bytes(1048474))
 }

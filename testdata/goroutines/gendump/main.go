@@ -9,6 +9,7 @@
 //	go run ./testdata/goroutines/gendump -wait 2m30s > testdata/goroutines/waits.txt
 //	GODEBUG=tracebacklabels=1 go run ./testdata/goroutines/gendump > testdata/goroutines/labels.txt
 //	GOTRACEBACK=system go run ./testdata/goroutines/gendump -quit 2> testdata/goroutines/sigquit.txt
+//	GOEXPERIMENT=goroutineleakprofile go run ./testdata/goroutines/gendump -leak > testdata/goroutines/leaked.txt
 //
 // With -quit it sends itself SIGQUIT instead, so that the runtime writes
 // its crash dump to stderr and exits.
@@ -17,6 +18,7 @@ package main
 import (
 	"context"
 	"flag"
+	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -59,6 +61,7 @@ func recurse(n int, ch chan int) int {
 func main() {
 	wait := flag.Duration("wait", 0, "how long to wait before dumping")
 	quit := flag.Bool("quit", false, "send SIGQUIT to self instead of dumping")
+	leak := flag.Bool("leak", false, "leak goroutines and run the leak detector (needs GOEXPERIMENT=goroutineleakprofile)")
 	flag.Parse()
 
 	block := make(chan int)
@@ -125,6 +128,11 @@ func main() {
 	pprof.Do(context.Background(), pprof.Labels("worker", "a \"quoted\", value]", "tenant", "x"), func(context.Context) {
 		start(func() { <-block })
 	})
+	if *leak {
+		for range 2 {
+			start(func() { <-make(chan int) })
+		}
+	}
 	started.Wait()
 
 	deadline := time.Now().Add(*wait)
@@ -135,6 +143,13 @@ func main() {
 	runtime.GC()
 	time.Sleep(100 * time.Millisecond)
 
+	if *leak {
+		p := pprof.Lookup("goroutineleak")
+		if p == nil {
+			panic("no goroutineleak profile: set GOEXPERIMENT=goroutineleakprofile")
+		}
+		p.WriteTo(io.Discard, 0)
+	}
 	if *quit {
 		syscall.Kill(os.Getpid(), syscall.SIGQUIT)
 		time.Sleep(time.Hour)

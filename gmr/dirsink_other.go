@@ -1,0 +1,53 @@
+//go:build !unix
+
+package gmr
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// dirSink writes each report to a new file in a directory.
+type dirSink struct {
+	dir string
+	mu  sync.Mutex
+}
+
+// newDirSink checks dir (see checkDir).
+func newDirSink(dir string) (*dirSink, error) {
+	abs, err := checkDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &dirSink{dir: abs}, nil
+}
+
+// write writes report to a hidden temporary file, syncs it, and renames it to
+// its final name, so that a reader never sees half a report.
+func (s *dirSink) write(report []byte, meta fileMeta) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	final := filepath.Join(s.dir, meta.fileName())
+	tmp := filepath.Join(s.dir, "."+meta.fileName()+".tmp")
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return final, fmt.Errorf("create report file: %w", err)
+	}
+	_, werr := f.Write(report)
+	serr := f.Sync()
+	cerr := f.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		os.Remove(tmp)
+		return final, fmt.Errorf("write report file %q: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		os.Remove(tmp)
+		return final, fmt.Errorf("rename report file: %w", err)
+	}
+	return final, nil
+}
+
+func (s *dirSink) close() {}

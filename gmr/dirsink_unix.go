@@ -1,0 +1,111 @@
+//go:build unix
+
+package gmr
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// dirSink writes each report to a new file in a directory.
+//
+// It holds the directory open from Setup on, and keeps one spare file
+// descriptor in reserve, so that a process that has run out of file
+// descriptors (EMFILE) can still write its report: the spare is closed just
+// before the report file is created, and taken again afterwards.
+type dirSink struct {
+	dir string
+
+	mu      sync.Mutex
+	dirFD   int
+	reserve *os.File
+}
+
+// newDirSink checks dir (see checkDir) and opens it.
+func newDirSink(dir string) (*dirSink, error) {
+	abs, err := checkDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	fd, err := unix.Open(abs, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open report dir %q: %w", abs, err)
+	}
+	s := &dirSink{dir: abs, dirFD: fd}
+	s.reserve, _ = os.Open(os.DevNull) // best effort: without it, EMFILE loses the report to stderr
+	return s, nil
+}
+
+// write writes report to a hidden temporary file, syncs it, and renames it to
+// its final name, so that a reader never sees half a report. The file is
+// created with mode 0600, relative to the directory opened at Setup, and
+// never through a symbolic link (O_NOFOLLOW) or over an existing file
+// (O_EXCL).
+func (s *dirSink) write(report []byte, meta fileMeta) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	name := meta.fileName()
+	final := filepath.Join(s.dir, name)
+	if s.dirFD < 0 {
+		return final, errors.New("report dir is closed")
+	}
+	tmp := "." + name + ".tmp"
+	f, err := s.create(tmp)
+	if err != nil {
+		return final, fmt.Errorf("create report file %q: %w", filepath.Join(s.dir, tmp), err)
+	}
+	_, werr := f.Write(report)
+	serr := f.Sync()
+	cerr := f.Close()
+	s.refillReserve()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		unix.Unlinkat(s.dirFD, tmp, 0) //nolint:errcheck // best effort cleanup
+		return final, fmt.Errorf("write report file %q: %w", filepath.Join(s.dir, tmp), err)
+	}
+	if err := unix.Renameat(s.dirFD, tmp, s.dirFD, name); err != nil {
+		unix.Unlinkat(s.dirFD, tmp, 0) //nolint:errcheck // best effort cleanup
+		return final, fmt.Errorf("rename report file to %q: %w", final, err)
+	}
+	return final, nil
+}
+
+// create opens a new file in the directory, using the reserve descriptor if
+// the process is out of descriptors.
+func (s *dirSink) create(name string) (*os.File, error) {
+	const flags = unix.O_WRONLY | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	fd, err := unix.Openat(s.dirFD, name, flags, 0o600)
+	if (errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE)) && s.reserve != nil {
+		s.reserve.Close()
+		s.reserve = nil
+		fd, err = unix.Openat(s.dirFD, name, flags, 0o600)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), filepath.Join(s.dir, name)), nil
+}
+
+func (s *dirSink) refillReserve() {
+	if s.reserve == nil {
+		s.reserve, _ = os.Open(os.DevNull)
+	}
+}
+
+// close releases the directory and the reserve descriptor.
+func (s *dirSink) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dirFD >= 0 {
+		unix.Close(s.dirFD)
+		s.dirFD = -1
+	}
+	if s.reserve != nil {
+		s.reserve.Close()
+		s.reserve = nil
+	}
+}
