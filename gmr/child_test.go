@@ -126,6 +126,19 @@ func (c *child) alive() bool {
 	}
 }
 
+// stop closes the child's stdin, which makes it stop gmr and exit, and waits
+// for it to exit successfully.
+func (c *child) stop(t *testing.T) {
+	t.Helper()
+	c.stdin.Close()
+	select {
+	case <-c.exited:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("child did not exit after its stdin was closed\nstderr:\n%s", c.stderr.String())
+	}
+	require.True(t, c.cmd.ProcessState.Success(), "child exit: %v\nstderr:\n%s", c.cmd.ProcessState, c.stderr.String())
+}
+
 // waitFor polls cond until it holds or timeout passes.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()

@@ -51,3 +51,8 @@ func (s *dirSink) write(report []byte, meta fileMeta) (string, error) {
 }
 
 func (s *dirSink) close() {}
+
+// create opens a new file in the directory, never an existing one.
+func (s *dirSink) create(name string) (*os.File, error) {
+	return os.OpenFile(filepath.Join(s.dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+}

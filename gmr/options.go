@@ -23,10 +23,29 @@ const (
 	EnvFormat = "GMR_FORMAT"
 	// EnvSignal selects the trigger signal by name: "USR2", "SIGUSR1", ...
 	EnvSignal = "GMR_SIGNAL"
+	// EnvTriggerFile names a file whose modification triggers a report.
+	EnvTriggerFile = "GMR_TRIGGER_FILE"
 )
 
-// DefaultTimeout is how long a report waits for its sections by default.
-const DefaultTimeout = 5 * time.Second
+// Defaults for the limits a Reporter works within. Each can be changed by an
+// option.
+const (
+	// DefaultTimeout is how long a whole report may take (WithTimeout).
+	DefaultTimeout = 10 * time.Second
+	// DefaultSectionTimeout is how long one section may take
+	// (WithSectionTimeout).
+	DefaultSectionTimeout = 5 * time.Second
+	// DefaultMinInterval is the least time between the starts of two
+	// triggered reports (WithMinInterval).
+	DefaultMinInterval = time.Second
+	// DefaultMaxReports and DefaultMaxBytes bound the report files kept in
+	// the report directory (WithRetention).
+	DefaultMaxReports = 50
+	DefaultMaxBytes   = 256 << 20
+	// DefaultPollInterval is how often the trigger file is checked
+	// (WithTriggerFile).
+	DefaultPollInterval = time.Second
+)
 
 // An Option configures a Reporter. Options are applied in order; a later
 // option overrides an earlier one of the same kind.
@@ -56,10 +75,17 @@ type settings struct {
 	secretFlags []string
 	secretKeys  []string
 
-	timeout  time.Duration
-	stderr   io.Writer
-	onReport func(location string, err error)
-	getenv   func(string) string
+	timeout        time.Duration
+	sectionTimeout time.Duration
+	minInterval    time.Duration
+	maxReports     int
+	maxBytes       int64
+	triggerFile    string
+	pollInterval   time.Duration
+	noCrashOutput  bool
+	stderr         io.Writer
+	onReport       func(location string, err error)
+	getenv         func(string) string
 }
 
 // WithService sets the service name shown in the report header and used in
@@ -242,6 +268,81 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
+// WithSectionTimeout sets how long one section may take. A section that
+// overruns is shown as timed out, with what it returned by then if it returns
+// promptly once its context is done. Default: DefaultSectionTimeout, and never
+// more than the report's timeout.
+func WithSectionTimeout(d time.Duration) Option {
+	return func(s *settings) error {
+		if d <= 0 {
+			return fmt.Errorf("gmr: WithSectionTimeout: %v is not positive", d)
+		}
+		s.sectionTimeout = d
+		return nil
+	}
+}
+
+// WithMinInterval sets the least time between the starts of two reports
+// made by a trigger (signal or file). Triggers that come sooner are folded
+// into one report made when the interval has passed. Reporter.Report and
+// WriteReport are not limited. Zero means no limit. Default:
+// DefaultMinInterval.
+func WithMinInterval(d time.Duration) Option {
+	return func(s *settings) error {
+		if d < 0 {
+			return fmt.Errorf("gmr: WithMinInterval: %v is negative", d)
+		}
+		s.minInterval = d
+		return nil
+	}
+}
+
+// WithRetention bounds the report files kept in the report directory: after
+// each report, the oldest of this service's reports (with their profiles and
+// crash files) are removed until at most maxReports remain and they take at
+// most maxBytes. Zero means no limit for that bound. Files whose names gmr
+// did not make for this service are never touched. Default:
+// DefaultMaxReports and DefaultMaxBytes.
+func WithRetention(maxReports int, maxBytes int64) Option {
+	return func(s *settings) error {
+		if maxReports < 0 || maxBytes < 0 {
+			return fmt.Errorf("gmr: WithRetention: negative bound (%d reports, %d bytes)", maxReports, maxBytes)
+		}
+		s.maxReports, s.maxBytes = maxReports, maxBytes
+		return nil
+	}
+}
+
+// WithTriggerFile makes a report each time the file at path is created or
+// its modification time changes (touch it), as oslo.reports' file event
+// handler does. It is for systems where signals are awkward, such as
+// Windows. The file is checked every poll interval with one stat call; zero
+// means DefaultPollInterval. Default: no trigger file, or GMR_TRIGGER_FILE.
+func WithTriggerFile(path string, poll time.Duration) Option {
+	return func(s *settings) error {
+		if path == "" {
+			return errors.New("gmr: WithTriggerFile: empty path")
+		}
+		if poll < 0 {
+			return fmt.Errorf("gmr: WithTriggerFile: negative poll interval %v", poll)
+		}
+		if poll == 0 {
+			poll = DefaultPollInterval
+		}
+		s.triggerFile, s.pollInterval = path, poll
+		return nil
+	}
+}
+
+// WithoutCrashOutput stops Setup from sending the runtime's fatal error
+// output to a crash file in the report directory (see Setup).
+func WithoutCrashOutput() Option {
+	return func(s *settings) error {
+		s.noCrashOutput = true
+		return nil
+	}
+}
+
 // WithStderr sets where reports without a directory, and gmr's one-line
 // notices, are written. Default: os.Stderr.
 func WithStderr(w io.Writer) Option {
@@ -278,7 +379,16 @@ func withGetenv(getenv func(string) string) Option {
 // operator mistakes that must not disable reports, so they are returned as
 // warnings and the default is used instead.
 func resolve(opts []Option) (s *settings, warnings []error, err error) {
-	s = &settings{getenv: os.Getenv, stderr: os.Stderr, timeout: DefaultTimeout}
+	s = &settings{
+		getenv:         os.Getenv,
+		stderr:         os.Stderr,
+		timeout:        DefaultTimeout,
+		sectionTimeout: DefaultSectionTimeout,
+		minInterval:    DefaultMinInterval,
+		maxReports:     DefaultMaxReports,
+		maxBytes:       DefaultMaxBytes,
+		pollInterval:   DefaultPollInterval,
+	}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -303,6 +413,9 @@ func resolve(opts []Option) (s *settings, warnings []error, err error) {
 	}
 	if !s.dirSet {
 		s.dir = s.getenv(EnvDir)
+	}
+	if s.triggerFile == "" {
+		s.triggerFile = s.getenv(EnvTriggerFile)
 	}
 	if !s.signalSet {
 		s.signal = defaultSignal

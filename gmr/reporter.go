@@ -18,8 +18,8 @@ import (
 
 // ErrSignalsUnsupported is returned by Setup on systems without a report
 // signal, such as Windows. The Reporter it returns with it still works
-// through its methods.
-var ErrSignalsUnsupported = errors.New("gmr: report signals are not supported on " + runtime.GOOS + "; use Reporter.Report or Reporter.WriteReport")
+// through its methods and the trigger file.
+var ErrSignalsUnsupported = errors.New("gmr: report signals are not supported on " + runtime.GOOS + "; use Reporter.Report, Reporter.WriteReport or WithTriggerFile")
 
 // ErrAlreadySetup is returned by Setup while an earlier Setup's Reporter has
 // not been stopped.
@@ -28,23 +28,38 @@ var ErrAlreadySetup = errors.New("gmr: Setup already called; Stop the Reporter i
 // fileSeq numbers report files within the process, so names never collide.
 var fileSeq atomic.Uint64
 
+// collectGrace is how long a report waits past a section's deadline for the
+// section to return what it has so far.
+const collectGrace = 100 * time.Millisecond
+
 // A Reporter makes Guru Meditation Reports. Create one with Setup, which also
-// installs the signal trigger, or with New, which installs nothing. A
-// Reporter's methods are safe for concurrent use; reports are made one at a
-// time.
+// installs the triggers, or with New, which installs nothing. A Reporter's
+// methods are safe for concurrent use; reports are made one at a time.
 type Reporter struct {
 	s        *settings
-	sections []sections.Section
+	sections []*sectionSlot
 	sink     sink
+	dir      *dirSink // nil without a report directory
 	stderr   *writerSink
 
 	mu sync.Mutex // held while a report is made
 
+	// Triggers, installed by Setup.
 	sig      os.Signal
 	sigCh    chan os.Signal
 	quit     chan struct{}
-	done     chan struct{}
+	wg       sync.WaitGroup
 	stopOnce sync.Once
+	crash    string // path of the crash output file, if any
+}
+
+// sectionSlot is a section and whether a Collect of it is still running. A
+// section whose Collect has not returned (it hung past its deadline) is not
+// started again, so a hung section costs one goroutine, not one per report.
+type sectionSlot struct {
+	sec     sections.Section
+	name    string
+	running atomic.Int64 // start time in Unix nanoseconds of a Collect still running, or 0
 }
 
 // New returns a Reporter configured by opts, the environment and defaults, in
@@ -53,17 +68,16 @@ type Reporter struct {
 //
 // An invalid option is an error. An invalid environment variable is not: a
 // report with the default in its place is better than none, so New writes one
-// line about it to stderr and goes on. An unusable report directory likewise
-// makes reports go to stderr.
+// line about it to stderr and goes on. An unusable GMR_DIR likewise makes
+// reports go to stderr.
 func New(opts ...Option) (*Reporter, error) {
 	s, warnings, err := resolve(opts)
 	if err != nil {
 		return nil, err
 	}
-	r := &Reporter{
-		s:        s,
-		sections: s.sections(),
-		stderr:   &writerSink{w: s.stderr, name: "stderr"},
+	r := &Reporter{s: s, stderr: &writerSink{w: s.stderr, name: "stderr"}}
+	for _, sec := range s.sections() {
+		r.sections = append(r.sections, &sectionSlot{sec: sec, name: sectionName(sec)})
 	}
 	r.sink = r.stderr
 	for _, w := range warnings {
@@ -77,7 +91,7 @@ func New(opts ...Option) (*Reporter, error) {
 		case err != nil:
 			r.notice("ignoring %s=%q: %v; reports go to stderr", EnvDir, s.dir, err)
 		default:
-			r.sink = ds
+			r.sink, r.dir = ds, ds
 		}
 	}
 	return r, nil
@@ -101,8 +115,8 @@ func (r *Reporter) WriteReport(ctx context.Context, w io.Writer) error {
 
 // Report makes a report and writes it to the configured destination, stderr
 // or a new file in the report directory, and returns where it went. When the
-// directory cannot be written, the report goes to stderr instead, with one
-// line saying why.
+// directory cannot be written (full disk, removed directory), the report goes
+// to stderr instead, with one line saying why.
 func (r *Reporter) Report(ctx context.Context) (location string, err error) {
 	return r.report(ctx, "api")
 }
@@ -130,6 +144,8 @@ func (r *Reporter) report(ctx context.Context, trigger string) (loc string, err 
 	if err != nil && r.sink != sink(r.stderr) {
 		r.notice("cannot write report: %v; writing it to stderr", err)
 		loc, err = r.stderr.write(b, meta)
+	} else if err == nil && r.dir != nil {
+		r.prune(meta)
 	}
 	if err != nil {
 		return loc, fmt.Errorf("gmr: %w", err)
@@ -140,13 +156,15 @@ func (r *Reporter) report(ctx context.Context, trigger string) (loc string, err 
 	return loc, nil
 }
 
-// collect runs every section concurrently under the report's deadline. A
-// section still running at the deadline is shown as timed out; its goroutine
-// is left to finish on its own, and its late result is dropped.
+// collect runs every section concurrently, each under its own deadline within
+// the report's. A section still running at its deadline (plus a short grace
+// for it to return what it has) is shown as timed out; its goroutine is left
+// to finish on its own, and its late result is dropped.
 func (r *Reporter) collect(ctx context.Context, trigger string) *formatters.Report {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, r.s.timeout)
+	reportCtx, cancel := context.WithTimeout(ctx, r.s.timeout)
 	defer cancel()
+	sectionBudget := min(r.s.sectionTimeout, max(r.s.timeout-collectGrace, r.s.timeout/2))
 
 	host, _ := os.Hostname()
 	rep := &formatters.Report{
@@ -163,25 +181,55 @@ func (r *Reporter) collect(ctx context.Context, trigger string) *formatters.Repo
 		Sections: make([]sections.Result, len(r.sections)),
 	}
 	chans := make([]chan sections.Result, len(r.sections))
-	for i, sec := range r.sections {
+	for i, slot := range r.sections {
+		if since := slot.running.Load(); since != 0 {
+			rep.Sections[i] = sections.Result{
+				Name: slot.name,
+				Err:  fmt.Errorf("skipped: still running from an earlier report, for %v", time.Since(time.Unix(0, since)).Round(time.Millisecond)),
+			}
+			continue
+		}
 		ch := make(chan sections.Result, 1)
 		chans[i] = ch
-		go func() { ch <- sections.Run(ctx, sec) }()
+		slot.running.Store(start.UnixNano())
+		go func() {
+			secCtx, cancel := context.WithTimeout(reportCtx, sectionBudget)
+			defer cancel()
+			res := sections.Run(secCtx, slot.sec)
+			slot.running.Store(0)
+			ch <- res
+		}()
 	}
+	timer := time.NewTimer(sectionBudget + collectGrace)
+	defer timer.Stop()
+	expired := false
 	for i, ch := range chans {
-		select {
-		case res := <-ch:
-			rep.Sections[i] = res
-		case <-ctx.Done():
+		if ch == nil {
+			continue
+		}
+		if !expired {
 			select {
 			case res := <-ch:
 				rep.Sections[i] = res
-			default:
-				rep.Sections[i] = sections.Result{
-					Name:     sectionName(r.sections[i]),
-					Err:      fmt.Errorf("timed out after %v: %w", time.Since(start).Round(time.Millisecond), context.Cause(ctx)),
-					Duration: time.Since(start),
-				}
+				continue
+			case <-timer.C:
+				expired = true
+			case <-ctx.Done():
+				expired = true
+			}
+		}
+		select {
+		case res := <-ch:
+			rep.Sections[i] = res
+		default:
+			cause := context.DeadlineExceeded
+			if ctx.Err() != nil {
+				cause = context.Cause(ctx)
+			}
+			rep.Sections[i] = sections.Result{
+				Name:     r.sections[i].name,
+				Err:      fmt.Errorf("timed out after %v: %w", time.Since(start).Round(time.Millisecond), cause),
+				Duration: time.Since(start),
 			}
 		}
 	}

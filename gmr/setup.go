@@ -2,9 +2,15 @@ package gmr
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"runtime/debug"
 	"sync"
+	"time"
+
+	"github.com/gmr-go/gmr/internal/redact"
 )
 
 var (
@@ -12,22 +18,29 @@ var (
 	active   *Reporter
 )
 
-// Setup makes a Reporter as New does and installs its trigger: a handler for
-// SIGUSR2 (or the signal set by WithSignal or GMR_SIGNAL) that writes a
-// report each time the signal arrives. It opens no port and starts one
-// goroutine, which waits for the signal.
+// Setup makes a Reporter as New does and installs its triggers:
 //
-// One statement in main is enough:
+//   - a handler for SIGUSR2 (or the signal set by WithSignal or GMR_SIGNAL)
+//     that writes a report each time the signal arrives;
+//   - with WithTriggerFile or GMR_TRIGGER_FILE, a watch on that file;
+//   - with a report directory, the runtime's crash output
+//     (runtime/debug.SetCrashOutput) goes to a file there too, so that a fatal
+//     error leaves a file behind: <service>-<time>-<pid>-crash.txt, removed
+//     again by Stop if nothing was written to it.
+//
+// It opens no port. It starts one goroutine, which waits for triggers, and
+// one more for a trigger file. One statement in main is enough:
 //
 //	gmr.Setup()
+//
+// Triggers that arrive while a report is being made, or sooner than the
+// minimum interval after the last one (WithMinInterval), are folded into one
+// more report; a storm of signals costs no more than that.
 //
 // Setup may be called once per process at a time: while the Reporter from an
 // earlier Setup has not been stopped, it returns ErrAlreadySetup. On systems
 // without signals (Windows), Setup returns a working Reporter together with
 // ErrSignalsUnsupported.
-//
-// Signals that arrive while a report is being made are folded into at most
-// one more report.
 func Setup(opts ...Option) (*Reporter, error) {
 	activeMu.Lock()
 	defer activeMu.Unlock()
@@ -38,57 +51,197 @@ func Setup(opts ...Option) (*Reporter, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.quit = make(chan struct{})
+	trigger := make(chan string, 1)
+	if r.s.triggerFile != "" {
+		r.watchFile(trigger)
+	}
+	if r.dir != nil && !r.s.noCrashOutput {
+		r.setCrashOutput()
+	}
+	releaseEarlySignal(r.s.signal)
 	switch {
 	case r.s.noSignal:
 	case r.s.signal == nil:
-		return r, ErrSignalsUnsupported
+		err = ErrSignalsUnsupported
 	default:
-		r.listen(r.s.signal)
+		r.listen(r.s.signal, trigger)
 	}
+	r.wg.Go(func() { r.serve(trigger) })
 	active = r
-	return r, nil
+	return r, err
 }
 
-// listen installs the signal handler. The channel holds one signal, and
-// signal.Notify drops signals it cannot deliver, so a burst of signals during
-// a report becomes one more report, and no goroutine or buffer grows.
-func (r *Reporter) listen(sig os.Signal) {
+// listen relays the signal to the trigger channel. Both channels hold one
+// pending trigger; signal.Notify drops signals it cannot deliver, so a burst
+// of signals becomes one pending report, and nothing grows with the burst.
+func (r *Reporter) listen(sig os.Signal, trigger chan<- string) {
 	r.sig = sig
 	r.sigCh = make(chan os.Signal, 1)
-	r.quit = make(chan struct{})
-	r.done = make(chan struct{})
 	signal.Notify(r.sigCh, sig)
-	trigger := "signal " + signalName(sig)
-	go func() {
-		defer close(r.done)
+	name := "signal " + signalName(sig)
+	r.wg.Go(func() {
 		for {
 			select {
 			case <-r.quit:
 				return
 			case <-r.sigCh:
-				r.report(context.Background(), trigger) //nolint:errcheck // report already logged the error
+				select {
+				case trigger <- name:
+				default: // a report is already pending
+				}
 			}
 		}
-	}()
+	})
 }
 
-// Stop removes the Reporter's trigger and waits for a report in progress to
-// finish. After Stop the signal is ignored rather than restored to its
-// default action, which for SIGUSR1 and SIGUSR2 would kill the process. The
-// Reporter's methods still work after Stop. Stop may be called more than
-// once.
+// serve makes one report per trigger, at most one per minimum interval.
+func (r *Reporter) serve(trigger <-chan string) {
+	var last time.Time
+	for {
+		var why string
+		select {
+		case <-r.quit:
+			return
+		case why = <-trigger:
+		}
+		if wait := r.s.minInterval - time.Since(last); !last.IsZero() && wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-r.quit:
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+		last = time.Now()
+		r.report(context.Background(), why) //nolint:errcheck // report already wrote the error to stderr
+	}
+}
+
+// watchFile polls the trigger file and sends a trigger when it appears or its
+// modification time changes. One stat call per poll interval is its whole
+// cost when idle.
+func (r *Reporter) watchFile(trigger chan<- string) {
+	path := r.s.triggerFile
+	var lastMod time.Time
+	if fi, err := os.Stat(path); err == nil {
+		lastMod = fi.ModTime() // an existing file is not a request
+	}
+	name := "file " + path
+	r.wg.Go(func() {
+		t := time.NewTicker(r.s.pollInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-r.quit:
+				return
+			case <-t.C:
+			}
+			fi, err := os.Stat(path)
+			if err != nil || fi.ModTime().Equal(lastMod) {
+				continue
+			}
+			lastMod = fi.ModTime()
+			select {
+			case trigger <- name:
+			default:
+			}
+		}
+	})
+}
+
+// setCrashOutput sends the runtime's fatal error output to a crash file in
+// the report directory, as well as to stderr.
+func (r *Reporter) setCrashOutput() {
+	meta := fileMeta{service: r.s.service, time: time.Now(), pid: os.Getpid(), ext: "txt"}
+	name := fmt.Sprintf("%s-%s-%d-crash.txt", safeName(meta.service), meta.time.UTC().Format(fileTimeLayout), meta.pid)
+	f, err := r.dir.create(name)
+	if err != nil {
+		r.notice("cannot create crash output file: %v", err)
+		return
+	}
+	defer f.Close() // SetCrashOutput keeps its own duplicate
+	if err := debug.SetCrashOutput(f, debug.CrashOptions{}); err != nil {
+		r.notice("cannot set crash output: %v", err)
+		os.Remove(filepath.Join(r.dir.dir, name))
+		return
+	}
+	r.crash = filepath.Join(r.dir.dir, name)
+}
+
+// Stop removes the Reporter's triggers, waits for a report in progress to
+// finish, and releases the report directory. After Stop the signal is
+// ignored rather than restored to its default action, which for SIGUSR1 and
+// SIGUSR2 would kill the process. WriteReport still works after Stop. Stop
+// may be called more than once; when it returns, every goroutine gmr started
+// has exited, except one still running a hung section.
 func (r *Reporter) Stop() {
 	r.stopOnce.Do(func() {
 		if r.sigCh != nil {
 			signal.Ignore(r.sig)
 			signal.Stop(r.sigCh)
-			close(r.quit)
-			<-r.done
 		}
+		if r.quit != nil {
+			close(r.quit)
+		}
+		r.wg.Wait()
+		r.mu.Lock()
+		if r.crash != "" {
+			debug.SetCrashOutput(nil, debug.CrashOptions{}) //nolint:errcheck // nil never fails
+			if fi, err := os.Stat(r.crash); err == nil && fi.Size() == 0 {
+				os.Remove(r.crash)
+			}
+		}
+		if r.dir != nil {
+			r.dir.close()
+			r.sink = r.stderr
+		}
+		r.mu.Unlock()
 		activeMu.Lock()
 		if active == r {
 			active = nil
 		}
 		activeMu.Unlock()
 	})
+}
+
+// ReportPanic, deferred at the top of a goroutine, writes a report when that
+// goroutine panics, then panics again with the same value, so the program
+// fails as it would have:
+//
+//	go func() {
+//		defer r.ReportPanic()
+//		...
+//	}()
+//
+// The report's trigger names the panic value, with secrets masked, and its
+// goroutine section shows the panicking stack. A nil Reporter only
+// re-panics.
+func (r *Reporter) ReportPanic() {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if r != nil {
+		r.report(context.Background(), "panic: "+redact.Redactor{}.Value(fmt.Sprint(v))) //nolint:errcheck // logged by report
+	}
+	panic(v)
+}
+
+// ReportPanic is Reporter.ReportPanic for the Reporter of the active Setup:
+//
+//	defer gmr.ReportPanic()
+func ReportPanic() {
+	v := recover()
+	if v == nil {
+		return
+	}
+	activeMu.Lock()
+	r := active
+	activeMu.Unlock()
+	if r != nil {
+		r.report(context.Background(), "panic: "+redact.Redactor{}.Value(fmt.Sprint(v))) //nolint:errcheck // logged by report
+	}
+	panic(v)
 }

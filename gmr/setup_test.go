@@ -101,7 +101,7 @@ func TestDirFallsBackToStderr(t *testing.T) {
 		loc, err := r.Report(context.Background())
 		require.NoError(t, err)
 		assert.Equal(t, "stderr", loc)
-		assert.Contains(t, out.String(), "gmr: cannot write report: create report file:")
+		assert.Contains(t, out.String(), "gmr: cannot write report: create report file ")
 		assert.Contains(t, out.String(), formatters.Footer, "the report is not lost")
 	})
 }

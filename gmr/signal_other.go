@@ -21,3 +21,5 @@ func checkSignal(sig os.Signal) error {
 }
 
 func signalName(sig os.Signal) string { return sig.String() }
+
+func releaseEarlySignal(os.Signal) {}

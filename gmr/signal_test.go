@@ -74,7 +74,7 @@ func TestSignalWritesFilesToDir(t *testing.T) {
 			}
 			entries, _ := os.ReadDir(dir)
 			for _, e := range entries {
-				if strings.HasPrefix(e.Name(), ".") {
+				if strings.HasPrefix(e.Name(), ".") || strings.HasSuffix(e.Name(), "-crash.txt") {
 					continue
 				}
 				b, err := os.ReadFile(filepath.Join(dir, e.Name()))
@@ -121,9 +121,20 @@ func TestSignalWritesFilesToDir(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o700), dirInfo.Mode().Perm(), "report dir is created 0700")
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
-	assert.Len(t, entries, 3, "no temporary files left behind")
+	assert.Len(t, entries, 4, "three reports and the crash output file; no temporary files left behind")
+	crash, err := filepath.Glob(filepath.Join(dir, "child-*-crash.txt"))
+	require.NoError(t, err)
+	require.Len(t, crash, 1, "Setup opened a crash output file")
+	fi, err := os.Stat(crash[0])
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	assert.Zero(t, fi.Size())
 	assert.NotContains(t, c.stderr.String(), formatters.Footer, "the report went to the file, not stderr")
 	assert.True(t, c.alive())
+
+	c.stop(t)
+	assert.NoFileExists(t, crash[0], "Stop removes an empty crash file")
+	assert.Len(t, reportFiles(t, dir), 3, "the reports stay")
 }
 
 // reportFiles lists the visible report files in dir, sorted.
@@ -136,7 +147,7 @@ func reportFiles(t *testing.T, dir string) []string {
 	require.NoError(t, err)
 	var names []string
 	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), ".") {
+		if !strings.HasPrefix(e.Name(), ".") && !strings.HasSuffix(e.Name(), "-crash.txt") {
 			names = append(names, e.Name())
 		}
 	}

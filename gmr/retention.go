@@ -1,0 +1,86 @@
+package gmr
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// reportNameRE matches the files gmr writes for a service, with the report
+// stem (service, time, pid, sequence or "crash") as its first group:
+//
+//	svc-20261125T170000.123456Z-4242-000001.txt
+//	svc-20261125T170000.123456Z-4242-000001.goroutine.pb.gz
+//	svc-20261125T170000.123456Z-4242-crash.txt
+func reportNameRE(service string) *regexp.Regexp {
+	return regexp.MustCompile(`^(` + regexp.QuoteMeta(safeName(service)) +
+		`-\d{8}T\d{6}\.\d{6}Z-\d+-(?:\d{6}|crash))\.[a-z0-9.]+$`)
+}
+
+// prune removes this service's oldest reports from the report directory
+// until at most maxReports remain and they take at most maxBytes. The report
+// just written (keep) and this process's crash file are never removed, nor is
+// any file whose name gmr would not have made for this service. Errors are
+// ignored: retention must never cost a report.
+func (r *Reporter) prune(keep fileMeta) {
+	if r.s.maxReports == 0 && r.s.maxBytes == 0 {
+		return
+	}
+	entries, err := os.ReadDir(r.dir.dir)
+	if err != nil {
+		return
+	}
+	re := reportNameRE(r.s.service)
+	type stem struct {
+		name  string
+		files []string
+		size  int64
+	}
+	byStem := map[string]*stem{}
+	for _, e := range entries {
+		m := re.FindStringSubmatch(e.Name())
+		if m == nil || !e.Type().IsRegular() {
+			continue
+		}
+		st := byStem[m[1]]
+		if st == nil {
+			st = &stem{name: m[1]}
+			byStem[m[1]] = st
+		}
+		st.files = append(st.files, e.Name())
+		if fi, err := e.Info(); err == nil {
+			st.size += fi.Size()
+		}
+	}
+	stems := make([]*stem, 0, len(byStem))
+	var total int64
+	for _, st := range byStem {
+		stems = append(stems, st)
+		total += st.size
+	}
+	// Names sort by time, oldest first.
+	slices.SortFunc(stems, func(a, b *stem) int { return strings.Compare(a.name, b.name) })
+
+	keepStem := strings.TrimSuffix(keep.fileName(), "."+keep.ext)
+	crashStem := ""
+	if r.crash != "" {
+		crashStem = strings.TrimSuffix(filepath.Base(r.crash), ".txt")
+	}
+	count := len(stems)
+	for _, st := range stems {
+		over := r.s.maxReports > 0 && count > r.s.maxReports || r.s.maxBytes > 0 && total > r.s.maxBytes
+		if !over {
+			break
+		}
+		if st.name == keepStem || st.name == crashStem {
+			continue
+		}
+		for _, f := range st.files {
+			os.Remove(filepath.Join(r.dir.dir, f))
+		}
+		count--
+		total -= st.size
+	}
+}
