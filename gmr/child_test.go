@@ -66,6 +66,7 @@ type child struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	stderr *syncBuffer
+	stdout *syncBuffer // what the child printed after "ready"
 	exited chan struct{}
 }
 
@@ -75,7 +76,7 @@ func startChild(t *testing.T, env []string, args ...string) *child {
 	t.Helper()
 	cmd := exec.Command(childBin, args...)
 	cmd.Env = append(os.Environ(), env...)
-	c := &child{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	c := &child{cmd: cmd, stderr: &syncBuffer{}, stdout: &syncBuffer{}, exited: make(chan struct{})}
 	cmd.Stderr = c.stderr
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -98,12 +99,19 @@ func startChild(t *testing.T, env []string, args ...string) *child {
 
 	ready := make(chan error, 1)
 	go func() {
-		line, err := bufio.NewReader(stdout).ReadString('\n')
-		if err == nil && !strings.HasPrefix(line, "ready ") {
-			err = fmt.Errorf("unexpected first line %q", line)
+		br := bufio.NewReader(stdout)
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				ready <- fmt.Errorf("child stdout ended before ready: %w", err)
+				return
+			}
+			if strings.HasPrefix(line, "ready ") {
+				break
+			}
 		}
-		ready <- err
-		io.Copy(io.Discard, stdout) //nolint:errcheck // drain
+		ready <- nil
+		io.Copy(c.stdout, br) //nolint:errcheck // the child's exit ends it
 	}()
 	select {
 	case err := <-ready:
@@ -114,6 +122,13 @@ func startChild(t *testing.T, env []string, args ...string) *child {
 		t.Fatalf("child not ready after 30s\nstderr:\n%s", c.stderr.String())
 	}
 	return c
+}
+
+// send writes a command line to the child's stdin.
+func (c *child) send(t *testing.T, cmd string) {
+	t.Helper()
+	_, err := io.WriteString(c.stdin, cmd+"\n")
+	require.NoError(t, err)
 }
 
 // alive reports whether the child is still running.

@@ -8,11 +8,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -26,7 +28,14 @@ func main() {
 	panicky := flag.Bool("panic-section", false, "add a section that panics")
 	timeout := flag.Duration("timeout", 0, "report timeout (0: the default)")
 	flag.String("db-password", "", "a secret flag, masked in reports")
+	setupDelay := flag.Duration("setup-delay", 0, "print \"starting <pid>\" and wait this long before Setup")
+	nofile := flag.Uint64("nofile", 0, "after Setup, lower RLIMIT_NOFILE to this and use up every descriptor")
 	flag.Parse()
+
+	if *setupDelay > 0 {
+		fmt.Println("starting", os.Getpid())
+		time.Sleep(*setupDelay)
+	}
 
 	release := make(chan struct{})
 	var ready sync.WaitGroup
@@ -72,11 +81,47 @@ func main() {
 		}
 	})
 
+	var hoard []*os.File
+	if *nofile > 0 {
+		hoard = exhaustFDs(*nofile)
+	}
+
 	fmt.Println("ready", os.Getpid())
-	io.Copy(io.Discard, os.Stdin) //nolint:errcheck // any end of stdin means stop
+	// Commands on stdin; its end means stop.
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		switch in.Text() {
+		case "panic":
+			go func() {
+				defer gmr.ReportPanic()
+				panic("child panic canary")
+			}()
+		case "fatal":
+			go fatalStackOverflow()
+		case "fds":
+			fmt.Println("fds", len(hoard))
+		case "ping":
+			fmt.Println("pong")
+		case "goroutines":
+			fmt.Println("goroutines", runtime.NumGoroutine())
+		}
+	}
 	close(stop)
 	ticks.Wait()
 	close(release)
+}
+
+// fatalStackOverflow makes a real fatal runtime error, one that no recover
+// can catch: "fatal error: stack overflow".
+func fatalStackOverflow() {
+	debug.SetMaxStack(1 << 16)
+	var recurse func(n int) int
+	recurse = func(n int) int {
+		var pad [256]byte
+		pad[n%256] = byte(n)
+		return recurse(n+1) + int(pad[0])
+	}
+	recurse(0)
 }
 
 // parkedWorker blocks until release is closed. Tests look for its name and

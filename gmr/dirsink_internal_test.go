@@ -1,0 +1,208 @@
+//go:build unix
+
+package gmr
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gmr-go/gmr/formatters"
+	"github.com/gmr-go/gmr/sections"
+)
+
+func testMeta(seq uint64) fileMeta {
+	return fileMeta{service: "svc", time: time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC), pid: 42, seq: seq, ext: "txt"}
+}
+
+func TestDirSinkRefusesSymlinks(t *testing.T) {
+	tests := []struct {
+		name    string
+		plant   func(meta fileMeta) string // the name the link is planted at
+		wantErr bool
+	}{
+		{"at the temporary name", func(m fileMeta) string { return "." + m.fileName() + ".tmp" }, true},
+		// rename(2) replaces the link itself; it never writes through it.
+		{"at the final name", func(m fileMeta) string { return m.fileName() }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			victim := filepath.Join(t.TempDir(), "victim")
+			require.NoError(t, os.WriteFile(victim, []byte("precious"), 0o644))
+			ds, err := newDirSink(dir)
+			require.NoError(t, err)
+			defer ds.close()
+
+			meta := testMeta(1)
+			link := filepath.Join(dir, tt.plant(meta))
+			require.NoError(t, os.Symlink(victim, link))
+
+			_, err = ds.write([]byte("report body"), meta)
+			if tt.wantErr {
+				require.Error(t, err)
+				assert.ErrorContains(t, err, "file exists")
+			} else {
+				require.NoError(t, err)
+				fi, err := os.Lstat(filepath.Join(dir, meta.fileName()))
+				require.NoError(t, err)
+				assert.True(t, fi.Mode().IsRegular(), "the link was replaced by a regular file")
+			}
+			b, err := os.ReadFile(victim)
+			require.NoError(t, err)
+			assert.Equal(t, "precious", string(b), "the link's target is untouched")
+		})
+	}
+}
+
+func TestRetention(t *testing.T) {
+	dir := t.TempDir()
+	foreign := []string{
+		"notes.txt",
+		"other-20261125T170000.000000Z-1-000001.txt", // another service's report
+		"svc-backup.txt",
+	}
+	for _, name := range foreign {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("keep me"), 0o600))
+	}
+	var stderr bytes.Buffer
+	r, err := New(WithService("svc"), WithDir(dir), WithRetention(3, 0), WithStderr(&stderr),
+		WithOnlySections(sections.Func("x", func(context.Context) (any, error) { return 1, nil })))
+	require.NoError(t, err)
+	defer r.dir.close()
+	// An old report from an earlier run of this service, with a profile beside it.
+	old := "svc-20200101T000000.000000Z-7-000001"
+	for _, ext := range []string{".txt", ".goroutine.pb.gz"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, old+ext), []byte("old"), 0o600))
+	}
+
+	var written []string
+	for range 5 {
+		loc, err := r.Report(context.Background())
+		require.NoError(t, err)
+		written = append(written, filepath.Base(loc))
+	}
+	var ours []string
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "svc-2") {
+			ours = append(ours, e.Name())
+		}
+	}
+	assert.Equal(t, written[2:], ours, "the three newest reports remain; the old run's files are gone")
+	for _, name := range foreign {
+		assert.FileExists(t, filepath.Join(dir, name), "a file gmr did not write for this service")
+	}
+
+	t.Run("by bytes", func(t *testing.T) {
+		r.s.maxReports, r.s.maxBytes = 0, 1 // only the newest can stay
+		loc, err := r.Report(context.Background())
+		require.NoError(t, err)
+		files, err := filepath.Glob(filepath.Join(dir, "svc-2*"))
+		require.NoError(t, err)
+		assert.Equal(t, []string{loc}, files)
+	})
+}
+
+func TestTriggerFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "trigger")
+	require.NoError(t, os.WriteFile(path, nil, 0o600)) // exists at Setup: not a request
+	var out bytes.Buffer
+	done := make(chan string, 10)
+	r, err := Setup(WithoutSignal(), WithTriggerFile(path, 10*time.Millisecond), WithStderr(&syncWriter{w: &out}),
+		WithMinInterval(0),
+		WithOnlySections(sections.Func("x", func(context.Context) (any, error) { return 1, nil })),
+		WithFormatter(triggerOnly{}), WithOnReport(func(loc string, err error) { done <- loc }))
+	require.NoError(t, err)
+	defer r.Stop()
+
+	select {
+	case <-done:
+		t.Fatal("a report without a touch")
+	case <-time.After(100 * time.Millisecond):
+	}
+	for i := range 2 {
+		mtime := time.Now().Add(time.Duration(i+1) * time.Second)
+		require.NoError(t, os.Chtimes(path, mtime, mtime))
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no report after touch %d", i+1)
+		}
+	}
+}
+
+// triggerOnly formats only the trigger, for tests.
+type triggerOnly struct{ formatters.Text }
+
+func (triggerOnly) Format(w io.Writer, r *formatters.Report) error {
+	_, err := fmt.Fprintln(w, r.Header.Trigger)
+	return err
+}
+
+func TestFullAndReadOnlyDisk(t *testing.T) {
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs here (needs root and mount rights): %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", mnt).Run() }) //nolint:errcheck // best effort
+
+	var stderr syncWriter
+	stderr.w = &bytes.Buffer{}
+	big := strings.Repeat("x", 100<<10) // larger than the whole file system
+	r, err := New(WithDir(mnt), WithStderr(&stderr), WithOnlySections(
+		sections.Func("big", func(context.Context) (any, error) { return big, nil })))
+	require.NoError(t, err)
+	defer r.dir.close()
+
+	t.Run("full", func(t *testing.T) {
+		loc, err := r.Report(context.Background())
+		require.NoError(t, err, "the report is not lost")
+		assert.Equal(t, "stderr", loc)
+		assert.Contains(t, stderr.String(), "no space left on device")
+		assert.Contains(t, stderr.String(), formatters.Footer)
+		entries, err := os.ReadDir(mnt)
+		require.NoError(t, err)
+		assert.Empty(t, entries, "no partial or temporary file left behind")
+	})
+	t.Run("read-only", func(t *testing.T) {
+		if out, err := exec.Command("mount", "-o", "remount,ro", mnt).CombinedOutput(); err != nil {
+			t.Skipf("cannot remount read-only: %v %s", err, out)
+		}
+		loc, err := r.Report(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, "stderr", loc)
+		assert.Contains(t, stderr.String(), "read-only file system")
+	})
+}
+
+// syncWriter serialises writes, for a Reporter's stderr in tests.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.String()
+}
