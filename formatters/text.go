@@ -40,7 +40,7 @@ func (Text) Format(w io.Writer, r *Report) error {
 	}
 	for i := range r.Sections {
 		buf.Reset()
-		buf.WriteString("\n\n")
+		buf.WriteString("\n")
 		writeSection(&buf, &r.Sections[i])
 		if _, err := w.Write(buf.Bytes()); err != nil {
 			return fmt.Errorf("write section %q: %w", r.Sections[i].Name, err)

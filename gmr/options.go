@@ -437,6 +437,15 @@ func resolve(opts []Option) (s *settings, warnings []error, err error) {
 // formats lists the formats GMR_FORMAT and WithFormat accept.
 var formats = []formatters.Formatter{formatters.Text{}}
 
+// FormatNames returns the names GMR_FORMAT and WithFormat accept.
+func FormatNames() []string {
+	names := make([]string, len(formats))
+	for i, f := range formats {
+		names[i] = f.Name()
+	}
+	return names
+}
+
 func formatterByName(name string) (formatters.Formatter, error) {
 	names := make([]string, len(formats))
 	for i, f := range formats {

@@ -1,0 +1,46 @@
+package formatters_test
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/gmr-go/gmr/formatters"
+	"github.com/gmr-go/gmr/sections"
+)
+
+// Text renders any section data; a failing section shows its error in place.
+func ExampleText() {
+	ok := sections.Run(context.Background(), sections.Func("cache", func(context.Context) (any, error) {
+		return map[string]any{"entries": 1024, "hit_ratio": 0.93}, nil
+	}))
+	failed := sections.Run(context.Background(), sections.Func("upstream", func(context.Context) (any, error) {
+		return nil, errors.New("connection refused")
+	}))
+	report := &formatters.Report{
+		Header:   formatters.Header{Service: "billing"},
+		Sections: []sections.Result{ok, failed},
+	}
+	if err := (formatters.Text{}).Format(os.Stdout, report); err != nil {
+		panic(err)
+	}
+	// Output:
+	// ========================================================================
+	// ====                        Guru Meditation                         ====
+	// ========================================================================
+	// ||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||
+	// service = billing
+	//
+	// ========================================================================
+	// ====                             Cache                              ====
+	// ========================================================================
+	// entries = 1024
+	// hit_ratio = 0.93
+	//
+	// ========================================================================
+	// ====                            Upstream                            ====
+	// ========================================================================
+	// error: connection refused
+	//
+	// ==================== end of Guru Meditation report =====================
+}
