@@ -44,6 +44,7 @@ func TestSignalWritesReportToStderr(t *testing.T) {
 	assert.Contains(t, report, "trigger = signal SIGUSR2")
 	assert.Contains(t, report, runtime.Version(), "the child's Go version, the toolchain that built it")
 	assert.Contains(t, report, "main.parkedWorker", "the child's own function names")
+	assert.Contains(t, report, "  github.com/google/pprof v0.0.0-", "the dependency list")
 	assert.Regexp(t, regexp.MustCompile(`(?m)^`+"137"+` goroutines\b[^\n]*\n(\s+\S[^\n]*\n)*?\s+main\.parkedWorker\b`), report,
 		"a group of exactly %d goroutines parked in main.parkedWorker", parked)
 	assert.NotContains(t, report, "hunter2-canary", "secret flag value is masked")

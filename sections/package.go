@@ -9,11 +9,13 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gmr-go/gmr/internal/redact"
+	"github.com/gmr-go/gmr/internal/textfmt"
 )
 
 // initTime is when this package was initialised: the process's start time,
@@ -37,7 +39,14 @@ type Package struct {
 	// Service and Version are the names the service gives itself, shown as
 	// given. Optional.
 	Service, Version string
+	// MaxDependencies bounds the dependency list. Optional: zero means
+	// DefaultMaxDependencies; negative means no list.
+	MaxDependencies int
 }
+
+// DefaultMaxDependencies is how many dependencies the package section lists
+// unless Package.MaxDependencies says otherwise.
+const DefaultMaxDependencies = 200
 
 // PackageReport is the data of the package section. It implements
 // TextWriter.
@@ -81,9 +90,41 @@ type PackageReport struct {
 	// Uptime is how long the process has run, at the time of the report.
 	// In JSON it is nanoseconds.
 	Uptime time.Duration `json:"uptime"`
+	// Dependencies are the modules built into the binary, in the
+	// toolchain's order (sorted by path), at most Package.MaxDependencies;
+	// DependenciesOmitted counts the rest.
+	Dependencies        []Dependency `json:"dependencies"`
+	DependenciesOmitted int          `json:"dependencies_omitted,omitempty"`
+	// GODEBUG lists the GODEBUG settings that differ from the toolchain's
+	// defaults: those set by the GODEBUG environment variable and those
+	// built in (go.mod's go line and //go:debug directives), with how often
+	// the runtime has used the non-default behaviour.
+	GODEBUG []GODEBUGSetting `json:"godebug"`
 	// Note explains missing data, such as a binary without build
 	// information. It is empty when nothing is missing.
 	Note string `json:"note,omitempty"`
+}
+
+// Dependency is one module built into the binary.
+type Dependency struct {
+	Path    string `json:"path"`
+	Version string `json:"version"`
+	// Replace is the replacement module ("path version" or a directory),
+	// when go.mod replaces this one.
+	Replace string `json:"replace,omitempty"`
+}
+
+// GODEBUGSetting is one GODEBUG setting that differs from the default.
+type GODEBUGSetting struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	// Source is "env" for the GODEBUG environment variable, or "build"
+	// for a default built into the binary.
+	Source string `json:"source"`
+	// NonDefaultUses is the runtime's count of uses of the non-default
+	// behaviour (/godebug/non-default-behavior/<name>:events), when the
+	// runtime tracks it.
+	NonDefaultUses uint64 `json:"non_default_uses"`
 }
 
 // WriteText writes the report as "key = value" lines under the JSON field
@@ -130,6 +171,25 @@ func (r *PackageReport) WriteText(w io.Writer) error {
 	kv("", "start_time", r.StartTime.Format(time.RFC3339Nano))
 	kv("", "start_time_source", r.StartTimeSource)
 	kv("", "uptime", r.Uptime.Round(time.Millisecond).String())
+	buf.WriteString("godebug:\n")
+	if len(r.GODEBUG) == 0 {
+		buf.WriteString("  (all defaults)\n")
+	}
+	for _, g := range r.GODEBUG {
+		fmt.Fprintf(&buf, "  %s = %s (%s; non-default uses: %d)\n",
+			configText(g.Name, false), configText(g.Value, true), g.Source, g.NonDefaultUses)
+	}
+	fmt.Fprintf(&buf, "dependencies (%d):\n", len(r.Dependencies)+r.DependenciesOmitted)
+	for _, d := range r.Dependencies {
+		line := d.Path + " " + d.Version
+		if d.Replace != "" {
+			line += " => " + d.Replace
+		}
+		fmt.Fprintf(&buf, "  %s\n", configText(line, false))
+	}
+	if r.DependenciesOmitted > 0 {
+		fmt.Fprintf(&buf, "  ... and %s more (MaxDependencies)\n", textfmt.Commas(r.DependenciesOmitted))
+	}
 	if r.Note != "" {
 		kv("", "note", r.Note)
 	}
@@ -170,10 +230,14 @@ func (p Package) Collect(context.Context) (any, error) {
 		GOARCH:        runtime.GOARCH,
 		PID:           os.Getpid(),
 		BuildSettings: []BuildSetting{},
+		Dependencies:  []Dependency{},
+		GODEBUG:       []GODEBUGSetting{},
 	}
 	var notes []string
 	if bi, ok := debug.ReadBuildInfo(); ok && bi != nil {
 		addBuildInfo(rep, bi)
+		rep.addDependencies(bi.Deps, p.MaxDependencies)
+		rep.GODEBUG = godebugSettings(os.Getenv("GODEBUG"), buildSetting(bi, "DefaultGODEBUG"))
 	} else {
 		notes = append(notes, "no build information in this binary")
 	}
@@ -230,4 +294,65 @@ func addBuildInfo(rep *PackageReport, bi *debug.BuildInfo) {
 	if vcs != (VCS{}) {
 		rep.VCS = &vcs
 	}
+}
+
+// addDependencies lists deps, at most max of them (see
+// Package.MaxDependencies).
+func (rep *PackageReport) addDependencies(deps []*debug.Module, limit int) {
+	if limit == 0 {
+		limit = DefaultMaxDependencies
+	}
+	limit = max(limit, 0)
+	for i, d := range deps {
+		if i >= limit {
+			rep.DependenciesOmitted = len(deps) - i
+			break
+		}
+		dep := Dependency{Path: d.Path, Version: d.Version}
+		if d.Replace != nil {
+			dep.Replace = strings.TrimSpace(d.Replace.Path + " " + d.Replace.Version)
+		}
+		rep.Dependencies = append(rep.Dependencies, dep)
+	}
+}
+
+func buildSetting(bi *debug.BuildInfo, key string) string {
+	for _, s := range bi.Settings {
+		if s.Key == key {
+			return s.Value
+		}
+	}
+	return ""
+}
+
+// godebugSettings lists the non-default GODEBUG settings: those in the
+// environment variable env, and those built in (built, the DefaultGODEBUG
+// build setting), the environment winning as it does in the runtime.
+func godebugSettings(env, built string) []GODEBUGSetting {
+	out := []GODEBUGSetting{}
+	seen := map[string]bool{}
+	add := func(list, source string) {
+		for kv := range strings.SplitSeq(list, ",") {
+			name, value, ok := strings.Cut(strings.TrimSpace(kv), "=")
+			if !ok || name == "" || seen[name] {
+				continue
+			}
+			seen[name] = true
+			out = append(out, GODEBUGSetting{Name: name, Value: value, Source: source, NonDefaultUses: nonDefaultUses(name)})
+		}
+	}
+	add(env, "env")
+	add(built, "build")
+	return out
+}
+
+// nonDefaultUses reads /godebug/non-default-behavior/<name>:events, or 0
+// when the runtime does not track the setting.
+func nonDefaultUses(name string) uint64 {
+	s := []metrics.Sample{{Name: "/godebug/non-default-behavior/" + name + ":events"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }

@@ -130,22 +130,25 @@ func TestPackageBuildInfoNoVCS(t *testing.T) {
 
 func TestPackageWriteText(t *testing.T) {
 	rep := &PackageReport{
-		Service:         "shop\x1b[2J",
-		Version:         "1.2.3",
-		Path:            "example.com/shop/cmd/api",
-		Module:          "example.com/shop",
-		ModuleVersion:   "(devel)",
-		GoVersion:       "go1.26.0",
-		GOOS:            "linux",
-		GOARCH:          "amd64",
-		VCS:             &VCS{System: "git", Revision: "abc123", Modified: true},
-		BuildSettings:   []BuildSetting{{Key: "-ldflags", Value: "-X main.token=***"}, {Key: "CGO_CFLAGS", Value: ""}, {Key: "DB_PASSWORD", Value: "***"}},
-		Host:            "web-1",
-		PID:             42,
-		StartTime:       time.Date(2026, 1, 2, 3, 4, 5, 600_000_000, time.UTC),
-		StartTimeSource: "/proc",
-		Uptime:          90*time.Minute + 1234567*time.Microsecond,
-		Note:            "no build information in this binary",
+		Service:             "shop\x1b[2J",
+		Version:             "1.2.3",
+		Path:                "example.com/shop/cmd/api",
+		Module:              "example.com/shop",
+		ModuleVersion:       "(devel)",
+		GoVersion:           "go1.26.0",
+		GOOS:                "linux",
+		GOARCH:              "amd64",
+		VCS:                 &VCS{System: "git", Revision: "abc123", Modified: true},
+		BuildSettings:       []BuildSetting{{Key: "-ldflags", Value: "-X main.token=***"}, {Key: "CGO_CFLAGS", Value: ""}, {Key: "DB_PASSWORD", Value: "***"}},
+		Host:                "web-1",
+		PID:                 42,
+		StartTime:           time.Date(2026, 1, 2, 3, 4, 5, 600_000_000, time.UTC),
+		StartTimeSource:     "/proc",
+		Uptime:              90*time.Minute + 1234567*time.Microsecond,
+		Note:                "no build information in this binary",
+		Dependencies:        []Dependency{{Path: "golang.org/x/sys", Version: "v0.50.0"}, {Path: "example.com/y", Version: "v1.0.0", Replace: "../y"}},
+		DependenciesOmitted: 1200,
+		GODEBUG:             []GODEBUGSetting{{Name: "http2client", Value: "0", Source: "env", NonDefaultUses: 3}},
 	}
 	var buf strings.Builder
 	require.NoError(t, rep.WriteText(&buf))
@@ -170,6 +173,12 @@ pid = 42
 start_time = 2026-01-02T03:04:05.6Z
 start_time_source = /proc
 uptime = 1h30m1.235s
+godebug:
+  http2client = 0 (env; non-default uses: 3)
+dependencies (1202):
+  golang.org/x/sys v0.50.0
+  example.com/y v1.0.0 => ../y
+  ... and 1,200 more (MaxDependencies)
 note = no build information in this binary
 `, buf.String())
 
