@@ -105,7 +105,7 @@ func writeHeader(buf *bytes.Buffer, h *Header) {
 func writeSection(buf *bytes.Buffer, res *sections.Result) {
 	writeBanner(buf, title(res.Name))
 	if res.Err != nil {
-		fmt.Fprintf(buf, "error: %s\n", escape(res.Err.Error()))
+		fmt.Fprintf(buf, "error: %s\n", escape(errorText(res.Err)))
 		var pe *sections.PanicError
 		if errors.As(res.Err, &pe) && len(pe.Stack) > 0 {
 			buf.WriteString("panic stack:\n")
@@ -116,17 +116,29 @@ func writeSection(buf *bytes.Buffer, res *sections.Result) {
 			}
 		}
 	}
-	if res.Data == nil {
-		if res.Err == nil {
-			buf.WriteString("(no data)\n")
+	switch {
+	case res.Data != nil:
+		mark := buf.Len()
+		if err := renderData(buf, res.Data); err != nil {
+			buf.Truncate(mark)
+			fmt.Fprintf(buf, "error: render section %q: %s\n", escape(res.Name), escape(errorText(err)))
 		}
-		return
+	case res.Err == nil:
+		buf.WriteString("(no data)\n")
 	}
-	mark := buf.Len()
-	if err := renderData(buf, res.Data); err != nil {
-		buf.Truncate(mark)
-		fmt.Fprintf(buf, "error: render section %q: %s\n", escape(res.Name), escape(err.Error()))
+	if res.Duration > 0 {
+		fmt.Fprintf(buf, "(collected in %v)\n", res.Duration.Round(time.Microsecond))
 	}
+}
+
+// errorText returns err.Error(), or a note if Error itself panics.
+func errorText(err error) (s string) {
+	defer func() {
+		if v := recover(); v != nil {
+			s = fmt.Sprintf("(%T whose Error method panicked: %v)", err, v)
+		}
+	}()
+	return err.Error()
 }
 
 // renderData renders data with its own TextWriter when it has one, and

@@ -193,3 +193,18 @@ func TestTextEscapesEverywhere(t *testing.T) {
 	}
 	assert.Contains(t, out, `a\x1b[31mred\x1b]0;title\x07\r\n\x00\u202e\xff`)
 }
+
+type panickyError struct{}
+
+func (panickyError) Error() string { panic("Error exploded") }
+
+func TestTextSurvivesPanickingError(t *testing.T) {
+	rep := &formatters.Report{Sections: []sections.Result{
+		{Name: "bad", Err: panickyError{}},
+		{Name: "good", Data: "fine", Duration: 1500 * time.Microsecond},
+	}}
+	var buf bytes.Buffer
+	require.NoError(t, formatters.Text{}.Format(&buf, rep))
+	assert.Contains(t, buf.String(), "error: (formatters_test.panickyError whose Error method panicked: Error exploded)")
+	assert.Contains(t, buf.String(), "fine\n(collected in 1.5ms)\n", "the per-section duration, as JSON's duration_ms")
+}

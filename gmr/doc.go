@@ -27,7 +27,7 @@
 //
 //	Option           Environment   Default
 //	WithDir          GMR_DIR       stderr
-//	WithFormat       GMR_FORMAT    text
+//	WithFormat       GMR_FORMAT    text (or json, jsonl)
 //	WithSignal       GMR_SIGNAL    SIGUSR2
 //	WithService      -             executable name
 //

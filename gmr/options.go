@@ -25,6 +25,9 @@ const (
 	EnvSignal = "GMR_SIGNAL"
 	// EnvTriggerFile names a file whose modification triggers a report.
 	EnvTriggerFile = "GMR_TRIGGER_FILE"
+	// EnvAllowlist names the only environment variables the environment
+	// section shows, separated by commas: "HOME,LANG,GMR_*".
+	EnvAllowlist = "GMR_ENV_ALLOW"
 )
 
 // Defaults for the limits a Reporter works within. Each can be changed by an
@@ -74,6 +77,7 @@ type settings struct {
 	configs     map[string]any
 	secretFlags []string
 	secretKeys  []string
+	envAllow    []string // nil: no allowlist
 
 	timeout        time.Duration
 	sectionTimeout time.Duration
@@ -181,7 +185,7 @@ func WithSections(secs ...sections.Section) Option {
 }
 
 // WithoutSections drops built-in sections by name ("package", "config",
-// "goroutines", "threads", "heap").
+// "environment", "goroutines", "threads", "heap").
 func WithoutSections(names ...string) Option {
 	return func(s *settings) error {
 		if s.without == nil {
@@ -251,6 +255,18 @@ func WithSecretFlags(names ...string) Option {
 func WithSecretKeys(patterns ...string) Option {
 	return func(s *settings) error {
 		s.secretKeys = append(s.secretKeys, patterns...)
+		return nil
+	}
+}
+
+// WithEnvironmentAllowlist makes the environment section show only the
+// variables named, still with secrets masked, and count the others. A name
+// ending in "*" stands for every variable whose name starts with the rest:
+// "GMR_*". With no names, no variable is shown. Default: every variable, or
+// the comma-separated names in GMR_ENV_ALLOW.
+func WithEnvironmentAllowlist(names ...string) Option {
+	return func(s *settings) error {
+		s.envAllow = append([]string{}, names...)
 		return nil
 	}
 }
@@ -414,6 +430,14 @@ func resolve(opts []Option) (s *settings, warnings []error, err error) {
 	if !s.dirSet {
 		s.dir = s.getenv(EnvDir)
 	}
+	if s.envAllow == nil {
+		if v := s.getenv(EnvAllowlist); strings.TrimSpace(v) != "" {
+			s.envAllow = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+			if s.envAllow == nil {
+				s.envAllow = []string{} // only separators: show none
+			}
+		}
+	}
 	if s.triggerFile == "" {
 		s.triggerFile = s.getenv(EnvTriggerFile)
 	}
@@ -435,7 +459,7 @@ func resolve(opts []Option) (s *settings, warnings []error, err error) {
 }
 
 // formats lists the formats GMR_FORMAT and WithFormat accept.
-var formats = []formatters.Formatter{formatters.Text{}}
+var formats = []formatters.Formatter{formatters.Text{}, formatters.JSON{}, formatters.JSONLines{}}
 
 // FormatNames returns the names GMR_FORMAT and WithFormat accept.
 func FormatNames() []string {
@@ -478,8 +502,10 @@ func (s *settings) sections() []sections.Section {
 			SecretFlags:     s.secretFlags,
 			ExtraSecretKeys: s.secretKeys,
 		},
+		sections.Environment{Allow: s.envAllow, ExtraSecretKeys: s.secretKeys},
 		sections.Goroutines{},
 		sections.Threads{},
+		sections.Process{SecretFlags: s.secretFlags, ExtraSecretKeys: s.secretKeys},
 		sections.Heap{},
 	}
 	var out []sections.Section
