@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -39,22 +40,31 @@ const (
 	configMaxKey = 256
 )
 
-// Config is the "config" section: the program's command-line flags and the
-// configuration values registered with it, with secrets masked. Its zero
-// value shows flag.CommandLine.
+// Config is the "config" section: the program's command line, its flags
+// and the configuration values registered with it, with secrets masked. Its
+// zero value shows os.Args and flag.CommandLine.
 //
 // A flag or value is secret when its name is secret by the redaction rules
 // (a word such as password, secret, token, key or auth, in any case and
 // separator style: DB_PASSWORD, dbPassword and api-key are all secret), when
 // a flag is listed in SecretFlags, or when a struct field is tagged
 // `gmr:"secret"`. A secret is still listed, so that the operator knows it is
-// there, but its value is shown as "***" unless it is empty. Everything
+// there, but its value is shown as "***" unless it is empty or is a
+// boolean flag's "true" or "false", which gives nothing away. Everything
 // under a secret key is masked, and a key is judged whole: in
 // "auth.enabled" the word "auth" makes the entry secret. Values under other
 // keys are searched for secrets of a recognisable form, which are masked in
 // place: the password of a URL (postgres://user:***@host/db), Bearer and
-// Basic credentials, PEM private keys, and secret key=value pairs inside a
-// string.
+// Basic credentials, PEM private keys, tokens of well-known formats
+// (ghp_..., xoxb-..., JWTs) and secret key=value pairs inside a string.
+//
+// The command line is shown argument by argument, with the value of every
+// secret flag masked however it is written: -db-password=x, --db-password=x,
+// -db-password x and --db-password x all show the flag and "***". A flag is
+// secret on the command line when its name is, or when it is listed in
+// SecretFlags; a flag defined as boolean in every flag set takes no
+// argument, so the argument after it is left alone. Flags the flag sets do
+// not define are judged by name alone.
 //
 // Registered values are walked with reflection and flattened to entries with
 // dotted keys ("db.host", "servers[0].port"): struct fields under their json
@@ -77,6 +87,9 @@ const (
 // Collect takes microseconds for a typical configuration and is safe for
 // concurrent use.
 type Config struct {
+	// Args is the command line to show, program name first. Optional: nil
+	// means os.Args; an empty, non-nil slice shows none.
+	Args []string
 	// FlagSets are the flag sets to show. Optional: empty means
 	// flag.CommandLine alone. Nil entries and repeats are skipped.
 	FlagSets []*flag.FlagSet
@@ -97,6 +110,9 @@ type Config struct {
 // ConfigReport is the data of the config section. It implements
 // TextWriter.
 type ConfigReport struct {
+	// CommandLine is the command line, program name first, with the values
+	// of secret flags and the secrets inside other arguments masked.
+	CommandLine []string `json:"command_line"`
 	// FlagSets are the flag sets, in the order of Config.FlagSets.
 	FlagSets []ConfigFlagSet `json:"flag_sets"`
 	// Values are the registered values, in order of name.
@@ -163,12 +179,14 @@ func (Config) Name() string { return "config" }
 // returns what it has with ctx.Err().
 func (c Config) Collect(ctx context.Context) (any, error) {
 	r := redact.Redactor{Extra: c.ExtraSecretKeys}
-	rep := &ConfigReport{FlagSets: []ConfigFlagSet{}, Values: []ConfigValue{}}
+	rep := &ConfigReport{CommandLine: []string{}, FlagSets: []ConfigFlagSet{}, Values: []ConfigValue{}}
 	secretFlags := make(map[string]bool, len(c.SecretFlags))
 	for _, name := range c.SecretFlags {
 		secretFlags[strings.TrimLeft(name, "-")] = true
 	}
-	for _, fs := range c.flagSets() {
+	flagSets := c.flagSets()
+	rep.CommandLine = commandLine(c.Args, r, secretFlags, flagSets)
+	for _, fs := range flagSets {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
@@ -216,6 +234,43 @@ func (c Config) flagSets() []*flag.FlagSet {
 	return out
 }
 
+// commandLine returns args, or os.Args if args is nil, with secrets masked
+// and each argument bounded to configMaxValue bytes. A flag is secret if
+// secretFlags lists it or r calls its name secret, unless every flag set
+// that defines it defines it as boolean.
+func commandLine(args []string, r redact.Redactor, secretFlags map[string]bool, flagSets []*flag.FlagSet) []string {
+	if args == nil {
+		args = os.Args
+	}
+	boolFlag := make(map[string]bool)
+	for _, fs := range flagSets {
+		fs.VisitAll(func(f *flag.Flag) {
+			b, ok := f.Value.(interface{ IsBoolFlag() bool })
+			isBool, _ := call(func() bool { return ok && b.IsBoolFlag() })
+			if prev, seen := boolFlag[f.Name]; !seen || prev {
+				boolFlag[f.Name] = isBool
+			}
+		})
+	}
+	isSecret := func(name string) bool {
+		return (secretFlags[name] || r.SecretKey(name)) && !boolFlag[name]
+	}
+	// As in redactText, only the first configMaxScan bytes of an argument
+	// are looked at, and at most configMaxValue bytes shown.
+	scan := make([]string, len(args))
+	for i, a := range args {
+		scan[i] = a[:min(len(a), configMaxScan)]
+	}
+	out := r.Args(scan, isSecret)
+	for i, a := range out {
+		if len(a) <= configMaxValue && a != scan[i] {
+			continue // masked: its length is not shown
+		}
+		out[i] = boundText(args[i], scan[i], a)
+	}
+	return out
+}
+
 // collectFlags lists the flags of fs.
 func collectFlags(fs *flag.FlagSet, r redact.Redactor, secretFlags map[string]bool) ConfigFlagSet {
 	set := make(map[string]bool)
@@ -223,7 +278,7 @@ func collectFlags(fs *flag.FlagSet, r redact.Redactor, secretFlags map[string]bo
 	out := ConfigFlagSet{Name: fs.Name(), Flags: []ConfigFlag{}}
 	fs.VisitAll(func(f *flag.Flag) {
 		cf := ConfigFlag{Name: f.Name, Value: flagValue(f.Value), Default: f.DefValue, Set: set[f.Name]}
-		if secretFlags[f.Name] || r.SecretKey(f.Name) {
+		if (secretFlags[f.Name] || r.SecretKey(f.Name)) && !plainBool(f, cf) {
 			for _, s := range []*string{&cf.Value, &cf.Default} {
 				if *s != "" {
 					*s, cf.Redacted = redact.Mask, true
@@ -239,6 +294,20 @@ func collectFlags(fs *flag.FlagSet, r redact.Redactor, secretFlags map[string]bo
 	})
 	return out
 }
+
+// plainBool reports whether f is a boolean flag whose value and default are
+// "true" or "false": a secret flag's state that gives nothing away, such as
+// -use-secret-manager.
+func plainBool(f *flag.Flag, cf ConfigFlag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	if !ok {
+		return false
+	}
+	isBool, _ := call(b.IsBoolFlag)
+	return isBool && isBoolText(cf.Value) && isBoolText(cf.Default)
+}
+
+func isBoolText(s string) bool { return s == "true" || s == "false" }
 
 // flagValue returns v.String(), or a note if v is nil or String panics.
 func flagValue(v flag.Value) (s string) {
@@ -257,16 +326,24 @@ func flagValue(v flag.Value) (s string) {
 // bytes. Only the first configMaxScan bytes of s are looked at; the rest is
 // never shown. It reports whether anything was masked.
 func redactText(r redact.Redactor, s string) (string, bool) {
-	total := len(s)
-	if total > configMaxScan {
-		s = s[:configMaxScan]
+	scan := s[:min(len(s), configMaxScan)]
+	out := r.Value(scan)
+	return boundText(s, scan, out), out != scan
+}
+
+// boundText bounds out, the redacted form of scan, the start of s, to
+// configMaxValue bytes. A text cut short ends with its length; when
+// secrets were masked, that is the length with each secret counted as
+// its mask, so that it tells nothing of their lengths.
+func boundText(s, scan, out string) string {
+	if len(s) == len(scan) && len(out) <= configMaxValue {
+		return out
 	}
-	out := r.Value(s)
-	redacted := out != s
-	if total > configMaxScan || len(out) > configMaxValue {
-		out = cutText(out, configMaxValue) + fmt.Sprintf("... (%d bytes)", total)
+	n := len(s)
+	if out != scan {
+		n = len(out) + len(s) - len(scan)
 	}
-	return out, redacted
+	return cutText(out, configMaxValue) + fmt.Sprintf("... (%d bytes)", n)
 }
 
 // cutText returns at most the first n bytes of s, cut on a character
@@ -566,13 +643,16 @@ func (w *walker) walkMap(key string, v reflect.Value, depth int) {
 			w.omitted += len(keys) - i
 			return
 		}
-		w.walk(key+"."+k.text, v.MapIndex(k.key), depth+1, false)
+		w.walk(key+"."+k.text, v.MapIndex(k.key), depth+1, k.secret)
 	}
 }
 
 type mapKey struct {
 	key  reflect.Value
 	text string
+	// secret reports whether the key's full text is secret: its shown
+	// text may have been cut short before the word that makes it so.
+	secret bool
 }
 
 // smallestKeys returns the first n keys of map v in order of their text,
@@ -585,7 +665,8 @@ func (w *walker) smallestKeys(v reflect.Value, n int) ([]mapKey, int) {
 	seen := 0
 	for it := v.MapRange(); it.Next(); seen++ {
 		k := it.Key()
-		keys = append(keys, mapKey{key: k, text: w.keyText(k)})
+		text, secret := w.keyText(k)
+		keys = append(keys, mapKey{key: k, text: text, secret: secret})
 		if len(keys) == 2*n {
 			slices.SortFunc(keys, byText)
 			keys = keys[:n]
@@ -597,19 +678,20 @@ func (w *walker) smallestKeys(v reflect.Value, n int) ([]mapKey, int) {
 }
 
 // keyText returns a map key as text, with the secrets inside it masked and
-// at most configMaxKey bytes of it.
-func (w *walker) keyText(k reflect.Value) string {
+// at most configMaxKey bytes of it, and whether the whole key is secret.
+func (w *walker) keyText(k reflect.Value) (text string, secret bool) {
 	var s string
 	if k.Kind() == reflect.String {
 		s = k.String()
 	} else {
 		s, _ = call(func() string { return fmt.Sprint(k) })
 	}
+	secret = w.r.SecretKey(s)
 	s, _ = redactText(w.r, s)
 	if len(s) > configMaxKey {
 		s = cutText(s, configMaxKey) + "..."
 	}
-	return s
+	return s, secret
 }
 
 func (w *walker) walkList(key string, v reflect.Value, depth int) {
@@ -732,6 +814,7 @@ func nilText(v reflect.Value) string {
 
 // WriteText writes the report as indented lines:
 //
+//	command line: /usr/bin/shop -db-password *** -v "two words"
 //	flags (/usr/bin/shop):
 //	  -addr = :8080
 //	  -db-password = *** (set)
@@ -741,9 +824,17 @@ func nilText(v reflect.Value) string {
 //	  db.password = ***
 //
 // A value that is empty, has spaces at its ends or characters that are not
-// printable is quoted, with Go escapes ("\x1b[31m").
+// printable is quoted, with Go escapes ("\x1b[31m"), as is an argument of
+// the command line that is empty or has spaces.
 func (r *ConfigReport) WriteText(w io.Writer) error {
 	var buf bytes.Buffer
+	if len(r.CommandLine) > 0 {
+		buf.WriteString("command line:")
+		for _, a := range r.CommandLine {
+			buf.WriteString(" " + argText(a))
+		}
+		buf.WriteString("\n")
+	}
 	for _, fs := range r.FlagSets {
 		buf.WriteString("flags")
 		if fs.Name != "" {
@@ -777,7 +868,7 @@ func (r *ConfigReport) WriteText(w io.Writer) error {
 			fmt.Fprintf(&buf, "  ... %s more not shown\n", textfmt.Commas(v.Omitted))
 		}
 	}
-	if len(r.FlagSets) == 0 && len(r.Values) == 0 {
+	if len(r.CommandLine) == 0 && len(r.FlagSets) == 0 && len(r.Values) == 0 {
 		buf.WriteString("(no flags or values)\n")
 	}
 	_, err := w.Write(buf.Bytes())
@@ -806,6 +897,15 @@ func configText(s string, redacted bool) string {
 		return s
 	}
 	return strconv.Quote(s)
+}
+
+// argText returns an argument of the command line as configText does, and
+// quoted if it has spaces, so that the arguments can be told apart.
+func argText(s string) string {
+	if strings.ContainsRune(s, ' ') {
+		return strconv.Quote(s)
+	}
+	return configText(s, true)
 }
 
 // panicText describes a recovered panic, in at most about configMaxValue

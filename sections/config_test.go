@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -71,9 +72,11 @@ func TestConfigFlags(t *testing.T) {
 	fs.String("license", "lic-abc", "license key")
 	fs.String("upstream", "", "upstream URL")
 	fs.Bool("v", false, "verbose")
-	require.NoError(t, fs.Parse([]string{"-db-password=hunter2", "-v", "-upstream=https://u:pw1234@up.example.com/x"}))
+	fs.Bool("use-secret-manager", false, "a boolean flag with a secret name")
+	require.NoError(t, fs.Parse([]string{"-db-password=hunter2", "-v", "-upstream=https://u:pw1234@up.example.com/x", "-use-secret-manager"}))
 
-	rep := collectConfig(t, Config{FlagSets: []*flag.FlagSet{fs, nil, fs}, SecretFlags: []string{"--license"}})
+	rep := collectConfig(t, Config{Args: []string{}, FlagSets: []*flag.FlagSet{fs, nil, fs}, SecretFlags: []string{"--license"}})
+	assert.Empty(t, rep.CommandLine)
 	require.Len(t, rep.FlagSets, 1, "nil and repeated flag sets are skipped")
 	assert.Equal(t, ConfigFlagSet{Name: "shop", Flags: []ConfigFlag{
 		{Name: "addr", Value: ":8080", Default: ":8080"},
@@ -81,6 +84,7 @@ func TestConfigFlags(t *testing.T) {
 		{Name: "db-password", Value: "***", Default: "", Set: true, Redacted: true},
 		{Name: "license", Value: "***", Default: "***", Redacted: true},
 		{Name: "upstream", Value: "https://u:***@up.example.com/x", Default: "", Set: true, Redacted: true},
+		{Name: "use-secret-manager", Value: "true", Default: "false", Set: true},
 		{Name: "v", Value: "true", Default: "false", Set: true},
 	}}, rep.FlagSets[0])
 
@@ -91,6 +95,7 @@ func TestConfigFlags(t *testing.T) {
   -db-password = *** (set; default "")
   -license = ***
   -upstream = https://u:***@up.example.com/x (set; default "")
+  -use-secret-manager = true (set; default false)
   -v = true (set; default false)
 `, text)
 	for _, secret := range []string{"hunter2", "default-tok", "lic-abc", "pw1234"} {
@@ -524,6 +529,8 @@ db:
   ... 3 more not shown
 `, renderText(t, rep))
 	assert.Equal(t, "(no flags or values)\n", renderText(t, &ConfigReport{}))
+	assert.Equal(t, "command line: shop \"\" \"a b\" \"\\x1b]0;x\\a\" *** -v\n",
+		renderText(t, &ConfigReport{CommandLine: []string{"shop", "", "a b", "\x1b]0;x\a", "***", "-v"}}))
 }
 
 type configFailWriter struct{}
@@ -563,10 +570,10 @@ func TestConfigConcurrentCollect(t *testing.T) {
 }
 
 func TestConfigJSON(t *testing.T) {
-	rep := collectConfig(t, Config{FlagSets: []*flag.FlagSet{flag.NewFlagSet("x", flag.ContinueOnError)}})
+	rep := collectConfig(t, Config{Args: []string{"x", "-token", "t"}, FlagSets: []*flag.FlagSet{flag.NewFlagSet("x", flag.ContinueOnError)}})
 	b, err := json.Marshal(rep)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"flag_sets":[{"name":"x","flags":[]}],"values":[]}`, string(b))
+	assert.JSONEq(t, `{"command_line":["x","-token","***"],"flag_sets":[{"name":"x","flags":[]}],"values":[]}`, string(b))
 }
 
 // renderConfig renders the config section with a flag and a map entry named
@@ -610,4 +617,114 @@ func FuzzConfigSecret(f *testing.F) {
 			assert.NotContains(t, got, value)
 		}
 	})
+}
+
+func TestConfigCommandLine(t *testing.T) {
+	fs := flag.NewFlagSet("shop", flag.ContinueOnError)
+	fs.String("db-password", "", "")
+	fs.String("license", "", "")
+	fs.Bool("auth", false, "a boolean: takes no argument")
+	fs.Bool("token", false, "boolean here...")
+	other := flag.NewFlagSet("other", flag.ContinueOnError)
+	other.String("token", "", "...but a string here, so it takes one")
+	args := []string{
+		"/usr/bin/shop",
+		"-db-password=pw-equals",
+		"--db-password", "pw-separate",
+		"-db-password", "-pw-dash",
+		"-license", "lic-marked",
+		"-auth", "serve",
+		"-token", "tok-mixed",
+		"-session-key=undefined-flag",
+		"-dsn", "postgres://u:pw-url@h/db",
+		"-addr", ":8080",
+		"-keyboard-layout=us",
+		"--", "-monkey-count", "3",
+	}
+	c := Config{Args: args, FlagSets: []*flag.FlagSet{fs, other}, SecretFlags: []string{"-license"}}
+	rep := collectConfig(t, c)
+	assert.Equal(t, []string{
+		"/usr/bin/shop",
+		"-db-password=***",
+		"--db-password", "***",
+		"-db-password", "***",
+		"-license", "***",
+		"-auth", "serve",
+		"-token", "***",
+		"-session-key=***",
+		"-dsn", "***",
+		"-addr", ":8080",
+		"-keyboard-layout=us",
+		"--", "-monkey-count", "3",
+	}, rep.CommandLine)
+	assert.Equal(t, "-db-password=pw-equals", args[1], "Args is not modified")
+
+	text := renderText(t, rep)
+	assert.Contains(t, text, "command line: /usr/bin/shop -db-password=*** --db-password *** -db-password *** -license *** -auth serve -token ***")
+	b, err := json.Marshal(rep)
+	require.NoError(t, err)
+	for _, secret := range []string{"pw-", "lic-marked", "tok-mixed", "undefined-flag"} {
+		assert.NotContains(t, text, secret)
+		assert.NotContains(t, string(b), secret)
+	}
+
+	// ExtraSecretKeys apply to the command line too.
+	c = Config{Args: []string{"shop", "-card-pin", "1234"}, FlagSets: []*flag.FlagSet{fs}, ExtraSecretKeys: []string{"pin"}}
+	assert.Equal(t, []string{"shop", "-card-pin", "***"}, collectConfig(t, c).CommandLine)
+}
+
+func TestConfigCommandLineDefault(t *testing.T) {
+	rep := collectConfig(t, Config{})
+	assert.Equal(t, os.Args, rep.CommandLine, "the test binary's command line has no secrets")
+}
+
+func TestConfigCommandLineBounds(t *testing.T) {
+	long := strings.Repeat("x", 40<<10)
+	rep := collectConfig(t, Config{Args: []string{"shop", long, "-token=" + long, "-token", long}, FlagSets: []*flag.FlagSet{}})
+	require.Len(t, rep.CommandLine, 5)
+	assert.Equal(t, strings.Repeat("x", configMaxValue)+"... (40960 bytes)", rep.CommandLine[1])
+	assert.Equal(t, []string{"-token=***", "-token", "***"}, rep.CommandLine[2:], "a masked argument's length is not shown")
+}
+
+// TestConfigLongSecretLength checks that a long value with a secret inside
+// does not tell the secret's length when it is cut short.
+func TestConfigLongSecretLength(t *testing.T) {
+	pad := strings.Repeat("x", 2000)
+	texts := map[string]string{}
+	for _, pw := range []string{"p", strings.Repeat("p", 500)} {
+		v := "postgres://u:" + pw + "@h/db " + pad
+		rep := collectConfig(t, Config{Args: []string{"shop", v}, FlagSets: []*flag.FlagSet{}, Values: map[string]any{"v": v}})
+		text := renderText(t, rep)
+		assert.Contains(t, text, "... (2022 bytes)")
+		texts[pw] = text
+	}
+	assert.Equal(t, texts["p"], texts[strings.Repeat("p", 500)])
+}
+
+type secretBool string
+
+func (b *secretBool) String() string     { return string(*b) }
+func (b *secretBool) Set(s string) error { *b = secretBool(s); return nil }
+func (*secretBool) IsBoolFlag() bool     { return true }
+
+func TestConfigSecretBoolFlag(t *testing.T) {
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.Bool("auth", true, "")
+	odd := secretBool("s3cret")
+	fs.Var(&odd, "token", "a boolean flag whose value is not true or false")
+	rep := collectConfig(t, Config{Args: []string{}, FlagSets: []*flag.FlagSet{fs}})
+	assert.Equal(t, []ConfigFlag{
+		{Name: "auth", Value: "true", Default: "true"},
+		{Name: "token", Value: "***", Default: "***", Redacted: true},
+	}, rep.FlagSets[0].Flags)
+}
+
+// TestConfigLongSecretKey checks that a map key is judged whole: a key
+// whose secret word comes after the part of it that is shown is secret.
+func TestConfigLongSecretKey(t *testing.T) {
+	key := strings.Repeat("x", configMaxKey+10) + "_password"
+	v := configValue(t, Config{Values: map[string]any{"m": map[string]string{key: "hunter2"}}}, "m")
+	require.Len(t, v.Entries, 1)
+	assert.Equal(t, "m."+strings.Repeat("x", configMaxKey)+"...", v.Entries[0].Key)
+	assert.Equal(t, "***", v.Entries[0].Value)
 }

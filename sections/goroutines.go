@@ -5,23 +5,42 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"io"
 	"math"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gmr-go/gmr/internal/textfmt"
 	"github.com/google/pprof/profile"
 )
 
-// Default bounds of the goroutines section, used for a zero (or negative)
-// field of Goroutines.
+// Default bounds of the goroutines section, used for a zero field of
+// Goroutines.
 const (
 	defaultMaxGroups = 64
 	defaultMaxFrames = 64
 	defaultMaxBytes  = 1 << 20
+	// defaultDetailMax is the default of Goroutines.DetailMax: the most
+	// goroutines for which the section takes a full stack dump. See
+	// BenchmarkGoroutineDetail and gmr's BenchmarkReport for how it was
+	// chosen.
+	defaultDetailMax = 1000
+	defaultLongWait  = time.Minute
+)
+
+// Fixed bounds on the detail merged into groups.
+const (
+	maxIDs      = 10 // goroutine ids listed per group or wait place
+	maxCreators = 3  // creating go statements listed per group
+)
+
+// Report modes, the values of GoroutineReport.Mode.
+const (
+	modeDetail  = "detail"
+	modeGrouped = "grouped"
 )
 
 // goroutineSource is GoroutineReport.Source for a report built from the
@@ -29,37 +48,81 @@ const (
 const goroutineSource = "goroutine profile (concurrent)"
 
 // Goroutines is the "goroutines" section: what every goroutine is doing,
-// grouped by identical stack and pprof labels, most numerous group first.
-// Its zero value is ready to use.
+// grouped by identical stack and pprof labels, most numerous group first,
+// with which goroutines have been waiting long and which have leaked. Its
+// zero value is ready to use.
 //
-// Collect reads the runtime's goroutine profile (runtime/pprof's "goroutine"
-// profile in its protocol buffer form) and groups its samples. Since Go 1.19
-// that profile is collected concurrently: the world is stopped twice, briefly,
-// to start and to finish, not for the whole dump. Measured on a 2-core
-// machine, each of those pauses stays under 1 ms at 1,000, 10,000 and
-// 100,000 goroutines, where runtime.Stack(buf, true) stops every goroutine for
-// hundreds of milliseconds at 100,000. The calling goroutine does more work,
-// while the host runs on: Collect takes about 6 ms at 1,000 parked
-// goroutines, 20 ms at 10,000 and 150 ms at 100,000, almost all of it in
-// runtime/pprof walking and encoding the stacks, and allocates about 1.6 MB,
-// 4 MB and 25 MB.
+// # Cost
 //
-// The profile has no goroutine ids, states or wait times; it shows each
-// goroutine's stack and labels only.
+// Collect always reads the runtime's goroutine profile (runtime/pprof's
+// "goroutine" profile, in its protocol buffer form) and groups its samples.
+// Since Go 1.19 that profile is collected concurrently: the world is stopped
+// twice, briefly, to start and to finish, not for the whole dump. On a
+// 2-core machine the program's longest stall while Collect runs stays
+// around 1 ms at 1,000, 10,000 and 100,000 goroutines, where
+// runtime.Stack(buf, true) stops every goroutine for 25 ms at 10,000 and
+// about 300 ms at 100,000. The calling goroutine does more work while the
+// program runs on: at 100,000 parked goroutines Collect takes about 100 ms,
+// almost all of it in runtime/pprof walking the stacks, as long as the
+// profile alone takes to write. The profile's memory is the runtime's: about
+// 250 bytes a goroutine (25 MB at 100,000), freed when Collect returns.
+// gmr's BenchmarkReport measures all of this.
+//
+// # Detail
+//
+// The profile has no goroutine ids, states or wait times. While the program
+// has at most DetailMax goroutines (1,000 by default), Collect also takes a
+// full stack dump with runtime.Stack(buf, true), which does stop the world,
+// for about 2 µs a goroutine with short stacks and 10 µs with stacks 20 calls
+// deep: 2 to 10 ms at 1,000 goroutines. It merges the dump into the groups:
+// each group gets its goroutines' states and longest waits, their ids and the
+// go statements that created them, and the report gets a "waiting long"
+// summary. Above DetailMax the report is in grouped mode and says so.
+//
+// The dump and the profile are taken one after the other, so a goroutine
+// that changed in between may be missing from its group's detail; and the
+// dump has no labels, so groups that differ only in labels share their
+// detail. Both are counted in the report.
+//
+// # Leaks
+//
+// When the runtime offers the "goroutineleak" profile (Go 1.26 built with
+// GOEXPERIMENT=goroutineleakprofile), Collect reads it too, unless
+// SkipLeakProfile is set: it lists goroutines blocked on channels or locks
+// that no running goroutine can reach, which can never wake. Reading it runs
+// a full garbage collection cycle, concurrently with the program.
 //
 // Collect is safe for concurrent use.
 type Goroutines struct {
-	// MaxGroups is the most groups the report lists; the rest are counted
-	// in GoroutineReport.Omitted. Optional. Zero means 64.
+	// MaxGroups is the most groups the report lists, and the most places
+	// in its waiting-long summary and groups of leaked goroutines; the
+	// rest are counted. Optional. Zero means 64.
 	MaxGroups int
 	// MaxFrames is the most frames shown for one stack, innermost first;
 	// the rest are counted in GoroutineGroup.FramesOmitted. Optional. Zero
 	// means 64.
 	MaxFrames int
-	// MaxBytes bounds, roughly, the size of the groups' text rendering:
-	// groups that would take the report past it are omitted and counted in
-	// GoroutineReport.Omitted. Optional. Zero means 1 MiB.
+	// MaxBytes bounds, roughly, the size of the section's text rendering:
+	// what would take it past the bound is omitted and counted. Optional.
+	// Zero means 1 MiB.
 	MaxBytes int
+	// DetailMax is the most goroutines (runtime.NumGoroutine) for which
+	// Collect takes a full stack dump, which stops the world, to add ids,
+	// states and wait times. Optional. Zero means 1,000, which keeps the
+	// stop under about 10 ms on a small machine; a negative value turns
+	// the dump off.
+	DetailMax int
+	// LongWait is how long a goroutine must have been blocked on a
+	// channel, a lock, a WaitGroup, a Cond or a select to be listed in the
+	// waiting-long summary. The runtime reports waits in whole minutes, so
+	// the wait shown is rounded down and compared with LongWait. Optional.
+	// Zero means one minute; a negative value lists every such goroutine,
+	// however briefly it has been blocked.
+	LongWait time.Duration
+	// SkipLeakProfile leaves out the goroutineleak profile even when the
+	// runtime offers it, saving the garbage collection cycle it runs.
+	// Optional.
+	SkipLeakProfile bool
 }
 
 // GoroutineReport is the data of the goroutines section. It implements
@@ -77,6 +140,21 @@ type GoroutineReport struct {
 	// Source says where the stacks came from, such as
 	// "goroutine profile (concurrent)".
 	Source string `json:"source"`
+	// Mode is "detail" when a full stack dump added per-goroutine detail
+	// to the groups, and "grouped" when it did not.
+	Mode string `json:"mode"`
+	// ModeReason says why Mode is what it is, such as "100,000
+	// goroutines, more than the detail limit of 1,000".
+	ModeReason string `json:"mode_reason"`
+	// Dump describes the full stack dump in detail mode, and is nil
+	// otherwise.
+	Dump *GoroutineDump `json:"dump,omitempty"`
+	// WaitingLong lists the goroutines blocked for long, when the detail
+	// to know that is available.
+	WaitingLong GoroutineWaits `json:"waiting_long"`
+	// Leaks are the goroutines the leak detector found, when the runtime
+	// offers it.
+	Leaks GoroutineLeaks `json:"leaks"`
 }
 
 // GoroutineGroup is a set of goroutines with the same stack and labels.
@@ -88,10 +166,15 @@ type GoroutineGroup struct {
 	// several values has them joined with ", ".
 	Labels map[string]string `json:"labels,omitempty"`
 	// Frames is the stack, innermost call first, with inlined calls
-	// expanded.
+	// expanded. It includes the runtime's own frames (runtime.gopark,
+	// runtime.chanrecv1, ...), which the text report folds into one line.
 	Frames []Frame `json:"frames"`
 	// FramesOmitted is the number of outermost frames left out of Frames.
 	FramesOmitted int `json:"frames_omitted"`
+	// Detail is what the stack dump says of the group's goroutines, in
+	// detail mode; nil otherwise, and for a group none of whose
+	// goroutines is in the dump.
+	Detail *GoroutineDetail `json:"detail,omitempty"`
 }
 
 // Frame is one call in a stack.
@@ -105,47 +188,209 @@ type Frame struct {
 	Line int `json:"line,omitempty"`
 }
 
-// GoroutineOmission counts what a GoroutineReport left out of its Groups.
+// GoroutineOmission counts what a list in a GoroutineReport left out.
 type GoroutineOmission struct {
 	// Goroutines is the number of goroutines in the omitted groups.
 	Goroutines int `json:"goroutines"`
-	// Groups is the number of omitted groups.
+	// Groups is the number of omitted groups (or places).
 	Groups int `json:"groups"`
 	// Reason names the bound that was reached: "max_groups" or "max_bytes".
 	Reason string `json:"reason"`
 }
 
+// GoroutineDump describes the full stack dump of a report in detail mode.
+type GoroutineDump struct {
+	// Goroutines is the number of goroutines in the dump.
+	Goroutines int `json:"goroutines"`
+	// Bytes is the size of the dump's text.
+	Bytes int `json:"bytes"`
+	// StopTime is how long runtime.Stack took: about as long as the
+	// world was stopped. In JSON, nanoseconds.
+	StopTime time.Duration `json:"stop_time"`
+	// Truncated is set when the dump did not fit its buffer (2 KiB a
+	// goroutine, at most 16 MiB): goroutines past the end have no detail.
+	Truncated bool `json:"truncated,omitempty"`
+	// Unmatched is the number of goroutines of the dump whose stack is in
+	// no group: they changed between the profile and the dump.
+	Unmatched int `json:"unmatched"`
+	// ParseError describes lines of the dump that were not understood
+	// and skipped, if any.
+	ParseError string `json:"parse_error,omitempty"`
+}
+
+// GoroutineDetail is what the stack dump says of a group's goroutines.
+type GoroutineDetail struct {
+	// Goroutines is the number of the dump's goroutines with the group's
+	// stack. It may differ from the group's count, as goroutines come and
+	// go between the profile and the dump.
+	Goroutines int `json:"goroutines"`
+	// SharedGroups, when it is more than 1, is the number of groups that
+	// have this stack and differ only in labels or in the runtime's
+	// frames, which the dump does not show: the detail is of all their
+	// goroutines together.
+	SharedGroups int `json:"shared_groups,omitempty"`
+	// States counts the goroutines by state, most numerous first.
+	States []GoroutineState `json:"states"`
+	// IDs are the smallest goroutine ids (at most 10), in order.
+	IDs []int64 `json:"ids"`
+	// IDsOmitted is the number of ids left out of IDs.
+	IDsOmitted int `json:"ids_omitted,omitempty"`
+	// LockedToThread is the number of goroutines wired to their OS thread
+	// (runtime.LockOSThread).
+	LockedToThread int `json:"locked_to_thread,omitempty"`
+	// CreatedBy are the go statements that started the goroutines, most
+	// goroutines first (at most 3).
+	CreatedBy []GoroutineCreator `json:"created_by,omitempty"`
+	// CreatorsOmitted is the number of go statements (with their creating
+	// goroutine) left out of CreatedBy.
+	CreatorsOmitted int `json:"creators_omitted,omitempty"`
+}
+
+// GoroutineState counts goroutines in one state.
+type GoroutineState struct {
+	// State is the runtime's name for it: "chan receive", "select",
+	// "sync.Mutex.Lock", "IO wait", "running" ..., followed by
+	// " (leaked)" for goroutines the leak detector found.
+	State string `json:"state"`
+	// Count is the number of goroutines in the state.
+	Count int `json:"count"`
+	// MaxWaitMinutes is the longest any of them has been blocked, in
+	// whole minutes: 0 for under a minute.
+	MaxWaitMinutes int `json:"max_wait_minutes"`
+}
+
+// GoroutineCreator is a go statement and the goroutine that ran it.
+type GoroutineCreator struct {
+	// Frame is the go statement: the function it is in, its file and line.
+	Frame
+	// Goroutine is the creating goroutine's id, or 0 if unknown.
+	Goroutine int64 `json:"goroutine"`
+	// Count is the number of goroutines it created among the group's.
+	Count int `json:"count"`
+}
+
+// GoroutineWaits is the waiting-long summary: goroutines blocked on a
+// channel, a lock, a WaitGroup, a Cond or a select for at least
+// Goroutines.LongWait, grouped by the place they wait in.
+type GoroutineWaits struct {
+	// Available is false in grouped mode, when there is no per-goroutine
+	// detail to know how long goroutines wait.
+	Available bool `json:"available"`
+	// Note says why it is not available.
+	Note string `json:"note,omitempty"`
+	// MinWait is the shortest wait listed (Goroutines.LongWait); 0 lists
+	// every blocked goroutine. In JSON, nanoseconds.
+	MinWait time.Duration `json:"min_wait"`
+	// Goroutines is the number of goroutines waiting long.
+	Goroutines int `json:"goroutines"`
+	// Places are where they wait, most goroutines first.
+	Places []GoroutineWait `json:"places"`
+	// Omitted counts the places left out, or is nil.
+	Omitted *GoroutineOmission `json:"omitted,omitempty"`
+}
+
+// GoroutineWait is a place where goroutines have been waiting long.
+type GoroutineWait struct {
+	// State is what they wait for, as in GoroutineState.
+	State string `json:"state"`
+	// Count is the number of goroutines.
+	Count int `json:"count"`
+	// MaxWaitMinutes is the longest wait, in whole minutes.
+	MaxWaitMinutes int `json:"max_wait_minutes"`
+	// Call is the blocking call the code made, when it is a function
+	// (sync.(*Mutex).Lock, sync.(*WaitGroup).Wait); empty for a channel
+	// operation or select, which are statements.
+	Call string `json:"call,omitempty"`
+	// Frame is where the goroutines wait: the innermost frame outside the
+	// runtime and package sync.
+	Frame Frame `json:"frame"`
+	// IDs are the smallest goroutine ids (at most 10), in order.
+	IDs []int64 `json:"ids"`
+	// IDsOmitted is the number of ids left out of IDs.
+	IDsOmitted int `json:"ids_omitted,omitempty"`
+}
+
+// GoroutineLeaks lists the goroutines of the goroutineleak profile.
+type GoroutineLeaks struct {
+	// Available is set when the profile was read.
+	Available bool `json:"available"`
+	// Note says why it was not: the runtime does not offer it, it was
+	// skipped, or reading it failed.
+	Note string `json:"note,omitempty"`
+	// Total is the number of leaked goroutines.
+	Total int `json:"total"`
+	// GroupCount is the number of groups, including omitted ones.
+	GroupCount int `json:"group_count"`
+	// Groups are the groups shown, most numerous first.
+	Groups []GoroutineGroup `json:"groups"`
+	// Omitted counts the goroutines and groups left out, or is nil.
+	Omitted *GoroutineOmission `json:"omitted,omitempty"`
+}
+
 // Name returns "goroutines".
 func (Goroutines) Name() string { return "goroutines" }
 
-// Collect returns a *GoroutineReport built from the goroutine profile. It
-// returns ctx.Err() if ctx is done before the profile is parsed; reading the
-// profile itself cannot be interrupted.
+// Collect returns a *GoroutineReport. It returns ctx.Err() if ctx is done
+// before the goroutine profile is parsed; reading a profile or a stack dump
+// cannot be interrupted, but a dump is not started once ctx is done.
 func (g Goroutines) Collect(ctx context.Context) (any, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p := pprof.Lookup("goroutine")
-	if p == nil {
-		return nil, fmt.Errorf("look up goroutine profile: not found")
-	}
-	var buf bytes.Buffer
-	if err := p.WriteTo(&buf, 0); err != nil {
-		return nil, fmt.Errorf("write goroutine profile: %w", err)
+	lim := g.limits()
+	// The leak profile comes first: its collection marks leaked
+	// goroutines, which the stack dump then shows as such.
+	leaks := g.readLeaks()
+	prof, err := readProfile("goroutine")
+	if err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+
+	var dump *stackDump
+	var reason string
+	switch n := runtime.NumGoroutine(); {
+	case lim.detailMax < 0:
+		reason = "per-goroutine detail is off (DetailMax < 0)"
+	case n > lim.detailMax:
+		reason = fmt.Sprintf("%s goroutines, more than the detail limit of %s: a full stack dump would stop the program for too long",
+			textfmt.Commas(n), textfmt.Commas(lim.detailMax))
+	case ctx.Err() != nil:
+		reason = "no time left for a full stack dump: " + ctx.Err().Error()
+	default:
+		reason = fmt.Sprintf("%s goroutines, no more than the detail limit of %s", textfmt.Commas(n), textfmt.Commas(lim.detailMax))
+		dump = takeStackDump(n)
+	}
+
+	rep := summarize(prof, dump, leaks, lim)
+	rep.ModeReason = reason
+	return rep, nil
+}
+
+// readProfile reads the named runtime/pprof profile in its proto form.
+func readProfile(name string) (*profile.Profile, error) {
+	p := pprof.Lookup(name)
+	if p == nil {
+		return nil, fmt.Errorf("look up %s profile: not found", name)
+	}
+	var buf bytes.Buffer
+	if err := p.WriteTo(&buf, 0); err != nil {
+		return nil, fmt.Errorf("write %s profile: %w", name, err)
+	}
 	prof, err := profile.Parse(&buf)
 	if err != nil {
-		return nil, fmt.Errorf("parse goroutine profile: %w", err)
+		return nil, fmt.Errorf("parse %s profile: %w", name, err)
 	}
-	return summarize(prof, g.limits()), nil
+	return prof, nil
 }
 
 // goroutineLimits are a Goroutines' bounds with defaults applied.
 type goroutineLimits struct {
 	groups, frames, bytes int
+	detailMax             int           // negative: no detail
+	longWait              time.Duration // negative: any wait
 }
 
 func (g Goroutines) limits() goroutineLimits {
@@ -155,11 +400,20 @@ func (g Goroutines) limits() goroutineLimits {
 		}
 		return v
 	}
-	return goroutineLimits{
-		groups: orDefault(g.MaxGroups, defaultMaxGroups),
-		frames: orDefault(g.MaxFrames, defaultMaxFrames),
-		bytes:  orDefault(g.MaxBytes, defaultMaxBytes),
+	lim := goroutineLimits{
+		groups:    orDefault(g.MaxGroups, defaultMaxGroups),
+		frames:    orDefault(g.MaxFrames, defaultMaxFrames),
+		bytes:     orDefault(g.MaxBytes, defaultMaxBytes),
+		detailMax: g.DetailMax,
+		longWait:  g.LongWait,
 	}
+	if lim.detailMax == 0 {
+		lim.detailMax = defaultDetailMax
+	}
+	if lim.longWait == 0 {
+		lim.longWait = defaultLongWait
+	}
+	return lim
 }
 
 // stackGroup is a group being built by summarize.
@@ -167,17 +421,17 @@ type stackGroup struct {
 	key    string
 	count  int
 	sample *profile.Sample // the first sample seen, for its stack and labels
+	frames []Frame         // all its frames, once computed
 }
 
-// summarize groups the samples of a goroutine profile by identical stack
-// (as rendered: function, file and line of every frame, inlined ones
-// included) and labels, and bounds the result by lim. It does not assume p
-// is valid beyond what profile.Parse checks, and never panics.
-func summarize(p *profile.Profile, lim goroutineLimits) *GoroutineReport {
-	rep := &GoroutineReport{Groups: []GoroutineGroup{}, Source: goroutineSource}
+// groupSamples groups the samples of a goroutine profile by identical
+// stack (as rendered: function, file and line of every frame, inlined ones
+// included) and labels, most numerous group first, ties broken by stack.
+// It does not assume p is valid beyond what profile.Parse checks, and never
+// panics.
+func groupSamples(p *profile.Profile) (groups []*stackGroup, total int) {
 	locKeys := make(map[*profile.Location]string)
 	index := make(map[string]*stackGroup)
-	var groups []*stackGroup
 	var key strings.Builder
 	for _, s := range p.Sample {
 		if s == nil || len(s.Value) == 0 || s.Value[0] <= 0 {
@@ -205,63 +459,97 @@ func summarize(p *profile.Profile, lim goroutineLimits) *GoroutineReport {
 			groups = append(groups, sg)
 		}
 		sg.count = addSat(sg.count, n)
-		rep.Total = addSat(rep.Total, n)
-	}
-	rep.GroupCount = len(groups)
-
-	// Build the shown groups lazily: sort by count, then by the rendered
-	// stack, so that ties come out the same way every time.
-	frames := make(map[*stackGroup][]Frame)
-	framesOf := func(sg *stackGroup) []Frame {
-		f, ok := frames[sg]
-		if !ok {
-			f = sampleFrames(sg.sample)
-			frames[sg] = f
-		}
-		return f
+		total = addSat(total, n)
 	}
 	slices.SortFunc(groups, func(a, b *stackGroup) int {
 		if c := cmp.Compare(b.count, a.count); c != 0 {
 			return c
 		}
-		if c := compareFrames(framesOf(a), framesOf(b)); c != 0 {
+		if c := compareFrames(a.allFrames(), b.allFrames()); c != 0 {
 			return c
 		}
 		return strings.Compare(a.key, b.key)
 	})
+	return groups, total
+}
 
-	var size int
+func (sg *stackGroup) allFrames() []Frame {
+	if sg.frames == nil {
+		sg.frames = sampleFrames(sg.sample)
+	}
+	return sg.frames
+}
+
+// group returns sg as a GoroutineGroup with at most lim.frames frames.
+func (sg *stackGroup) group(lim goroutineLimits) GoroutineGroup {
+	all := sg.allFrames()
+	n := min(len(all), lim.frames)
+	return GoroutineGroup{
+		Count:         sg.count,
+		Labels:        sampleLabels(sg.sample),
+		Frames:        all[:n:n],
+		FramesOmitted: len(all) - n,
+	}
+}
+
+// summarize builds the report from a goroutine profile, the stack dump d
+// (nil in grouped mode) and the leak profile lk, bounded by lim. The parts
+// take their share of lim.bytes in the order the text shows them: the
+// waiting-long summary, the leaked goroutines, then the groups.
+func summarize(p *profile.Profile, d *stackDump, lk leakInput, lim goroutineLimits) *GoroutineReport {
+	rep := &GoroutineReport{Groups: []GoroutineGroup{}, Source: goroutineSource, Mode: modeGrouped}
+	groups, total := groupSamples(p)
+	rep.Total, rep.GroupCount = total, len(groups)
+
+	var details map[*stackGroup]*GoroutineDetail
+	size := 0
+	if d != nil {
+		var info GoroutineDump
+		details, info = mergeDump(groups, d)
+		rep.Dump = &info
+		rep.Mode = modeDetail
+		rep.WaitingLong = waitingLong(d.goroutines, lim, &size)
+	} else {
+		rep.WaitingLong = GoroutineWaits{Note: "not known in grouped mode, without per-goroutine detail"}
+		size += waitsHeaderSize(&rep.WaitingLong)
+	}
+	rep.Leaks = summarizeLeaks(lk, lim, &size)
+	rep.Groups, rep.Omitted = boundGroups(groups, details, "", lim, &size)
+	return rep
+}
+
+// boundGroups returns the groups that fit lim, with their detail, and what
+// was left out. size is the text's size so far; it grows by the groups'.
+func boundGroups(groups []*stackGroup, details map[*stackGroup]*GoroutineDetail, indent string, lim goroutineLimits, size *int) ([]GoroutineGroup, *GoroutineOmission) {
+	shown := []GoroutineGroup{}
 	var text bytes.Buffer
 	for i, sg := range groups {
-		reason := ""
-		if i >= lim.groups {
-			reason = "max_groups"
-		} else {
-			all := framesOf(sg)
-			gr := GoroutineGroup{
-				Count:  sg.count,
-				Labels: sampleLabels(sg.sample),
-				Frames: all[:min(len(all), lim.frames):min(len(all), lim.frames)],
-			}
-			gr.FramesOmitted = len(all) - len(gr.Frames)
+		reason := "max_groups"
+		if i < lim.groups {
+			gr := sg.group(lim)
+			gr.Detail = details[sg]
 			text.Reset()
-			writeGroup(&text, &gr)
-			if size+text.Len() > lim.bytes {
-				reason = "max_bytes"
-			} else {
-				size += text.Len()
-				rep.Groups = append(rep.Groups, gr)
+			writeGroup(&text, &gr, indent)
+			text.WriteByte('\n')
+			if *size+text.Len() <= lim.bytes {
+				*size += text.Len()
+				shown = append(shown, gr)
 				continue
 			}
+			reason = "max_bytes"
 		}
-		om := &GoroutineOmission{Groups: len(groups) - i, Reason: reason}
-		for _, rest := range groups[i:] {
-			om.Goroutines = addSat(om.Goroutines, rest.count)
-		}
-		rep.Omitted = om
-		break
+		return shown, omission(groups[i:], reason)
 	}
-	return rep
+	return shown, nil
+}
+
+// omission counts the groups of rest, left out for reason.
+func omission(rest []*stackGroup, reason string) *GoroutineOmission {
+	om := &GoroutineOmission{Groups: len(rest), Reason: reason}
+	for _, sg := range rest {
+		om.Goroutines = addSat(om.Goroutines, sg.count)
+	}
+	return om
 }
 
 // locationKey identifies a location by what is shown of it.
@@ -307,7 +595,7 @@ func locationFrames(dst []Frame, loc *profile.Location) []Frame {
 }
 
 func sampleFrames(s *profile.Sample) []Frame {
-	var out []Frame
+	out := []Frame{}
 	for _, loc := range s.Location {
 		out = locationFrames(out, loc)
 	}
@@ -401,71 +689,4 @@ func addSat(a, b int) int {
 		return math.MaxInt
 	}
 	return a + b
-}
-
-// WriteText writes r in the text report's layout: a summary line, then each
-// group's count, labels and stack, then what was omitted.
-func (r *GoroutineReport) WriteText(w io.Writer) error {
-	var buf bytes.Buffer
-	if r == nil {
-		buf.WriteString("(no goroutine data)\n")
-	} else {
-		fmt.Fprintf(&buf, "%s in %s", textfmt.Plural(r.Total, "goroutine"), textfmt.Plural(r.GroupCount, "group"))
-		if r.Source != "" {
-			fmt.Fprintf(&buf, " from the %s", textfmt.Escape(r.Source))
-		}
-		buf.WriteString("\n")
-		for i := range r.Groups {
-			buf.WriteString("\n")
-			writeGroup(&buf, &r.Groups[i])
-		}
-		if om := r.Omitted; om != nil {
-			fmt.Fprintf(&buf, "\n... and %s more goroutines in %s groups", textfmt.Commas(om.Goroutines), textfmt.Commas(om.Groups))
-			if om.Reason != "" {
-				fmt.Fprintf(&buf, " (%s)", textfmt.Escape(om.Reason))
-			}
-			buf.WriteString("\n")
-		}
-	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("write goroutine report: %w", err)
-	}
-	return nil
-}
-
-// writeGroup writes one group: its count and labels, then its frames.
-func writeGroup(buf *bytes.Buffer, g *GoroutineGroup) {
-	buf.WriteString(textfmt.Plural(g.Count, "goroutine"))
-	if len(g.Labels) > 0 {
-		buf.WriteString("  [")
-		for i, k := range sortedKeys(g.Labels) {
-			if i > 0 {
-				buf.WriteString(", ")
-			}
-			buf.WriteString(textfmt.Escape(k))
-			buf.WriteByte('=')
-			buf.WriteString(textfmt.Escape(g.Labels[k]))
-		}
-		buf.WriteString("]")
-	}
-	buf.WriteString("\n")
-	for _, f := range g.Frames {
-		buf.WriteString("    ")
-		buf.WriteString(textfmt.Escape(f.Function))
-		buf.WriteString("\n")
-		if f.File != "" || f.Line != 0 {
-			buf.WriteString("        ")
-			buf.WriteString(textfmt.Escape(f.File))
-			buf.WriteByte(':')
-			buf.WriteString(strconv.Itoa(f.Line))
-			buf.WriteString("\n")
-		}
-	}
-	if g.FramesOmitted > 0 {
-		noun := "frames"
-		if g.FramesOmitted == 1 {
-			noun = "frame"
-		}
-		fmt.Fprintf(buf, "    ... %s more %s\n", textfmt.Commas(g.FramesOmitted), noun)
-	}
 }

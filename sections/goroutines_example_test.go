@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/gmr-go/gmr/sections"
 )
@@ -21,31 +22,105 @@ func ExampleGoroutines() {
 }
 
 func ExampleGoroutineReport_WriteText() {
+	wait := sections.Frame{Function: "main.(*store).get", File: "/src/app/store.go", Line: 36}
 	rep := &sections.GoroutineReport{
-		Total:      1003,
+		Total:      503,
 		GroupCount: 3,
 		Source:     "goroutine profile (concurrent)",
-		Groups: []sections.GoroutineGroup{{
-			Count:  1000,
-			Labels: map[string]string{"worker": "a"},
-			Frames: []sections.Frame{
-				{Function: "main.park", File: "/src/child/main.go", Line: 12},
-				{Function: "main.main.func1", File: "/src/child/main.go", Line: 30},
+		Mode:       "detail",
+		ModeReason: "503 goroutines, no more than the detail limit of 1,000",
+		Dump:       &sections.GoroutineDump{Goroutines: 503, Bytes: 98765, StopTime: 1234 * time.Microsecond},
+		WaitingLong: sections.GoroutineWaits{
+			Available:  true,
+			MinWait:    time.Minute,
+			Goroutines: 2,
+			Places: []sections.GoroutineWait{{
+				State: "sync.Mutex.Lock", Count: 2, MaxWaitMinutes: 12, IDs: []int64{41, 42},
+				Call: "sync.(*Mutex).Lock", Frame: wait,
+			}},
+		},
+		Leaks: sections.GoroutineLeaks{Note: "not available: the runtime offers no goroutineleak profile"},
+		Groups: []sections.GoroutineGroup{
+			{
+				Count:  500,
+				Labels: map[string]string{"worker": "a"},
+				Frames: []sections.Frame{
+					{Function: "runtime.gopark", File: "/go/src/runtime/proc.go", Line: 460},
+					{Function: "runtime.chanrecv", File: "/go/src/runtime/chan.go", Line: 667},
+					{Function: "runtime.chanrecv1", File: "/go/src/runtime/chan.go", Line: 509},
+					{Function: "main.worker", File: "/src/app/main.go", Line: 12},
+					{Function: "runtime.goexit", File: "/go/src/runtime/asm_amd64.s", Line: 1771},
+				},
+				Detail: &sections.GoroutineDetail{
+					Goroutines: 500,
+					States:     []sections.GoroutineState{{State: "chan receive", Count: 498, MaxWaitMinutes: 3}, {State: "runnable", Count: 2}},
+					IDs:        []int64{7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
+					IDsOmitted: 490,
+					CreatedBy: []sections.GoroutineCreator{{
+						Frame:     sections.Frame{Function: "main.main", File: "/src/app/main.go", Line: 30},
+						Goroutine: 1, Count: 500,
+					}},
+				},
 			},
-		}},
-		Omitted: &sections.GoroutineOmission{Goroutines: 3, Groups: 2, Reason: "max_groups"},
+			{
+				Count: 2,
+				Frames: []sections.Frame{
+					{Function: "runtime.gopark", File: "/go/src/runtime/proc.go", Line: 460},
+					{Function: "runtime.semacquire1", File: "/go/src/runtime/sema.go", Line: 160},
+					{Function: "internal/sync.runtime_SemacquireMutex", File: "/go/src/runtime/sema.go", Line: 95},
+					{Function: "internal/sync.(*Mutex).lockSlow", File: "/go/src/internal/sync/mutex.go", Line: 149},
+					{Function: "internal/sync.(*Mutex).Lock", File: "/go/src/internal/sync/mutex.go", Line: 70},
+					{Function: "sync.(*Mutex).Lock", File: "/go/src/sync/mutex.go", Line: 46},
+					wait,
+					{Function: "main.handle", File: "/src/app/main.go", Line: 50},
+				},
+				FramesOmitted: 3,
+				Detail: &sections.GoroutineDetail{
+					Goroutines: 2,
+					States:     []sections.GoroutineState{{State: "sync.Mutex.Lock", Count: 2, MaxWaitMinutes: 12}},
+					IDs:        []int64{41, 42},
+					CreatedBy: []sections.GoroutineCreator{{
+						Frame:     sections.Frame{Function: "net/http.(*Server).Serve", File: "/go/src/net/http/server.go", Line: 3454},
+						Goroutine: 5, Count: 2,
+					}},
+				},
+			},
+		},
+		Omitted: &sections.GoroutineOmission{Goroutines: 1, Groups: 1, Reason: "max_groups"},
 	}
 	if err := rep.WriteText(os.Stdout); err != nil {
 		fmt.Println("error:", err)
 	}
 	// Output:
-	// 1,003 goroutines in 3 groups from the goroutine profile (concurrent)
+	// 503 goroutines in 3 groups from the goroutine profile (concurrent)
+	// detail mode: 503 goroutines, no more than the detail limit of 1,000
+	//   ids, states and waits from a full stack dump of 503 goroutines (96.5 KiB), which stopped the program for 1.234ms
 	//
-	// 1,000 goroutines  [worker=a]
-	//     main.park
-	//         /src/child/main.go:12
-	//     main.main.func1
-	//         /src/child/main.go:30
+	// waiting long (blocked 1 minute or more on a channel, lock, WaitGroup, Cond or select): 2 goroutines in 1 place
+	//   2 goroutines [sync.Mutex.Lock, longest 12 minutes] ids 41, 42
+	//     sync.(*Mutex).Lock called in main.(*store).get
+	//         /src/app/store.go:36
 	//
-	// ... and 3 more goroutines in 2 groups (max_groups)
+	// leaked goroutines: not available: the runtime offers no goroutineleak profile
+	//
+	// 500 goroutines  [worker=a]
+	//   state: chan receive (498, longest 3 minutes), runnable (2)
+	//   ids: 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 and 490 more
+	//   created by main.main in goroutine 1 at /src/app/main.go:30
+	//     runtime.chanrecv1  [+2 runtime frames]
+	//     main.worker
+	//         /src/app/main.go:12
+	//
+	// 2 goroutines
+	//   state: sync.Mutex.Lock (longest 12 minutes)
+	//   ids: 41, 42
+	//   created by net/http.(*Server).Serve in goroutine 5 at /go/src/net/http/server.go:3454
+	//     sync.(*Mutex).Lock  [+5 runtime frames]
+	//     main.(*store).get
+	//         /src/app/store.go:36
+	//     main.handle
+	//         /src/app/main.go:50
+	//     ... 3 more frames
+	//
+	// ... and 1 more goroutine in 1 group (max_groups)
 }

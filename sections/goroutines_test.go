@@ -139,6 +139,7 @@ func TestGoroutinesCollect(t *testing.T) {
 	assert.Equal(t, len(rep.Groups), rep.GroupCount)
 	assert.Nil(t, rep.Omitted)
 	assert.Equal(t, "goroutine profile (concurrent)", rep.Source)
+	assert.Equal(t, "detail", rep.Mode, "a test process has fewer goroutines than DetailMax")
 	sum := 0
 	for _, g := range rep.Groups {
 		sum += g.Count
@@ -151,9 +152,9 @@ func TestGoroutinesCollect(t *testing.T) {
 	var text bytes.Buffer
 	require.NoError(t, rep.WriteText(&text))
 	out := text.String()
-	assert.Contains(t, out, "\n100 goroutines\n    runtime.gopark\n")
+	assert.Contains(t, out, "\n100 goroutines\n  state: chan receive\n  ids: ")
+	assert.Contains(t, out, "\n    runtime.chanrecv1  [+2 runtime frames]\n    "+parkedFunc+"\n        ")
 	assert.Contains(t, out, "\n7 goroutines  [worker=a\\x1b[31m\\n]\n")
-	assert.Contains(t, out, "\n    "+parkedFunc+"\n        ")
 	assert.NotContains(t, out, "\x1b", "raw escape from a label value")
 }
 
@@ -354,11 +355,12 @@ func TestSummarize(t *testing.T) {
 		{
 			name: "max bytes",
 			build: func(f *fakeProfile) {
-				f.sample(3, nil, f.loc("main.a:1"))         // 13+11+25 = 49 bytes of text
-				f.sample(2, nil, f.loc("main.bbbbbbbbb:1")) // 13+19+33 = 65
+				f.sample(3, nil, f.loc("main.a:1"))         // 13+11+25+1 = 50 bytes of text
+				f.sample(2, nil, f.loc("main.bbbbbbbbb:1")) // 13+19+33+1 = 66
 				f.sample(1, nil, f.loc("main.c:1"))
 			},
-			lim: goroutineLimits{groups: 10, frames: 10, bytes: 100},
+			// 71 bytes for the line on the waiting-long summary.
+			lim: goroutineLimits{groups: 10, frames: 10, bytes: 71 + 100},
 			want: &GoroutineReport{Total: 6, GroupCount: 3,
 				Groups:  []GoroutineGroup{{Count: 3, Frames: []Frame{fakeFrame("main.a", 1)}}},
 				Omitted: &GoroutineOmission{Goroutines: 3, Groups: 2, Reason: "max_bytes"},
@@ -371,7 +373,9 @@ func TestSummarize(t *testing.T) {
 			tt.build(f)
 			require.NoError(t, f.p.CheckValid())
 			tt.want.Source = "goroutine profile (concurrent)"
-			assert.Equal(t, tt.want, summarize(f.p, tt.lim))
+			tt.want.Mode = "grouped"
+			tt.want.WaitingLong = GoroutineWaits{Note: "not known in grouped mode, without per-goroutine detail"}
+			assert.Equal(t, tt.want, summarize(f.p, nil, leakInput{}, tt.lim))
 		})
 	}
 }
@@ -464,7 +468,7 @@ func FuzzParseGoroutineProfile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		rep := summarize(p, lim)
+		rep := summarize(p, nil, leakInput{}, lim)
 
 		want := 0
 		for _, s := range p.Sample {

@@ -11,9 +11,12 @@ import (
 	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/google/pprof/profile"
 
 	"github.com/gmr-go/gmr/internal/textfmt"
 )
@@ -22,21 +25,37 @@ import (
 // is zero.
 const defaultMaxThreads = 256
 
+// maxThreadCreateGroups and maxThreadCreateFrames bound the threadcreate
+// profile's groups listed, and the frames shown of each.
+const (
+	maxThreadCreateGroups = 5
+	maxThreadCreateFrames = 4
+)
+
 // Threads is the "threads" section: the process's OS threads as the kernel
 // sees them, with what the Go runtime knows about its own. Its zero value is
 // ready to use.
 //
-// On Linux, Collect lists /proc/self/task and reads one small stat file per
-// listed thread: each thread's id, name, scheduling state, user and system
-// CPU time and the CPU it last ran on. It does not stop the world or signal
-// any thread. It costs four system calls per listed thread, some 25 to
-// 40 µs on a 2-core VM (more when the machine is busy): 0.2 ms for a
-// service with a handful of threads, 3 to 4 ms with 100, about 10 ms at the
-// default bound of 256, and 25 ms for 1,000 threads with the bound raised.
-// A thread that exits between the listing and the read of its file is
-// skipped. If /proc cannot be read at all, Collect still returns the
-// runtime's figures, with ThreadReport.Note saying why the list is missing;
-// it does not return an error for that.
+// Collect reads the Go runtime's scheduler metrics (runtime/metrics: the
+// goroutines running, runnable, waiting and in system calls or cgo, the
+// runtime's threads, scheduling latencies) and its threadcreate profile,
+// grouped by stack. It sets ThreadReport.PileUp, and says so in Summary,
+// when there are many more OS threads than GOMAXPROCS: goroutines blocked
+// in system calls or cgo calls each hold a thread, and the runtime keeps
+// every thread it has made.
+//
+// On Linux, Collect also lists /proc/self/task and reads two small files
+// per listed thread, stat and status: each thread's id, name, scheduling
+// state, user and system CPU time, the CPU it last ran on, and its
+// voluntary and involuntary context switches. It does not stop the world
+// or signal any thread. It costs eight system calls per listed thread,
+// some 40 to 70 µs on a 2-core VM (more when the machine is busy): 0.5 ms
+// for a service with a handful of threads, 5 to 7 ms with 100, about 15 ms
+// at the default bound of 256, and 50 ms for 1,000 threads with the bound
+// raised. A thread that exits between the listing and the read of its
+// files is skipped. If /proc cannot be read at all, Collect still returns
+// the runtime's figures, with ThreadReport.Note saying why the list is
+// missing; it does not return an error for that.
 //
 // On other systems there is no per-thread list: Collect returns the
 // runtime's figures and a Note.
@@ -73,6 +92,29 @@ type ThreadReport struct {
 	ThreadsCreated int `json:"threads_created"`
 	// CgoCalls is runtime.NumCgoCall(): the calls made from Go into C.
 	CgoCalls int64 `json:"cgo_calls"`
+	// Goroutines counts the goroutines by what they are doing.
+	Goroutines GoroutineStates `json:"goroutines"`
+	// SchedLatencies summarises, since the program started, how long
+	// goroutines have waited runnable before they ran
+	// ("/sched/latencies:seconds"): high figures mean too few Ps for the
+	// work, or CPU throttling.
+	SchedLatencies PauseSummary `json:"sched_latencies"`
+	// ThreadCreate groups the threadcreate profile's records by stack,
+	// most first (at most 5); ThreadCreateOmitted counts the records of
+	// the groups left out. The runtime records a stack only when a
+	// goroutine's own code made it start a thread; threads the scheduler
+	// starts for itself have an empty stack (Go issue 6104).
+	ThreadCreate        []ThreadCreateGroup `json:"thread_create"`
+	ThreadCreateOmitted int                 `json:"thread_create_omitted"`
+	// PileUp reports whether OS threads pile up: more than twice
+	// GOMAXPROCS plus 16, a rule of thumb well above a healthy Go
+	// program's count. Summary says so and what the goroutine states tell
+	// of why.
+	PileUp  bool   `json:"pile_up"`
+	Summary string `json:"summary"`
+	// MissingMetrics names, sorted, the runtime/metrics this Go release
+	// did not provide; their fields are zero.
+	MissingMetrics []string `json:"missing_metrics,omitempty"`
 	// States counts the listed threads by state name ("sleeping": 10).
 	// Omitted and unreadable threads are not counted.
 	States map[string]int `json:"states"`
@@ -110,6 +152,63 @@ type Thread struct {
 	System time.Duration `json:"system"`
 	// CPU is the CPU the thread last ran on.
 	CPU int `json:"cpu"`
+	// VoluntarySwitches counts the times the thread gave up the CPU to
+	// wait (for I/O, a futex, a sleep); InvoluntarySwitches the times the
+	// kernel took the CPU away from it. They are zero if its status file
+	// could not be read.
+	VoluntarySwitches   uint64 `json:"voluntary_switches"`
+	InvoluntarySwitches uint64 `json:"involuntary_switches"`
+}
+
+// GoroutineStates counts goroutines by state, from runtime/metrics. The
+// counts are approximate and need not add up to Total.
+type GoroutineStates struct {
+	// Total is the number of live goroutines, and Created the number
+	// created since the program started.
+	Total   uint64 `json:"total"`
+	Created uint64 `json:"created"`
+	// Running are executing Go code (at most GOMAXPROCS), Runnable are
+	// ready but waiting for a P, Waiting are blocked on a channel, lock,
+	// timer or network I/O.
+	Running  uint64 `json:"running"`
+	Runnable uint64 `json:"runnable"`
+	Waiting  uint64 `json:"waiting"`
+	// InSyscallOrCgo are running or blocked in a system call or a cgo
+	// call: each holds an OS thread of its own.
+	InSyscallOrCgo uint64 `json:"in_syscall_or_cgo"`
+}
+
+// ThreadCreateGroup is a stack of the threadcreate profile and the number
+// of threads created there.
+type ThreadCreateGroup struct {
+	Count int `json:"count"`
+	// Stack is the stack, innermost call first, cut to its first 4
+	// frames; empty when the runtime recorded none.
+	Stack []Frame `json:"stack"`
+}
+
+// The runtime/metrics Threads reads, in the order of threadMetricNames.
+const (
+	tThreads = iota
+	tGoroutines
+	tCreated
+	tRunning
+	tRunnable
+	tWaiting
+	tNotInGo
+	tLatencies
+	numThreadMetrics
+)
+
+var threadMetricNames = [numThreadMetrics]string{
+	tThreads:    "/sched/threads/total:threads",
+	tGoroutines: "/sched/goroutines:goroutines",
+	tCreated:    "/sched/goroutines-created:goroutines",
+	tRunning:    "/sched/goroutines/running:goroutines",
+	tRunnable:   "/sched/goroutines/runnable:goroutines",
+	tWaiting:    "/sched/goroutines/waiting:goroutines",
+	tNotInGo:    "/sched/goroutines/not-in-go:goroutines",
+	tLatencies:  "/sched/latencies:seconds",
 }
 
 // Name returns "threads".
@@ -133,13 +232,173 @@ func (t Threads) Collect(ctx context.Context) (any, error) {
 	if p := pprof.Lookup("threadcreate"); p != nil {
 		r.ThreadsCreated = p.Count()
 	}
-	s := []metrics.Sample{{Name: "/sched/threads/total:threads"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() == metrics.KindUint64 {
-		r.RuntimeThreads = int(min(s[0].Value.Uint64(), math.MaxInt32))
+	samples := make([]metrics.Sample, numThreadMetrics)
+	for i, name := range threadMetricNames {
+		samples[i].Name = name
 	}
+	metrics.Read(samples)
+	r.addMetrics(samples)
+	r.addThreadCreate()
 	err := listOSThreads(ctx, r)
+	r.summarize()
 	return r, err
+}
+
+// addMetrics fills in r's runtime figures from samples, indexed as
+// threadMetricNames.
+func (r *ThreadReport) addMetrics(samples []metrics.Sample) {
+	u := func(i int) uint64 {
+		v := samples[i].Value
+		if v.Kind() != metrics.KindUint64 {
+			r.MissingMetrics = append(r.MissingMetrics, samples[i].Name)
+			return 0
+		}
+		return v.Uint64()
+	}
+	r.RuntimeThreads = int(min(u(tThreads), math.MaxInt32))
+	r.Goroutines = GoroutineStates{
+		Total:          u(tGoroutines),
+		Created:        u(tCreated),
+		Running:        u(tRunning),
+		Runnable:       u(tRunnable),
+		Waiting:        u(tWaiting),
+		InSyscallOrCgo: u(tNotInGo),
+	}
+	if v := samples[tLatencies].Value; v.Kind() == metrics.KindFloat64Histogram {
+		r.SchedLatencies = summarizePauses(v.Float64Histogram())
+	} else {
+		r.MissingMetrics = append(r.MissingMetrics, samples[tLatencies].Name)
+	}
+	slices.Sort(r.MissingMetrics)
+}
+
+// addThreadCreate groups the threadcreate profile by stack.
+func (r *ThreadReport) addThreadCreate() {
+	r.ThreadCreate = []ThreadCreateGroup{}
+	p, err := profileProto("threadcreate")
+	if err != nil {
+		r.addNote(err.Error())
+		return
+	}
+	groups := map[string]*ThreadCreateGroup{}
+	var keys []string
+	for _, s := range p.Sample {
+		n := 1
+		if len(s.Value) > 0 {
+			n = int(min(max(s.Value[0], 0), math.MaxInt32))
+		}
+		frames := stackFrames(s, 64)
+		frames = callerFrames(frames)
+		frames = frames[:min(len(frames), maxThreadCreateFrames)]
+		var key strings.Builder
+		for _, f := range frames {
+			fmt.Fprintf(&key, "%s\x00%s\x00%d\x00", f.Function, f.File, f.Line)
+		}
+		g := groups[key.String()]
+		if g == nil {
+			g = &ThreadCreateGroup{Stack: frames}
+			groups[key.String()] = g
+			keys = append(keys, key.String())
+		}
+		g.Count += n
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		return cmp.Or(cmp.Compare(groups[b].Count, groups[a].Count), strings.Compare(a, b))
+	})
+	for i, k := range keys {
+		if i < maxThreadCreateGroups {
+			r.ThreadCreate = append(r.ThreadCreate, *groups[k])
+		} else {
+			r.ThreadCreateOmitted += groups[k].Count
+		}
+	}
+}
+
+// addNote adds a sentence to r.Note.
+func (r *ThreadReport) addNote(s string) {
+	if r.Note != "" {
+		r.Note += "; "
+	}
+	r.Note += s
+}
+
+// pileUpThreads returns the OS thread count above which threads are said
+// to pile up, for gomaxprocs.
+func pileUpThreads(gomaxprocs int) int { return 2*gomaxprocs + 16 }
+
+// summarize sets r.PileUp and r.Summary from the figures collected.
+func (r *ThreadReport) summarize() {
+	inSys := r.Goroutines.InSyscallOrCgo
+	r.Summary = fmt.Sprintf("%s for GOMAXPROCS %d; %s in system calls or cgo calls now",
+		textfmt.Plural(r.OSThreads, "OS thread"), r.GOMAXPROCS, textfmt.Plural(int(min(inSys, math.MaxInt32)), "goroutine"))
+	if slices.Contains(r.MissingMetrics, threadMetricNames[tNotInGo]) {
+		r.Summary = fmt.Sprintf("%s for GOMAXPROCS %d", textfmt.Plural(r.OSThreads, "OS thread"), r.GOMAXPROCS)
+	}
+	r.PileUp = r.OSThreads > pileUpThreads(r.GOMAXPROCS)
+	if !r.PileUp {
+		return
+	}
+	extra := uint64(max(r.OSThreads-r.GOMAXPROCS, 0))
+	if 2*inSys >= extra {
+		r.Summary = "THREAD PILE-UP: " + r.Summary + ", each holding a thread"
+		return
+	}
+	r.Summary = fmt.Sprintf("THREAD PILE-UP: %s; the other threads are idle, left from an earlier pile-up "+
+		"(the runtime keeps the threads it makes: %s so far), or held by runtime.LockOSThread", r.Summary, textfmt.Commas(r.ThreadsCreated))
+}
+
+// profileProto reads the named runtime/pprof profile in its proto form
+// and parses it.
+func profileProto(name string) (*profile.Profile, error) {
+	p := pprof.Lookup(name)
+	if p == nil {
+		return nil, fmt.Errorf("%s profile: not found", name)
+	}
+	var buf bytes.Buffer
+	if err := p.WriteTo(&buf, 0); err != nil {
+		return nil, fmt.Errorf("%s profile: write: %w", name, err)
+	}
+	prof, err := profile.Parse(&buf)
+	if err != nil {
+		return nil, fmt.Errorf("%s profile: parse: %w", name, err)
+	}
+	return prof, nil
+}
+
+// stackFrames returns at most n frames of s's stack, innermost call first.
+// A location holds the calls inlined at one address, innermost first (see
+// profile.proto). Frames the runtime left empty (a zero PC, which the
+// profile writes as address 0 or -1 with no function name) are skipped.
+func stackFrames(s *profile.Sample, n int) []Frame {
+	out := []Frame{}
+	for _, loc := range s.Location {
+		if loc == nil {
+			continue
+		}
+		named := false
+		for _, ln := range loc.Line {
+			if fn := ln.Function; fn != nil && fn.Name != "" {
+				out = append(out, Frame{Function: fn.Name, File: fn.Filename, Line: int(ln.Line)})
+				named = true
+			}
+		}
+		if !named && loc.Address != 0 && loc.Address != math.MaxUint64 {
+			out = append(out, Frame{Function: "0x" + strconv.FormatUint(loc.Address, 16)})
+		}
+	}
+	return out[:min(len(out), n)]
+}
+
+// callerFrames drops the runtime's own frames from the top of a stack but
+// the last, the runtime function the caller called ("runtime.LockOSThread
+// < main.worker"), so that a cut stack shows whose code it was.
+func callerFrames(frames []Frame) []Frame {
+	for i, f := range frames {
+		if !strings.HasPrefix(f.Function, "runtime.") {
+			return frames[max(i-1, 0):]
+		}
+	}
+	return frames
 }
 
 func (t Threads) maxThreads() int {
@@ -189,18 +448,40 @@ func (r *ThreadReport) writeText(buf *bytes.Buffer) {
 		}
 	}
 	buf.WriteString("\n")
+	if r.PileUp {
+		fmt.Fprintf(buf, "%s\n", textfmt.Escape(r.Summary))
+	}
+	g := r.Goroutines
+	fmt.Fprintf(buf, "goroutines: %s — %s running, %s runnable, %s waiting, %s in system calls or cgo; %s created\n",
+		commas64(g.Total), commas64(g.Running), commas64(g.Runnable), commas64(g.Waiting), commas64(g.InSyscallOrCgo), commas64(g.Created))
 	fmt.Fprintf(buf, "runtime_threads = %d\nthreads_created = %d\ncgo_calls = %d\n",
 		r.RuntimeThreads, r.ThreadsCreated, r.CgoCalls)
+	l := r.SchedLatencies
+	fmt.Fprintf(buf, "sched_latencies: count = %s, p50 = %v, p90 = %v, p99 = %v, max = %v\n",
+		commas64(l.Count), l.P50, l.P90, l.P99, l.Max)
+	if len(r.MissingMetrics) > 0 {
+		fmt.Fprintf(buf, "missing_metrics = [%s]\n", strings.Join(r.MissingMetrics, ", "))
+	}
 	if r.Note != "" {
 		fmt.Fprintf(buf, "note = %s\n", textfmt.Escape(r.Note))
+	}
+	if len(r.ThreadCreate) > 0 {
+		buf.WriteString("thread_create (threads the runtime made, by stack):\n")
+		for _, g := range r.ThreadCreate {
+			fmt.Fprintf(buf, "  %5d  %s\n", g.Count, framesText(g.Stack))
+		}
+		if r.ThreadCreateOmitted > 0 {
+			fmt.Fprintf(buf, "  %5d  (in other stacks)\n", r.ThreadCreateOmitted)
+		}
 	}
 	if len(r.Threads) > 0 {
 		buf.WriteString("\n")
 		tw := tabwriter.NewWriter(buf, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "TID\tNAME\tSTATE\tUSER\tSYS\tCPU")
+		fmt.Fprintln(tw, "TID\tNAME\tSTATE\tUSER\tSYS\tCPU\tVOL\tINVOL")
 		for _, t := range r.Threads {
-			fmt.Fprintf(tw, "%d\t%s\t%s %s\t%v\t%v\t%d\n", t.TID, textfmt.Escape(t.Name),
-				textfmt.Escape(t.State), textfmt.Escape(t.StateName), t.User, t.System, t.CPU)
+			fmt.Fprintf(tw, "%d\t%s\t%s %s\t%v\t%v\t%d\t%d\t%d\n", t.TID, textfmt.Escape(t.Name),
+				textfmt.Escape(t.State), textfmt.Escape(t.StateName), t.User, t.System, t.CPU,
+				t.VoluntarySwitches, t.InvoluntarySwitches)
 		}
 		tw.Flush()
 	}
@@ -210,4 +491,23 @@ func (r *ThreadReport) writeText(buf *bytes.Buffer) {
 	if r.Unreadable > 0 {
 		fmt.Fprintf(buf, "... %s could not be read\n", textfmt.Plural(r.Unreadable, "thread"))
 	}
+}
+
+// framesText writes a stack on one line, innermost call first:
+// "main.worker < main.main". An empty stack says the runtime recorded
+// none.
+func framesText(frames []Frame) string {
+	if len(frames) == 0 {
+		return "(no stack: started by the runtime's scheduler)"
+	}
+	parts := make([]string, len(frames))
+	for i, f := range frames {
+		parts[i] = textfmt.Escape(f.Function)
+	}
+	return strings.Join(parts, " < ")
+}
+
+// commas64 formats n with thousands separators.
+func commas64(n uint64) string {
+	return textfmt.Commas(int(min(n, math.MaxInt)))
 }

@@ -28,6 +28,12 @@ func readThreads(ctx context.Context, p procfs.Proc, hz int64, r *ThreadReport) 
 		return nil
 	}
 	r.OSThreads = len(tids)
+	var statusErr error
+	defer func() {
+		if statusErr != nil {
+			r.addNote(fmt.Sprintf("context switches missing: %v", statusErr))
+		}
+	}()
 	for i, tid := range tids {
 		if len(r.Threads) >= r.MaxThreads {
 			r.Omitted = len(tids) - i
@@ -53,16 +59,26 @@ func readThreads(ctx context.Context, p procfs.Proc, hz int64, r *ThreadReport) 
 			}
 			continue
 		}
+		status, err := p.Task(tid).Status()
+		switch {
+		case procfs.IsGone(err):
+			r.OSThreads--
+			continue
+		case err != nil && statusErr == nil:
+			statusErr = fmt.Errorf("thread %d: %w", tid, err)
+		}
 		name := procfs.StateName(st.State)
 		r.States[name]++
 		r.Threads = append(r.Threads, Thread{
-			TID:       tid,
-			Name:      st.Comm,
-			State:     string([]byte{st.State}),
-			StateName: name,
-			User:      ticksToDuration(st.UTime, hz),
-			System:    ticksToDuration(st.STime, hz),
-			CPU:       st.Processor,
+			TID:                 tid,
+			Name:                st.Comm,
+			State:               string([]byte{st.State}),
+			StateName:           name,
+			User:                ticksToDuration(st.UTime, hz),
+			System:              ticksToDuration(st.STime, hz),
+			CPU:                 st.Processor,
+			VoluntarySwitches:   status.VoluntarySwitches,
+			InvoluntarySwitches: status.InvoluntarySwitches,
 		})
 	}
 	return nil

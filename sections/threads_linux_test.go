@@ -200,7 +200,8 @@ func TestReadThreadsCanned(t *testing.T) {
 			name: "all", max: 10,
 			wantTIDs: []int{4242, 4243, 4244}, wantOS: 4, wantUnreadable: 1,
 			wantStates: map[string]int{"sleeping": 1, "running": 1, "disk sleep": 1},
-			wantNote:   "thread 4245: procfs: parse ../testdata/procfs/proc/4242/task/4245/stat: truncated: 6 fields after the command name, want at least 37",
+			wantNote: "thread 4245: procfs: parse ../testdata/procfs/proc/4242/task/4245/stat: truncated: 6 fields after the command name, want at least 37; " +
+				`context switches missing: thread 4244: procfs: parse ../testdata/procfs/proc/4242/task/4244/status: line 58: voluntary_ctxt_switches "lots": invalid syntax`,
 		},
 		{
 			name: "one", max: 1,
@@ -229,8 +230,11 @@ func TestReadThreadsCanned(t *testing.T) {
 	r := &ThreadReport{States: map[string]int{}, MaxThreads: 10}
 	require.NoError(t, readThreads(context.Background(), cannedProc.Proc(4242), hz, r))
 	assert.Equal(t, []Thread{
-		{TID: 4242, Name: "server", State: "S", StateName: "sleeping", User: 2500 * time.Millisecond, System: 400 * time.Millisecond, CPU: 1},
-		{TID: 4243, Name: "evil\x1b]0;x\a\n", State: "R", StateName: "running", User: 12340 * time.Millisecond, System: 50 * time.Millisecond, CPU: 0},
+		{TID: 4242, Name: "server", State: "S", StateName: "sleeping", User: 2500 * time.Millisecond, System: 400 * time.Millisecond, CPU: 1,
+			VoluntarySwitches: 120, InvoluntarySwitches: 7},
+		{TID: 4243, Name: "evil\x1b]0;x\a\n", State: "R", StateName: "running", User: 12340 * time.Millisecond, System: 50 * time.Millisecond, CPU: 0,
+			VoluntarySwitches: 3, InvoluntarySwitches: 4500},
+		// Its status file is malformed: listed, without switches.
 		{TID: 4244, Name: "io worker", State: "D", StateName: "disk sleep", User: 30 * time.Millisecond, System: 170 * time.Millisecond, CPU: 1},
 	}, r.Threads)
 }

@@ -54,12 +54,13 @@ func TestThreadReportJSONKeys(t *testing.T) {
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(b, &m))
 	for _, key := range []string{"os_threads", "gomaxprocs", "num_cpu", "runtime_threads", "threads_created",
-		"cgo_calls", "states", "threads", "omitted", "unreadable", "max_threads"} {
+		"cgo_calls", "states", "threads", "omitted", "unreadable", "max_threads", "goroutines", "sched_latencies",
+		"thread_create", "thread_create_omitted", "pile_up", "summary"} {
 		assert.Contains(t, m, key)
 	}
 	b, err = json.Marshal(Thread{TID: 1, User: time.Second})
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"tid":1,"name":"","state":"","state_name":"","user":1000000000,"system":0,"cpu":0}`, string(b))
+	assert.JSONEq(t, `{"tid":1,"name":"","state":"","state_name":"","user":1000000000,"system":0,"cpu":0,"voluntary_switches":0,"involuntary_switches":0}`, string(b))
 }
 
 func TestThreadReportWriteText(t *testing.T) {
@@ -74,18 +75,33 @@ func TestThreadReportWriteText(t *testing.T) {
 				OSThreads: 3, GOMAXPROCS: 2, NumCPU: 4, RuntimeThreads: 3, ThreadsCreated: 5, CgoCalls: 1,
 				States: map[string]int{"sleeping": 2, "running": 1},
 				Threads: []Thread{
-					{TID: 100, Name: "server", State: "S", StateName: "sleeping", User: 2500 * time.Millisecond, System: 400 * time.Millisecond, CPU: 1},
+					{TID: 100, Name: "server", State: "S", StateName: "sleeping", User: 2500 * time.Millisecond, System: 400 * time.Millisecond, CPU: 1,
+						VoluntarySwitches: 1200, InvoluntarySwitches: 35},
 					{TID: 101, Name: "evil\x1b]0;x\a\nforged", State: "R", StateName: "running", User: 10 * time.Millisecond},
 					{TID: 102, Name: "bad\xffutf8", State: "S", StateName: "sleeping"},
 				},
-				MaxThreads: 256,
+				Goroutines:     GoroutineStates{Total: 1204, Created: 5000, Running: 2, Runnable: 1, Waiting: 1200, InSyscallOrCgo: 1},
+				SchedLatencies: PauseSummary{Count: 9000, P50: time.Microsecond, P90: 20 * time.Microsecond, P99: time.Millisecond, Max: 5 * time.Millisecond},
+				ThreadCreate: []ThreadCreateGroup{
+					{Count: 4},
+					{Count: 1, Stack: []Frame{{Function: "runtime.LockOSThread"}, {Function: "main.\x1b[2Jworker"}}},
+				},
+				ThreadCreateOmitted: 2,
+				Summary:             "3 OS threads for GOMAXPROCS 2; 1 goroutine in system calls or cgo calls now",
+				MaxThreads:          256,
 			},
 			want: "3 OS threads (GOMAXPROCS 2, NumCPU 4) — 2 sleeping, 1 running\n" +
-				"runtime_threads = 3\nthreads_created = 5\ncgo_calls = 1\n\n" +
-				"TID  NAME                      STATE       USER  SYS    CPU\n" +
-				"100  server                    S sleeping  2.5s  400ms  1\n" +
-				`101  evil\x1b]0;x\x07\nforged  R running   10ms  0s     0` + "\n" +
-				`102  bad\xffutf8               S sleeping  0s    0s     0` + "\n",
+				"goroutines: 1,204 — 2 running, 1 runnable, 1,200 waiting, 1 in system calls or cgo; 5,000 created\n" +
+				"runtime_threads = 3\nthreads_created = 5\ncgo_calls = 1\n" +
+				"sched_latencies: count = 9,000, p50 = 1µs, p90 = 20µs, p99 = 1ms, max = 5ms\n" +
+				"thread_create (threads the runtime made, by stack):\n" +
+				"      4  (no stack: started by the runtime's scheduler)\n" +
+				`      1  runtime.LockOSThread < main.\x1b[2Jworker` + "\n" +
+				"      2  (in other stacks)\n\n" +
+				"TID  NAME                      STATE       USER  SYS    CPU  VOL   INVOL\n" +
+				"100  server                    S sleeping  2.5s  400ms  1    1200  35\n" +
+				`101  evil\x1b]0;x\x07\nforged  R running   10ms  0s     0    0     0` + "\n" +
+				`102  bad\xffutf8               S sleeping  0s    0s     0    0     0` + "\n",
 		},
 		{
 			name: "bounded",
@@ -96,21 +112,30 @@ func TestThreadReportWriteText(t *testing.T) {
 				Omitted:    38,
 				Unreadable: 1,
 				MaxThreads: 1,
+				PileUp:     true,
+				Summary:    "THREAD PILE-UP: 40 OS threads for GOMAXPROCS 1; 38 goroutines in system calls or cgo calls now, each holding a thread",
 				Note:       "thread 9: procfs: parse /proc/self/task/9/stat: truncated",
 			},
 			want: "40 OS threads (GOMAXPROCS 1, NumCPU 1) — of 1 listed: 1 disk sleep\n" +
+				"THREAD PILE-UP: 40 OS threads for GOMAXPROCS 1; 38 goroutines in system calls or cgo calls now, each holding a thread\n" +
+				"goroutines: 0 — 0 running, 0 runnable, 0 waiting, 0 in system calls or cgo; 0 created\n" +
 				"runtime_threads = 0\nthreads_created = 0\ncgo_calls = 0\n" +
+				"sched_latencies: count = 0, p50 = 0s, p90 = 0s, p99 = 0s, max = 0s\n" +
 				"note = thread 9: procfs: parse /proc/self/task/9/stat: truncated\n\n" +
-				"TID  NAME  STATE         USER  SYS  CPU\n" +
-				"7    io    D disk sleep  0s    0s   0\n" +
+				"TID  NAME  STATE         USER  SYS  CPU  VOL  INVOL\n" +
+				"7    io    D disk sleep  0s    0s   0    0    0\n" +
 				"... 38 threads not listed (max_threads = 1)\n" +
 				"... 1 thread could not be read\n",
 		},
 		{
 			name: "no list",
-			r:    &ThreadReport{OSThreads: 1, GOMAXPROCS: 1, NumCPU: 1, RuntimeThreads: 1, Note: "no per-thread list on plan9\n"},
+			r: &ThreadReport{OSThreads: 1, GOMAXPROCS: 1, NumCPU: 1, RuntimeThreads: 1, Note: "no per-thread list on plan9\n",
+				MissingMetrics: []string{"/sched/goroutines/not-in-go:goroutines"}},
 			want: "1 OS thread (GOMAXPROCS 1, NumCPU 1)\n" +
+				"goroutines: 0 — 0 running, 0 runnable, 0 waiting, 0 in system calls or cgo; 0 created\n" +
 				"runtime_threads = 1\nthreads_created = 0\ncgo_calls = 0\n" +
+				"sched_latencies: count = 0, p50 = 0s, p90 = 0s, p99 = 0s, max = 0s\n" +
+				"missing_metrics = [/sched/goroutines/not-in-go:goroutines]\n" +
 				`note = no per-thread list on plan9\n` + "\n",
 		},
 		{
@@ -126,6 +151,93 @@ func TestThreadReportWriteText(t *testing.T) {
 			assertNoControlChars(t, buf.String())
 		})
 	}
+}
+
+func TestThreadsSummary(t *testing.T) {
+	tests := []struct {
+		name        string
+		r           ThreadReport
+		wantPileUp  bool
+		wantSummary string
+	}{
+		{
+			name:        "healthy",
+			r:           ThreadReport{OSThreads: 9, GOMAXPROCS: 4, Goroutines: GoroutineStates{InSyscallOrCgo: 1}},
+			wantSummary: "9 OS threads for GOMAXPROCS 4; 1 goroutine in system calls or cgo calls now",
+		},
+		{
+			name:        "at the bound",
+			r:           ThreadReport{OSThreads: 24, GOMAXPROCS: 4},
+			wantSummary: "24 OS threads for GOMAXPROCS 4; 0 goroutines in system calls or cgo calls now",
+		},
+		{
+			name:        "in system calls",
+			r:           ThreadReport{OSThreads: 230, GOMAXPROCS: 2, Goroutines: GoroutineStates{InSyscallOrCgo: 220}},
+			wantPileUp:  true,
+			wantSummary: "THREAD PILE-UP: 230 OS threads for GOMAXPROCS 2; 220 goroutines in system calls or cgo calls now, each holding a thread",
+		},
+		{
+			name:       "left over",
+			r:          ThreadReport{OSThreads: 230, GOMAXPROCS: 2, ThreadsCreated: 1500, Goroutines: GoroutineStates{InSyscallOrCgo: 3}},
+			wantPileUp: true,
+			wantSummary: "THREAD PILE-UP: 230 OS threads for GOMAXPROCS 2; 3 goroutines in system calls or cgo calls now; " +
+				"the other threads are idle, left from an earlier pile-up (the runtime keeps the threads it makes: 1,500 so far), or held by runtime.LockOSThread",
+		},
+		{
+			name:        "no metric",
+			r:           ThreadReport{OSThreads: 5, GOMAXPROCS: 1, MissingMetrics: []string{threadMetricNames[tNotInGo]}},
+			wantSummary: "5 OS threads for GOMAXPROCS 1",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.r.summarize()
+			assert.Equal(t, tt.wantPileUp, tt.r.PileUp)
+			assert.Equal(t, tt.wantSummary, tt.r.Summary)
+		})
+	}
+}
+
+func TestThreadsSchedulerMetrics(t *testing.T) {
+	stop := lockThreads(t, 3)
+	defer close(stop)
+	r := collectThreads(t, Threads{})
+	assert.Empty(t, r.MissingMetrics, "Go 1.26 provides every metric the section reads")
+	g := r.Goroutines
+	assert.GreaterOrEqual(t, g.Total, uint64(4), "this test's goroutine and the locked ones")
+	assert.GreaterOrEqual(t, g.Created, g.Total)
+	assert.GreaterOrEqual(t, g.Running, uint64(1), "the collecting goroutine")
+	assert.LessOrEqual(t, g.Running, uint64(r.GOMAXPROCS))
+	assert.GreaterOrEqual(t, g.Waiting, uint64(3), "the locked goroutines wait on a channel")
+	assert.Positive(t, r.SchedLatencies.Count)
+	assert.LessOrEqual(t, r.SchedLatencies.P50, r.SchedLatencies.Max)
+	assert.NotEmpty(t, r.Summary)
+	assert.False(t, r.PileUp)
+
+	// Every thread the runtime made is in the profile's groups.
+	total := r.ThreadCreateOmitted
+	for _, g := range r.ThreadCreate {
+		assert.Positive(t, g.Count)
+		assert.LessOrEqual(t, len(g.Stack), maxThreadCreateFrames)
+		total += g.Count
+	}
+	assert.Equal(t, r.ThreadsCreated, total)
+	assert.LessOrEqual(t, len(r.ThreadCreate), maxThreadCreateGroups)
+}
+
+func TestCallerFrames(t *testing.T) {
+	f := func(names ...string) []Frame {
+		out := []Frame{}
+		for _, n := range names {
+			out = append(out, Frame{Function: n})
+		}
+		return out
+	}
+	assert.Equal(t, f("runtime.LockOSThread", "main.worker", "main.main"),
+		callerFrames(f("runtime.allocm", "runtime.newm", "runtime.LockOSThread", "main.worker", "main.main")))
+	assert.Equal(t, f("main.worker"), callerFrames(f("main.worker")))
+	assert.Equal(t, f("runtime.a", "runtime.b"), callerFrames(f("runtime.a", "runtime.b")), "all the runtime's: kept")
+	assert.Equal(t, f(), callerFrames(f()))
 }
 
 // assertNoControlChars fails if s holds a control character other than the

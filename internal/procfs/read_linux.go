@@ -51,3 +51,33 @@ func retry(fn func() error) error {
 		}
 	}
 }
+
+// readDirNames lists a directory with plain system calls, returning the
+// names and the descriptor it read them through (already closed), so that
+// a listing of /proc/self/fd can leave that descriptor out.
+func readDirNames(path string) (names []string, dirFD int, err error) {
+	var fd int
+	err = retry(func() (err error) {
+		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+		return err
+	})
+	if err != nil {
+		return nil, -1, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer syscall.Close(fd)
+	buf := make([]byte, 8192)
+	for {
+		var n int
+		err := retry(func() (err error) {
+			n, err = syscall.ReadDirent(fd, buf)
+			return err
+		})
+		if err != nil {
+			return nil, -1, &fs.PathError{Op: "readdirent", Path: path, Err: err}
+		}
+		if n <= 0 {
+			return names, fd, nil
+		}
+		_, _, names = syscall.ParseDirent(buf[:n], -1, names)
+	}
+}

@@ -33,8 +33,17 @@
 // body of a PEM private key block, and the value of any key=value,
 // key: value or "key": value pair inside the string whose key is secret by
 // the rules above (a libpq DSN, a query string, a header, JSON,
-// -ldflags="-X main.token=..."). A masked secret is always replaced by
-// exactly [Mask], whatever its length.
+// -ldflags="-X main.token=..."). Tokens whose format gives them away are
+// masked too, after their prefix: GitHub (ghp_***, github_pat_***), GitLab
+// (glpat-***), Slack (xoxb-***), Stripe (sk_live_***), sk-*** API keys,
+// Google API keys (AIza***) and JSON Web Tokens. A masked secret is always
+// replaced by exactly [Mask], whatever its length.
+//
+// # Command lines
+//
+// Args masks the values of secret flags on a command line: -db-password=x,
+// --db-password=x, -db-password x and --db-password x all show as the flag
+// followed by [Mask]. Every other argument is masked as Value masks it.
 //
 // Redaction is best effort: a secret stored under an innocent key, in a
 // format none of the rules recognise, is shown.
@@ -205,8 +214,9 @@ func boundary(rs []rune, i int) bool {
 }
 
 // Value returns s with the secrets it carries replaced by [Mask]: URL user
-// info passwords, Bearer and Basic credentials, PEM private key blocks, and
-// the values of key=value and "key": value pairs whose key is secret.
+// info passwords, Bearer and Basic credentials, PEM private key blocks,
+// tokens of well-known formats, and the values of key=value and
+// "key": value pairs whose key is secret.
 func (r Redactor) Value(s string) string {
 	if s == "" {
 		return s
@@ -216,6 +226,7 @@ func (r Redactor) Value(s string) string {
 	spans = dsnPasswords(s, spans)
 	spans = authCredentials(s, spans)
 	spans = pemKeys(s, spans)
+	spans = knownTokens(s, spans)
 	spans = r.matcher().pairs(s, spans)
 	return apply(s, spans)
 }
@@ -350,6 +361,26 @@ func pemKeys(s string, spans []span) []span {
 		}
 		off = body + k
 	}
+}
+
+// tokenRE matches tokens whose format gives them away, wherever they are:
+// GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), GitLab (glpat-), Slack
+// (xoxb- ...), Stripe live keys (sk_live_, rk_live_), OpenAI and Anthropic
+// style keys (sk-), Google API keys (AIza), and JSON Web Tokens. Group 1 is
+// the prefix, which stays visible so that the operator can tell what kind of
+// token was there; a JWT is masked whole.
+var tokenRE = regexp.MustCompile(`\b(?:(gh[pousr]_|github_pat_|glpat-|xox[abposr]-|[sr]k_live_|sk-|AIza)[A-Za-z0-9_\-]{16,}|eyJ[A-Za-z0-9_\-]+\.eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*)`)
+
+// knownTokens finds tokens of the formats tokenRE knows.
+func knownTokens(s string, spans []span) []span {
+	for _, m := range tokenRE.FindAllStringSubmatchIndex(s, -1) {
+		start := m[0]
+		if m[3] > 0 {
+			start = m[3]
+		}
+		spans = append(spans, span{start, m[1]})
+	}
+	return spans
 }
 
 // maxKey bounds the length of a key inside a value that pairs looks at.

@@ -235,3 +235,131 @@ func FuzzValue(f *testing.F) {
 		}
 	})
 }
+
+func TestRedactValueTokens(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"github classic", "ghp_" + strings.Repeat("a1B2", 9), "ghp_***"},
+		{"github oauth", "token is gho_abcdefghijklmnopqrstuvwxyz0123 ok", "token is gho_*** ok"},
+		{"github fine grained", "github_pat_11ABCDEFG0123456789_abcdefghijklmnop", "github_pat_***"},
+		{"gitlab", "glpat-abcdefghij0123456789", "glpat-***"},
+		{"slack", "xoxb-1234567890-0987654321-abcdefABCDEF", "xoxb-***"},
+		{"stripe", "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "sk_live_***"},
+		{"sk dash", "OPENAI=sk-proj-abcdefghijklmnopqrstuvwxyz", "OPENAI=sk-***"},
+		{"google", "AIzaSyA1234567890abcdefghijklmnopqrstu", "AIza***"},
+		{"jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk", "***"},
+		{"jwt unsigned", "x eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0. y", "x *** y"},
+		// Near misses: too short, or inside a word.
+		{"short ghp", "ghp_abc", "ghp_abc"},
+		{"inside word", "xghp_abcdefghijklmnopqrstuvwxyz", "xghp_abcdefghijklmnopqrstuvwxyz"},
+		{"disk", "disk-abcdefghijklmnopqrstuvwxyz", "disk-abcdefghijklmnopqrstuvwxyz"},
+		{"sk short", "sk-learn", "sk-learn"},
+		{"eyJ alone", "eyJhbGciOiJIUzI1NiJ9", "eyJhbGciOiJIUzI1NiJ9"},
+	}
+	var r Redactor
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, r.Value(tt.in))
+		})
+	}
+}
+
+func TestRedactArgs(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []string
+		want []string
+	}{
+		{"nil", nil, nil},
+		{"empty", []string{}, []string{}},
+		{"program only", []string{"/usr/bin/shop"}, []string{"/usr/bin/shop"}},
+		{"equals", []string{"shop", "-db-password=hunter2"}, []string{"shop", "-db-password=***"}},
+		{"double dash equals", []string{"shop", "--db-password=hunter2"}, []string{"shop", "--db-password=***"}},
+		{"separate", []string{"shop", "-db-password", "hunter2", "-v"}, []string{"shop", "-db-password", "***", "-v"}},
+		{"double dash separate", []string{"shop", "--db-password", "hunter2"}, []string{"shop", "--db-password", "***"}},
+		{"camel and env style", []string{"-apiKey", "k1", "--AWS_SECRET_ACCESS_KEY=k2"}, []string{"-apiKey", "***", "--AWS_SECRET_ACCESS_KEY=***"}},
+		{"value starting with dash", []string{"-token", "-abc"}, []string{"-token", "***"}},
+		{"value with equals", []string{"-token=a=b=c"}, []string{"-token=***"}},
+		{"empty value", []string{"-token=", "-password", ""}, []string{"-token=", "-password", ""}},
+		{"missing value", []string{"shop", "-token"}, []string{"shop", "-token"}},
+		{"after positional", []string{"shop", "serve", "-token", "t0k"}, []string{"shop", "serve", "-token", "***"}},
+		{"after double dash", []string{"shop", "--", "-token", "t0k"}, []string{"shop", "--", "-token", "***"}},
+		{"single dash", []string{"shop", "-", "x"}, []string{"shop", "-", "x"}},
+		{"triple dash", []string{"---token", "x"}, []string{"---token", "x"}},
+		{"url in flag", []string{"-upstream=https://u:pw1234@up/x"}, []string{"-upstream=https://u:***@up/x"}},
+		{"url after flag", []string{"-db", "postgres://u:pw1234@h/db"}, []string{"-db", "postgres://u:***@h/db"}},
+		{"ldflags", []string{"go", "build", "-ldflags", "-X main.token=abc"}, []string{"go", "build", "-ldflags", "-X main.token=***"}},
+		{"env assignment", []string{"env", "API_TOKEN=abc", "shop"}, []string{"env", "API_TOKEN=***", "shop"}},
+		{"bearer header", []string{"curl", "-H", "Authorization: Bearer abc"}, []string{"curl", "-H", "Authorization: ***"}},
+		// Near misses stay visible.
+		{"near misses", []string{"-keyboard-layout", "us", "-monkey-count=3", "--tokenizer-model", "bpe"},
+			[]string{"-keyboard-layout", "us", "-monkey-count=3", "--tokenizer-model", "bpe"}},
+		{"not a flag", []string{"password", "hunter2"}, []string{"password", "hunter2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, Args(tt.in, nil))
+		})
+	}
+}
+
+func TestRedactArgsIsSecretFlag(t *testing.T) {
+	// The predicate alone decides: marked flags are secret, a boolean
+	// flag's next argument is left alone.
+	isSecret := func(name string) bool { return name == "license" || name == "dsn2" }
+	in := []string{"shop", "-license", "L-123", "--dsn2=x", "-password", "visible", "-auth", "serve"}
+	assert.Equal(t, []string{"shop", "-license", "***", "--dsn2=***", "-password", "visible", "-auth", "serve"}, Args(in, isSecret))
+
+	r := Redactor{Extra: []string{"pin"}}
+	assert.Equal(t, []string{"-card-pin", "***", "pin=***"}, r.Args([]string{"-card-pin", "1234", "pin=9876"}, nil))
+	assert.Equal(t, []string{"-card-pin", "1234"}, Args([]string{"-card-pin", "1234"}, nil))
+
+	orig := []string{"-token", "abc"}
+	_ = Args(orig, nil)
+	assert.Equal(t, []string{"-token", "abc"}, orig, "Args does not modify its argument")
+}
+
+// FuzzArgs checks that the value of a secret flag never survives Args,
+// however it is written and whatever arguments surround it.
+func FuzzArgs(f *testing.F) {
+	f.Add("shop\x00-v", "db-password", "hunter22", "serve", uint8(0))
+	f.Add("", "apiKey", "s3cr3t!!", "--", uint8(1))
+	f.Add("-x", "AWS_SECRET_ACCESS_KEY", "-abcd", "", uint8(2))
+	f.Add("a\x00b", "token", "x=y=z", "-token", uint8(3))
+	var r Redactor
+	f.Fuzz(func(t *testing.T, before, name, value, after string, form uint8) {
+		if len(value) < 4 || !r.SecretKey(name) || strings.ContainsAny(name, "=") || strings.HasPrefix(name, "-") {
+			return
+		}
+		dashes := "-"
+		if form&1 != 0 {
+			dashes = "--"
+		}
+		var args []string
+		if before != "" {
+			args = append(args, strings.Split(before, "\x00")...)
+		}
+		if form&2 != 0 {
+			args = append(args, dashes+name+"="+value)
+		} else {
+			// A secret flag before ours would take it as its value.
+			if len(args) > 0 {
+				if n, _, eq, ok := flagArg(args[len(args)-1]); ok && !eq && r.SecretKey(n) {
+					return
+				}
+			}
+			args = append(args, dashes+name, value)
+		}
+		if after != "" {
+			args = append(args, strings.Split(after, "\x00")...)
+		}
+		in := strings.Join(args, "\x00")
+		if strings.Count(in, value) != 1 {
+			return // the value also appears elsewhere: nothing to check
+		}
+		if out := strings.Join(r.Args(args, nil), "\x00"); strings.Contains(out, value) {
+			t.Errorf("Args(%q) = %q: value %q shown", args, out, value)
+		}
+	})
+}

@@ -12,9 +12,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 	"time"
 
@@ -24,10 +26,13 @@ import (
 
 func main() {
 	park := flag.Int("park", 0, "goroutines to park in parkedWorker")
+	parkMutex := flag.Int("park-mutex", 0, "goroutines to park in mutexWaiter, on a mutex that mutexHolder holds")
+	parkSelect := flag.Int("park-select", 0, "goroutines to park in selectWaiter")
 	hang := flag.Bool("hang-section", false, "add a section that never returns")
 	panicky := flag.Bool("panic-section", false, "add a section that panics")
 	timeout := flag.Duration("timeout", 0, "report timeout (0: the default)")
 	flag.String("db-password", "", "a secret flag, masked in reports")
+	secretConfig := flag.Bool("secret-config", false, "register a config value with a field tagged secret (from $CHILD_SECRET_FIELD) and $DATABASE_URL")
 	setupDelay := flag.Duration("setup-delay", 0, "print \"starting <pid>\" and wait this long before Setup")
 	nofile := flag.Uint64("nofile", 0, "after Setup, lower RLIMIT_NOFILE to this and use up every descriptor")
 	flag.Parse()
@@ -44,6 +49,7 @@ func main() {
 		go parkedWorker(&ready, release)
 	}
 	ready.Wait()
+	parkBlocked(*parkMutex, *parkSelect, release)
 
 	opts := []gmr.Option{gmr.WithService("child"), gmr.WithVersion("9.9.9")}
 	if *hang {
@@ -55,6 +61,13 @@ func main() {
 		opts = append(opts, gmr.WithSections(sections.Func("panicky", func(context.Context) (any, error) {
 			panic("section exploded")
 		})))
+	}
+	if *secretConfig {
+		opts = append(opts, gmr.WithConfig("app", &struct {
+			Name        string `json:"name"`
+			License     string `json:"license" gmr:"secret"`
+			DatabaseURL string `json:"database_url"`
+		}{"child", os.Getenv("CHILD_SECRET_FIELD"), os.Getenv("DATABASE_URL")}))
 	}
 	if *timeout > 0 {
 		opts = append(opts, gmr.WithTimeout(*timeout))
@@ -131,4 +144,75 @@ func fatalStackOverflow() {
 func parkedWorker(ready *sync.WaitGroup, release <-chan struct{}) {
 	ready.Done()
 	<-release
+}
+
+// parkBlocked parks mutex goroutines in mutexWaiter, stuck on a mutex that
+// one goroutine in mutexHolder holds, and sel goroutines in selectWaiter,
+// and returns once they are all blocked. release frees them all.
+func parkBlocked(mutex, sel int, release <-chan struct{}) {
+	base := waitingGoroutines()
+	var mu sync.Mutex
+	if mutex > 0 {
+		locked := make(chan struct{})
+		go mutexHolder(&mu, locked, release)
+		<-locked
+	}
+	var started sync.WaitGroup
+	started.Add(mutex + sel)
+	for range mutex {
+		go mutexWaiter(&mu, &started)
+	}
+	for range sel {
+		go selectWaiter(&started, release)
+	}
+	started.Wait()
+	// Started is not yet blocked: wait until the runtime counts every one
+	// of them as waiting.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if waitingGoroutines() >= base+mutex+sel {
+			break
+		}
+	}
+}
+
+// waitingGoroutines returns how many goroutines the runtime counts as
+// waiting.
+func waitingGoroutines() int {
+	s := []metrics.Sample{{Name: "/sched/goroutines/waiting:goroutines"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return math.MaxInt // no such metric: do not wait
+	}
+	return int(s[0].Value.Uint64())
+}
+
+// mutexHolder locks mu until release is closed.
+//
+//go:noinline
+func mutexHolder(mu *sync.Mutex, locked chan<- struct{}, release <-chan struct{}) {
+	mu.Lock()
+	close(locked)
+	<-release
+	mu.Unlock()
+}
+
+// mutexWaiter blocks on mu, which mutexHolder holds.
+//
+//go:noinline
+func mutexWaiter(mu *sync.Mutex, started *sync.WaitGroup) {
+	started.Done()
+	mu.Lock()
+	//lint:ignore SA2001 blocking on the lock is the point
+	mu.Unlock()
+}
+
+// selectWaiter blocks in a select until release is closed.
+//
+//go:noinline
+func selectWaiter(started *sync.WaitGroup, release <-chan struct{}) {
+	started.Done()
+	select {
+	case <-release:
+	case <-time.After(time.Hour):
+	}
 }

@@ -1,0 +1,222 @@
+package gmr_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gmr-go/gmr/gmr"
+	"github.com/gmr-go/gmr/sections"
+)
+
+// BenchmarkReport measures what a report costs the program it runs in, with
+// 1,000, 10,000 and 100,000 goroutines parked on a channel, against the two
+// ways to see every goroutine that the runtime offers. Its sub-benchmarks
+// are, for each goroutine count:
+//
+//   - report: a whole report with the default sections, formatted as text
+//     (gmr.New().WriteReport to io.Discard);
+//   - section: the goroutines section alone (sections.Goroutines{}.Collect);
+//   - profile: pprof.Lookup("goroutine").WriteTo(io.Discard, 0), the
+//     concurrent goroutine profile the section reads;
+//   - stack: runtime.Stack(buf, true), the full dump that Go's SIGQUIT
+//     handler, gops and pprof's debug=2 write, which stops the world;
+//   - idle: a 20 ms sleep, the measurement's noise floor.
+//
+// Each reports report-ms, the operation's mean wall time, and stall-ms: how
+// long the program stood still, measured as the longest gap between two
+// wake-ups of a goroutine ticking every 100 µs during one operation, the
+// median over operations (stall-max-ms is the worst one). This is the
+// README's table:
+//
+//	go test ./gmr -run '^$' -bench BenchmarkReport -benchtime 5x
+func BenchmarkReport(b *testing.B) {
+	r, err := gmr.New(gmr.WithStderr(io.Discard), gmr.WithService("bench"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	stackBuf := make([]byte, 64<<20)
+	ops := []struct {
+		name string
+		op   func() error
+	}{
+		{"report", func() error { return r.WriteReport(ctx, io.Discard) }},
+		{"section", func() error {
+			_, err := sections.Goroutines{}.Collect(ctx)
+			return err
+		}},
+		{"profile", func() error { return pprof.Lookup("goroutine").WriteTo(io.Discard, 0) }},
+		{"stack", func() error {
+			if n := runtime.Stack(stackBuf, true); n == len(stackBuf) {
+				return fmt.Errorf("stack dump of %d bytes filled its buffer", n)
+			}
+			return nil
+		}},
+		{"idle", func() error {
+			time.Sleep(20 * time.Millisecond)
+			return nil
+		}},
+	}
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("goroutines=%d", n), func(b *testing.B) {
+			parkForBench(b, n) // once for all the operations: 100,000 take a while
+			for _, o := range ops {
+				b.Run(o.name, func(b *testing.B) { measureStall(b, o.op) })
+			}
+		})
+	}
+}
+
+// measureStall runs op b.N times and reports its stall-ms, stall-max-ms and
+// report-ms.
+func measureStall(b *testing.B, op func() error) {
+	b.Helper()
+	var stalls []time.Duration
+	var total, stw time.Duration
+	for b.Loop() {
+		// Collect the previous operation's garbage first: each one's
+		// stall is its own, not a collection that another triggered.
+		b.StopTimer()
+		runtime.GC()
+		b.StartTimer()
+		pauses := readPauses()
+		m := startStallMeter(100 * time.Microsecond)
+		start := time.Now()
+		err := op()
+		total += time.Since(start)
+		stalls = append(stalls, m.stop())
+		stw = max(stw, longestPauseSince(pauses))
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	slices.Sort(stalls)
+	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
+	b.ReportMetric(ms(stalls[len(stalls)/2]), "stall-ms")
+	b.ReportMetric(ms(stalls[len(stalls)-1]), "stall-max-ms")
+	b.ReportMetric(ms(stw), "stw-max-ms")
+	b.ReportMetric(ms(total)/float64(len(stalls)), "report-ms")
+}
+
+// pauseMetrics are the runtime's histograms of stop-the-world pauses, from
+// the request to stop to the restart: the GC's and all others (such as
+// runtime.Stack's and the goroutine profile's).
+var pauseMetrics = []string{"/sched/pauses/total/gc:seconds", "/sched/pauses/total/other:seconds"}
+
+func readPauses() []metrics.Sample {
+	s := make([]metrics.Sample, len(pauseMetrics))
+	for i, name := range pauseMetrics {
+		s[i].Name = name
+	}
+	metrics.Read(s)
+	return s
+}
+
+// longestPauseSince returns the upper bound of the bucket of the longest
+// stop-the-world pause since before was read.
+func longestPauseSince(before []metrics.Sample) time.Duration {
+	var longest float64
+	for i, now := range readPauses() {
+		if now.Value.Kind() != metrics.KindFloat64Histogram || before[i].Value.Kind() != metrics.KindFloat64Histogram {
+			continue
+		}
+		h, h0 := now.Value.Float64Histogram(), before[i].Value.Float64Histogram()
+		for j := len(h.Counts) - 1; j >= 0; j-- {
+			if h.Counts[j] > h0.Counts[j] {
+				longest = max(longest, min(h.Buckets[j+1], 1e9))
+				break
+			}
+		}
+	}
+	return time.Duration(longest * 1e9)
+}
+
+// stallMeter is a goroutine that ticks and records the longest gap between
+// two of its wake-ups: how long the program could not run it.
+type stallMeter struct {
+	quit chan struct{}
+	done chan time.Duration
+}
+
+func startStallMeter(tick time.Duration) *stallMeter {
+	m := &stallMeter{quit: make(chan struct{}), done: make(chan time.Duration, 1)}
+	started := make(chan struct{})
+	go func() {
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		var longest time.Duration
+		last := time.Now()
+		close(started)
+		for {
+			select {
+			case <-m.quit:
+				m.done <- max(longest, time.Since(last))
+				return
+			case <-t.C:
+				now := time.Now()
+				longest = max(longest, now.Sub(last))
+				last = now
+			}
+		}
+	}()
+	<-started
+	return m
+}
+
+// stop ends the measurement and returns the longest gap.
+func (m *stallMeter) stop() time.Duration {
+	close(m.quit)
+	return <-m.done
+}
+
+// parkForBench starts n goroutines blocked on a channel, waits until the
+// runtime counts them, and releases them when the benchmark ends.
+func parkForBench(b *testing.B, n int) {
+	b.Helper()
+	release := make(chan struct{})
+	var started, done sync.WaitGroup
+	started.Add(n)
+	done.Add(n)
+	for range n {
+		go func() {
+			defer done.Done()
+			started.Done()
+			<-release
+		}()
+	}
+	started.Wait()
+	sample := []metrics.Sample{{Name: "/sched/goroutines/waiting:goroutines"}}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
+		metrics.Read(sample)
+		if sample[0].Value.Kind() != metrics.KindUint64 || sample[0].Value.Uint64() >= uint64(n) {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d goroutines not parked after a minute", n)
+		}
+	}
+	b.Cleanup(func() {
+		close(release)
+		done.Wait()
+	})
+}
+
+func BenchmarkZZSections(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprintf("goroutines=%d", n), func(b *testing.B) {
+			parkForBench(b, n)
+			for _, s := range []sections.Section{sections.Package{}, &sections.Config{}, sections.Environment{}, sections.Goroutines{}, sections.Threads{}, sections.Process{}, sections.Heap{}} {
+				b.Run(s.Name(), func(b *testing.B) { measureStall(b, func() error { _, err := s.Collect(ctx); return err }) })
+			}
+		})
+	}
+}

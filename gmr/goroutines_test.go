@@ -1,0 +1,81 @@
+//go:build unix
+
+package gmr_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/gmr-go/gmr/formatters"
+)
+
+// goroutineSection returns the goroutines section of a text report, from
+// under its banner to the next banner.
+func goroutineSection(t *testing.T, report string) string {
+	t.Helper()
+	loc := goroutineBanner.FindStringIndex(report)
+	if loc == nil {
+		t.Fatalf("no goroutines section in:\n%s", report)
+	}
+	sec, _, _ := strings.Cut(report[loc[1]:], "\n"+strings.Repeat("=", formatters.Width)+"\n")
+	return "\n" + sec
+}
+
+var goroutineBanner = regexp.MustCompile(`(?m)^==== +Goroutines +====\n=+\n`)
+
+// TestSignalGoroutines100k signals a child with 100,000 parked goroutines:
+// the report comes within a few seconds, in grouped mode, with the group's
+// exact count.
+func TestSignalGoroutines100k(t *testing.T) {
+	c := startChild(t, nil, "-park", "100000")
+	start := time.Now()
+	c.signal(t)
+	waitFor(t, 30*time.Second, "report", func() bool {
+		return strings.Contains(c.stderr.String(), formatters.Footer)
+	})
+	took := time.Since(start)
+	t.Logf("report of 100,000 goroutines in %v", took)
+	assert.Less(t, took, 5*time.Second, "report of 100,000 goroutines within a few seconds")
+
+	sec := goroutineSection(t, c.stderr.String())
+	assert.Regexp(t, regexp.MustCompile(`(?m)^100,000 goroutines\n(\s+\S[^\n]*\n)*?\s+main\.parkedWorker\n`), sec,
+		"a group of exactly 100,000 goroutines parked in main.parkedWorker")
+	assert.Regexp(t, `\ngrouped mode: 100,0\d\d goroutines, more than the detail limit of 1,000: a full stack dump would stop the program for too long\n`, sec)
+	assert.Contains(t, sec, "\nwaiting long: not known in grouped mode, without per-goroutine detail\n")
+	assert.NotContains(t, sec, "\n  state: ", "no per-goroutine detail")
+	assert.Less(t, len(sec), 1<<20+64<<10, "the section's size is bounded")
+	assert.True(t, c.alive())
+}
+
+// TestSignalGoroutinesDetail signals a child with a few goroutines, some
+// stuck on a mutex another holds, some in a select: the report has each
+// group's state, ids and creator.
+func TestSignalGoroutinesDetail(t *testing.T) {
+	c := startChild(t, nil, "-park", "5", "-park-mutex", "2", "-park-select", "3")
+	c.signal(t)
+	waitFor(t, 20*time.Second, "report", func() bool {
+		return strings.Contains(c.stderr.String(), formatters.Footer)
+	})
+	sec := goroutineSection(t, c.stderr.String())
+	assert.Regexp(t, `\ndetail mode: \d+ goroutines, no more than the detail limit of 1,000\n`+
+		`  ids, states and waits from a full stack dump of \d+ goroutines \([0-9.]+ KiB\), which stopped the program for [0-9.]+[µm]s\n`, sec)
+	assert.Regexp(t, `\n5 goroutines\n  state: chan receive\n  ids: \d+, \d+, \d+, \d+, \d+\n`+
+		`  created by main\.main in goroutine 1 at \S+/testdata/child/main\.go:\d+\n`+
+		`    runtime\.chanrecv1  \[\+2 runtime frames\]\n`+
+		`    main\.parkedWorker\n`, sec)
+	assert.Regexp(t, `\n2 goroutines\n  state: sync\.Mutex\.Lock\n  ids: \d+, \d+\n`+
+		`  created by main\.parkBlocked in goroutine 1 at \S+\n`+
+		`    sync\.\(\*Mutex\)\.Lock  \[\+\d+ runtime frames\]\n`+
+		`    main\.mutexWaiter\n`, sec)
+	assert.Regexp(t, `\n3 goroutines\n  state: select\n  ids: \d+, \d+, \d+\n`, sec)
+	assert.Regexp(t, `\n1 goroutine\n  state: chan receive\n  ids: \d+\n  created by main\.parkBlocked in goroutine 1 at \S+\n`+
+		`    runtime\.chanrecv1  \[\+2 runtime frames\]\n    main\.mutexHolder\n`, sec)
+	// Blocked for less than a minute: not waiting long, by default.
+	assert.Contains(t, sec, "\nwaiting long (blocked 1 minute or more on a channel, lock, WaitGroup, Cond or select): none\n")
+	assert.Regexp(t, `\nleaked goroutines: not available: `, sec)
+	assert.True(t, c.alive())
+}

@@ -1,0 +1,291 @@
+//go:build linux
+
+package gmr_test
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gmr-go/gmr/formatters"
+	"github.com/gmr-go/gmr/internal/procfs"
+)
+
+// resourcesChild is a running testdata/resources process and what it said
+// when it was ready.
+type resourcesChild struct {
+	*child
+	pid      int
+	dir      string // the directory of its 200 open files
+	tcpAddr  string // its TCP listener, 127.0.0.1:port
+	udpAddr  string // its unconnected UDP socket
+	readyErr error
+}
+
+// startResources builds testdata/resources into a temporary directory,
+// starts it with args, and waits until it is ready. The child is stopped
+// when the test ends.
+func startResources(t *testing.T, env []string, args ...string) *resourcesChild {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "resources")
+	out, err := exec.Command("go", "build", "-o", bin, "../testdata/resources").CombinedOutput()
+	require.NoError(t, err, "build testdata/resources:\n%s", out)
+
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	c := &resourcesChild{child: &child{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}}
+	cmd.Stderr = c.stderr
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	c.stdin, err = cmd.StdinPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	go func() {
+		cmd.Wait() //nolint:errcheck // the exit status is checked through ProcessState
+		close(c.exited)
+	}()
+	t.Cleanup(func() {
+		c.stdin.Close()
+		select {
+		case <-c.exited:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill() //nolint:errcheck // best effort
+			<-c.exited
+		}
+	})
+
+	ready := make(chan error, 1)
+	go func() {
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		if err == nil {
+			// ready <pid> <dir> <tcp-addr> <udp-addr>
+			f := strings.Fields(line)
+			if len(f) != 5 || f[0] != "ready" {
+				err = fmt.Errorf("unexpected first line %q", line)
+			} else {
+				c.pid, err = strconv.Atoi(f[1])
+				c.dir, c.tcpAddr, c.udpAddr = f[2], f[3], f[4]
+			}
+		}
+		ready <- err
+		io.Copy(io.Discard, stdout) //nolint:errcheck // drain
+	}()
+	select {
+	case err := <-ready:
+		require.NoError(t, err, "child stderr:\n%s", c.stderr.String())
+	case <-c.exited:
+		t.Fatalf("child exited before it was ready: %v\nstderr:\n%s", cmd.ProcessState, c.stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("child not ready after 30s\nstderr:\n%s", c.stderr.String())
+	}
+	return c
+}
+
+// reportSection returns the body of the section titled title in a text
+// report: the lines between its banner and the next banner or the footer.
+func reportSection(t *testing.T, report, title string) string {
+	t.Helper()
+	rule := strings.Repeat("=", formatters.Width)
+	banner := regexp.MustCompile(`(?m)^` + rule + `\n==== +` + regexp.QuoteMeta(title) + ` +====\n` + rule + `\n`)
+	loc := banner.FindStringIndex(report)
+	require.NotNil(t, loc, "no %s section in the report:\n%s", title, report)
+	body := report[loc[1]:]
+	if end := strings.Index(body, rule+"\n===="); end >= 0 {
+		body = body[:end]
+	}
+	if end := strings.Index(body, formatters.Footer); end >= 0 {
+		body = body[:end]
+	}
+	return body
+}
+
+// counts parses "204 file, 20 socket" into a map.
+func counts(t *testing.T, s string) map[string]int {
+	t.Helper()
+	m := map[string]int{}
+	for part := range strings.SplitSeq(s, ", ") {
+		num, name, ok := strings.Cut(part, " ")
+		require.True(t, ok, "count %q in %q", part, s)
+		n, err := strconv.Atoi(strings.ReplaceAll(num, ",", ""))
+		require.NoError(t, err, "count %q in %q", part, s)
+		m[name] = n
+	}
+	return m
+}
+
+// heldFiles counts the descriptors of process pid open on files in dir,
+// as the test sees them.
+func heldFiles(t *testing.T, pid int, dir string) int {
+	t.Helper()
+	fdDir := fmt.Sprintf("/proc/%d/fd", pid)
+	entries, err := os.ReadDir(fdDir)
+	require.NoError(t, err)
+	n := 0
+	for _, e := range entries {
+		if target, err := os.Readlink(filepath.Join(fdDir, e.Name())); err == nil && strings.HasPrefix(target, dir+"/") {
+			n++
+		}
+	}
+	return n
+}
+
+// TestResourcesReport signals a child that holds known resources and
+// checks that its report shows them: the descriptors and sockets in the
+// process section, the busy threads in the threads section, and the
+// allocating function in the heap section.
+func TestResourcesReport(t *testing.T) {
+	c := startResources(t, []string{"GOMEMLIMIT=1GiB"},
+		"-db-password", "hunter2-canary", "--api-token=token-canary", "-verbose", "postgres://app:dsn-canary@db/app")
+	require.Equal(t, 200, heldFiles(t, c.pid, c.dir), "the child holds its 200 files")
+
+	c.signal(t)
+	waitFor(t, 20*time.Second, "report", func() bool {
+		return strings.Contains(c.stderr.String(), formatters.Footer)
+	})
+	report := c.stderr.String()
+	assert.True(t, c.alive(), "child still running after the report")
+
+	t.Run("process", func(t *testing.T) {
+		proc := reportSection(t, report, "Process")
+		t.Logf("process section:\n%s", proc)
+		assert.NotContains(t, proc, "error:")
+		assert.Contains(t, proc, fmt.Sprintf("pid %d, ppid %d, up ", c.pid, os.Getpid()))
+
+		// The command line, secrets masked.
+		assert.Regexp(t, `(?m)^command_line = \S+/resources -db-password \*\*\* --api-token=\*\*\* -verbose postgres://app:\*\*\*@db/app$`, proc)
+		for _, canary := range []string{"hunter2-canary", "token-canary", "dsn-canary"} {
+			assert.NotContains(t, report, canary)
+		}
+		assert.Contains(t, proc, "GOMAXPROCS ")
+		assert.Contains(t, proc, "GOMEMLIMIT 1.0 GiB")
+
+		// Descriptors: the 200 files and 20 sockets, among the others
+		// a Go program has (stdio, the netpoller's epoll and eventfd).
+		m := regexp.MustCompile(`(?m)^open fds: ([\d,]+) of ([\d,]+) — (.*)$`).FindStringSubmatch(proc)
+		require.NotNil(t, m, "no open fds line")
+		total, err := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
+		require.NoError(t, err)
+		kinds := counts(t, m[3])
+		assert.Equal(t, 20, kinds["socket"], "sockets")
+		assert.GreaterOrEqual(t, kinds["file"], 200, "files")
+		assert.GreaterOrEqual(t, total, 200+20+3, "files, sockets and stdio")
+		sum := 0
+		for _, n := range kinds {
+			sum += n
+		}
+		assert.Equal(t, total, sum, "every descriptor classified")
+		assert.Regexp(t, `(?m)^  fds +[\d]+ / [\d]+ +\(\d+%\)$`, proc, "the descriptors against their limit")
+
+		// Every socket, with its addresses and state.
+		assert.Contains(t, proc, "\nsockets: 16 tcp ESTABLISHED, 1 tcp LISTEN, 1 udp CONNECTED, 1 udp UNCONNECTED, 1 unix LISTEN\n")
+		assert.Regexp(t, `(?m)^  \d+ +socket +tcp `+regexp.QuoteMeta(c.tcpAddr)+` LISTEN$`, proc)
+		assert.Len(t, regexp.MustCompile(`(?m)^  \d+ +socket +tcp 127\.0\.0\.1:\d+ -> `+regexp.QuoteMeta(c.tcpAddr)+` ESTABLISHED$`).FindAllString(proc, -1),
+			8, "the dialled ends of the TCP pairs")
+		assert.Len(t, regexp.MustCompile(`(?m)^  \d+ +socket +tcp `+regexp.QuoteMeta(c.tcpAddr)+` -> 127\.0\.0\.1:\d+ ESTABLISHED$`).FindAllString(proc, -1),
+			8, "the accepted ends of the TCP pairs")
+		assert.Regexp(t, `(?m)^  \d+ +socket +udp `+regexp.QuoteMeta(c.udpAddr)+` UNCONNECTED$`, proc)
+		assert.Regexp(t, `(?m)^  \d+ +socket +udp 127\.0\.0\.1:\d+ -> `+regexp.QuoteMeta(c.udpAddr)+` CONNECTED$`, proc)
+		assert.Regexp(t, `(?m)^  \d+ +socket +unix/stream `+regexp.QuoteMeta(c.dir)+`/ctl\.sock LISTEN$`, proc)
+		// The list is bounded; the files share it with the sockets.
+		listed := regexp.MustCompile(`(?m)^  \d+ +file +` + regexp.QuoteMeta(c.dir) + `/held-\d{3}$`).FindAllString(proc, -1)
+		assert.NotEmpty(t, listed)
+		assert.Less(t, len(listed), 64)
+		assert.Regexp(t, `(?m)^  \.\.\. \d+ fds not listed \(max_fds = 64\)$`, proc)
+
+		// Usage and limits.
+		assert.Regexp(t, `(?m)^  cpu: user \S+, system \S+$`, proc)
+		assert.Regexp(t, `(?m)^  context switches: [\d,]+ voluntary, [\d,]+ involuntary$`, proc)
+		assert.Regexp(t, `(?m)^  nofile +\d+ +(\d+|unlimited) +count$`, proc)
+
+		// The cgroup: its limits where there is a cgroup v2, and a note
+		// where there is none.
+		cg, err := childCgroup(c.pid)
+		switch {
+		case errors.Is(err, procfs.ErrNoCgroup2):
+			assert.Contains(t, proc, "cgroup: not in a cgroup v2 hierarchy")
+		case err != nil:
+			assert.Contains(t, proc, "cgroup")
+			t.Logf("the test cannot read the child's cgroup either: %v", err)
+		default:
+			assert.Contains(t, proc, fmt.Sprintf("\ncgroup v2 %s (%s):\n", cg.Path, cg.Dir))
+			if b, err := cg.Read("memory.max"); err != nil {
+				assert.Regexp(t, `(?m)^  memory: (no memory controller files|.* of memory\.max .* \(set on .*\);.*)$`, proc)
+				assert.Contains(t, proc, "no memory.current")
+			} else if v, err := procfs.ParseCgroupValue(b); err == nil && v >= 0 {
+				assert.Regexp(t, `(?m)^  memory: .* of memory\.max `, proc)
+				assert.Regexp(t, `(?m)^  cgroup memory +`, proc, "memory against its limit")
+			}
+			if b, err := cg.Read("pids.max"); err == nil {
+				if v, err := procfs.ParseCgroupValue(b); err == nil && v >= 0 {
+					assert.Regexp(t, `(?m)^  pids: [\d,]+ of pids\.max `, proc)
+				}
+			}
+		}
+	})
+
+	t.Run("threads", func(t *testing.T) {
+		threads := reportSection(t, report, "Threads")
+		t.Logf("threads section:\n%s", threads)
+		assert.NotContains(t, threads, "error:")
+		m := regexp.MustCompile(`(?m)^(\d+) OS threads \(GOMAXPROCS (\d+), NumCPU \d+\)`).FindStringSubmatch(threads)
+		require.NotNil(t, m, "no thread count")
+		n, _ := strconv.Atoi(m[1])
+		busy := regexp.MustCompile(`(?m)^\d+ +gmr-busy +[A-Z] [a-z ]+ +\S+ +\S+ +\d+ +\d+ +\d+$`).FindAllString(threads, -1)
+		assert.Len(t, busy, 6, "the busy threads, each with its context switches")
+		assert.GreaterOrEqual(t, n, 6+2, "the busy threads, the main thread and sysmon")
+		rows := regexp.MustCompile(`(?m)^\d+ +\S+ +[A-Z] `).FindAllString(threads, -1)
+		assert.Len(t, rows, n, "every thread listed")
+		assert.Regexp(t, `(?m)^\d+ +resources +`, threads, "the main thread keeps the process's name")
+		assert.Regexp(t, `(?m)^goroutines: \d+ — \d+ running, \d+ runnable, \d+ waiting, \d+ in system calls or cgo; \d+ created$`, threads)
+		assert.Regexp(t, `(?m)^sched_latencies: count = [\d,]+, p50 = `, threads)
+		assert.Contains(t, threads, "thread_create (threads the runtime made, by stack):")
+		assert.NotContains(t, threads, "THREAD PILE-UP")
+	})
+
+	t.Run("heap", func(t *testing.T) {
+		heap := reportSection(t, report, "Heap")
+		t.Logf("heap section:\n%s", heap)
+		assert.NotContains(t, heap, "error:")
+		assert.Contains(t, heap, "gomemlimit_bytes = 1073741824 (1.0 GiB)")
+		assert.Regexp(t, `(?m)^gomemlimit_used_bytes = \d+ \(.*, \d+% of GOMEMLIMIT\)$`, heap)
+		assert.Regexp(t, `(?m)^  heap/objects = \d+ `, heap)
+		assert.Contains(t, heap, "top_allocations: ")
+		// retainBlocks keeps 16 MiB live, far more than anything else the
+		// child allocates: it comes first.
+		// The child samples every 4 KiB, so the profile's estimate of
+		// 256 blocks of 64 KiB is exact (and retainBlocks' slice of them
+		// is one more object).
+		assert.Contains(t, heap, "sampled every 4.0 KiB)")
+		m := regexp.MustCompile(`(?m)^  BYTES +OBJECTS +FUNCTION +AT +CALLED FROM\n  (\S+ \S+) +([\d,]+) +(\S+) +main\.go:\d+ +main\.main`).FindStringSubmatch(heap)
+		require.NotNil(t, m, "no top allocation site in main.go")
+		assert.Equal(t, "main.retainBlocks", m[3])
+		assert.Equal(t, "16.0 MiB", m[1])
+		assert.Contains(t, []string{"256", "257"}, m[2])
+	})
+}
+
+// childCgroup finds process pid's cgroup v2 as the process section does.
+func childCgroup(pid int) (procfs.Cgroup2, error) {
+	p := procfs.Default.Proc(pid)
+	lines, err := p.Cgroup()
+	if err != nil {
+		return procfs.Cgroup2{}, err
+	}
+	mounts, err := p.Mountinfo()
+	if err != nil {
+		return procfs.Cgroup2{}, err
+	}
+	return procfs.FindCgroup2(lines, mounts, "")
+}

@@ -1,0 +1,328 @@
+package sections
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gmr-go/gmr/internal/textfmt"
+)
+
+// WriteText writes r in the text report's layout: a summary line and the
+// mode, the waiting-long summary, the leaked goroutines, then each group's
+// count, labels, detail and stack, then what was omitted.
+//
+// A stack's leading frames in the runtime, package sync and the standard
+// library's internal packages are folded into one line that names the call
+// the code made ("sync.(*Mutex).Lock  [+3 runtime frames]"), as panicparse
+// does; the data keeps every frame.
+func (r *GoroutineReport) WriteText(w io.Writer) error {
+	var buf bytes.Buffer
+	if r == nil {
+		buf.WriteString("(no goroutine data)\n")
+	} else {
+		fmt.Fprintf(&buf, "%s in %s", textfmt.Plural(r.Total, "goroutine"), textfmt.Plural(r.GroupCount, "group"))
+		if r.Source != "" {
+			fmt.Fprintf(&buf, " from the %s", textfmt.Escape(r.Source))
+		}
+		buf.WriteString("\n")
+		writeMode(&buf, r)
+		writeWaits(&buf, &r.WaitingLong)
+		writeLeaks(&buf, &r.Leaks)
+		for i := range r.Groups {
+			buf.WriteString("\n")
+			writeGroup(&buf, &r.Groups[i], "")
+		}
+		writeOmission(&buf, "", r.Omitted, "goroutine", "group")
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write goroutine report: %w", err)
+	}
+	return nil
+}
+
+func writeMode(buf *bytes.Buffer, r *GoroutineReport) {
+	if r.Mode == "" {
+		return
+	}
+	fmt.Fprintf(buf, "%s mode: %s\n", textfmt.Escape(r.Mode), textfmt.Escape(r.ModeReason))
+	d := r.Dump
+	if d == nil {
+		return
+	}
+	fmt.Fprintf(buf, "  ids, states and waits from a full stack dump of %s (%s), which stopped the program for %v\n",
+		textfmt.Plural(d.Goroutines, "goroutine"), textfmt.Bytes(uint64(max(d.Bytes, 0))), d.StopTime.Round(time.Microsecond))
+	if d.Unmatched > 0 {
+		fmt.Fprintf(buf, "  %s changed between the profile and the dump: no group has their detail\n", textfmt.Plural(d.Unmatched, "goroutine"))
+	}
+	if d.Truncated {
+		buf.WriteString("  the dump filled its buffer: goroutines past its end have no detail\n")
+	}
+	if d.ParseError != "" {
+		fmt.Fprintf(buf, "  %s\n", textfmt.Escape(d.ParseError))
+	}
+}
+
+// waitsHeaderSize is the size of the waiting-long summary's first line.
+func waitsHeaderSize(w *GoroutineWaits) int {
+	var b bytes.Buffer
+	writeWaitsHeader(&b, w, w.Goroutines, len(w.Places))
+	return b.Len()
+}
+
+func writeWaits(buf *bytes.Buffer, w *GoroutineWaits) {
+	places := len(w.Places)
+	if w.Omitted != nil {
+		places += w.Omitted.Groups
+	}
+	if !writeWaitsHeader(buf, w, w.Goroutines, places) {
+		return
+	}
+	for i := range w.Places {
+		writeWait(buf, &w.Places[i])
+	}
+	writeOmission(buf, "  ", w.Omitted, "goroutine", "place")
+}
+
+// writeWaitsHeader writes the summary's first line and reports whether
+// there is more to write.
+func writeWaitsHeader(buf *bytes.Buffer, w *GoroutineWaits, goroutines, places int) bool {
+	if !w.Available {
+		if w.Note != "" {
+			buf.WriteString("\nwaiting long: " + textfmt.Escape(w.Note) + "\n")
+		}
+		return false
+	}
+	buf.WriteString("\nwaiting long (blocked ")
+	if w.MinWait > 0 {
+		buf.WriteString(duration(w.MinWait) + " or more")
+	} else {
+		buf.WriteString("at all")
+	}
+	buf.WriteString(" on a channel, lock, WaitGroup, Cond or select): ")
+	if goroutines == 0 {
+		buf.WriteString("none\n")
+		return false
+	}
+	buf.WriteString(textfmt.Plural(goroutines, "goroutine") + " in " + textfmt.Plural(places, "place") + "\n")
+	return true
+}
+
+// writeWait writes one place of the waiting-long summary:
+//
+//	2 goroutines [sync.Mutex.Lock, longest 12 minutes] ids 11, 12
+//	  sync.(*Mutex).Lock called in main.(*store).get
+//	      /src/store.go:36
+func writeWait(buf *bytes.Buffer, p *GoroutineWait) {
+	fmt.Fprintf(buf, "  %s [%s%s] ids %s\n", textfmt.Plural(p.Count, "goroutine"), textfmt.Escape(p.State),
+		longest(p.MaxWaitMinutes), ids(p.IDs, p.IDsOmitted))
+	buf.WriteString("    ")
+	if p.Call != "" {
+		buf.WriteString(textfmt.Escape(p.Call) + " called in ")
+	}
+	buf.WriteString(textfmt.Escape(p.Frame.Function) + "\n")
+	writeFileLine(buf, "        ", p.Frame)
+}
+
+// leaksHeaderSize is the size of the leaked goroutines' first line.
+func leaksHeaderSize(l *GoroutineLeaks) int {
+	var b bytes.Buffer
+	writeLeaksHeader(&b, l)
+	return b.Len()
+}
+
+func writeLeaksHeader(buf *bytes.Buffer, l *GoroutineLeaks) {
+	switch {
+	case !l.Available && l.Note == "":
+	case !l.Available:
+		buf.WriteString("\nleaked goroutines: " + textfmt.Escape(l.Note) + "\n")
+	case l.Total == 0:
+		buf.WriteString("\nleaked goroutines (goroutineleak profile): none\n")
+	default:
+		fmt.Fprintf(buf, "\nleaked goroutines (goroutineleak profile): %s in %s\n", textfmt.Commas(l.Total), textfmt.Plural(l.GroupCount, "group"))
+	}
+}
+
+func writeLeaks(buf *bytes.Buffer, l *GoroutineLeaks) {
+	writeLeaksHeader(buf, l)
+	for i := range l.Groups {
+		buf.WriteString("\n")
+		writeGroup(buf, &l.Groups[i], "  ")
+	}
+	writeOmission(buf, "  ", l.Omitted, "leaked goroutine", "group")
+}
+
+// writeOmission writes what a list left out: "... and 4,213 more goroutines
+// in 97 groups (max_groups)".
+func writeOmission(buf *bytes.Buffer, indent string, om *GoroutineOmission, goroutine, group string) {
+	if om == nil {
+		return
+	}
+	fmt.Fprintf(buf, "\n%s... and %s in %s", indent, textfmt.Plural(om.Goroutines, "more "+goroutine), textfmt.Plural(om.Groups, group))
+	if om.Reason != "" {
+		fmt.Fprintf(buf, " (%s)", textfmt.Escape(om.Reason))
+	}
+	buf.WriteString("\n")
+}
+
+// writeGroup writes one group, each line after indent: its count and
+// labels, its detail, then its frames.
+func writeGroup(buf *bytes.Buffer, g *GoroutineGroup, indent string) {
+	buf.WriteString(indent + textfmt.Plural(g.Count, "goroutine"))
+	if len(g.Labels) > 0 {
+		buf.WriteString("  [")
+		for i, k := range sortedKeys(g.Labels) {
+			if i > 0 {
+				buf.WriteString(", ")
+			}
+			buf.WriteString(textfmt.Escape(k))
+			buf.WriteByte('=')
+			buf.WriteString(textfmt.Escape(g.Labels[k]))
+		}
+		buf.WriteString("]")
+	}
+	buf.WriteString("\n")
+	if d := g.Detail; d != nil {
+		writeDetail(buf, indent+"  ", g, d)
+	}
+	writeFrames(buf, indent+"    ", g.Frames)
+	if g.FramesOmitted > 0 {
+		noun := "frames"
+		if g.FramesOmitted == 1 {
+			noun = "frame"
+		}
+		fmt.Fprintf(buf, "%s    ... %s more %s\n", indent, textfmt.Commas(g.FramesOmitted), noun)
+	}
+}
+
+// writeDetail writes a group's detail:
+//
+//	state: chan receive (2, longest 12 minutes), select (1)
+//	ids: 5, 6, 7
+//	created by main.main in goroutine 1 at /src/main.go:30
+func writeDetail(buf *bytes.Buffer, indent string, g *GoroutineGroup, d *GoroutineDetail) {
+	if len(d.States) > 0 {
+		buf.WriteString(indent + "state: ")
+		for i, st := range d.States {
+			if i > 0 {
+				buf.WriteString(", ")
+			}
+			buf.WriteString(textfmt.Escape(st.State))
+			switch {
+			case len(d.States) > 1:
+				fmt.Fprintf(buf, " (%s%s)", textfmt.Commas(st.Count), longest(st.MaxWaitMinutes))
+			case st.MaxWaitMinutes > 0:
+				fmt.Fprintf(buf, " (%s)", strings.TrimPrefix(longest(st.MaxWaitMinutes), ", "))
+			}
+		}
+		buf.WriteString("\n")
+	}
+	if d.LockedToThread > 0 {
+		fmt.Fprintf(buf, "%slocked to an OS thread: %s\n", indent, textfmt.Commas(d.LockedToThread))
+	}
+	if len(d.IDs) > 0 {
+		fmt.Fprintf(buf, "%sids: %s\n", indent, ids(d.IDs, d.IDsOmitted))
+	}
+	for _, c := range d.CreatedBy {
+		fmt.Fprintf(buf, "%screated by %s", indent, textfmt.Escape(c.Function))
+		if c.Goroutine != 0 {
+			fmt.Fprintf(buf, " in goroutine %d", c.Goroutine)
+		}
+		if c.File != "" {
+			fmt.Fprintf(buf, " at %s:%d", textfmt.Escape(c.File), c.Line)
+		}
+		if len(d.CreatedBy) > 1 {
+			fmt.Fprintf(buf, " (%s)", textfmt.Commas(c.Count))
+		}
+		buf.WriteString("\n")
+	}
+	if d.CreatorsOmitted > 0 {
+		fmt.Fprintf(buf, "%s... and %s more creators\n", indent, textfmt.Commas(d.CreatorsOmitted))
+	}
+	switch {
+	case d.SharedGroups > 1:
+		fmt.Fprintf(buf, "%sdetail of the %s groups with this stack together, %s (the dump has no labels)\n",
+			indent, textfmt.Commas(d.SharedGroups), textfmt.Plural(d.Goroutines, "goroutine"))
+	case d.Goroutines != g.Count:
+		fmt.Fprintf(buf, "%sthe dump has %s of them\n", indent, textfmt.Commas(d.Goroutines))
+	}
+}
+
+// writeFrames writes frames, each line after indent, with the leading
+// runtime frames folded into one line, a recursion's repeated calls into
+// one, and the final runtime.goexit, which every goroutine has, left out.
+func writeFrames(buf *bytes.Buffer, indent string, frames []Frame) {
+	if n := len(frames); n > 0 && frames[n-1].Function == "runtime.goexit" {
+		frames = frames[:n-1]
+	}
+	fold := 0
+	for fold < len(frames) && isRuntimeFunc(frames[fold].Function) {
+		fold++
+	}
+	if fold == len(frames) {
+		fold = 0 // all in the runtime: nothing to fold them into
+	}
+	if fold > 0 {
+		fmt.Fprintf(buf, "%s%s  [", indent, textfmt.Escape(frames[fold-1].Function))
+		if fold == 1 {
+			buf.WriteString("runtime frame]\n")
+		} else {
+			buf.WriteString("+" + textfmt.Plural(fold-1, "runtime frame") + "]\n")
+		}
+	}
+	frames = frames[fold:]
+	for i := 0; i < len(frames); i++ {
+		f := frames[i]
+		buf.WriteString(indent + textfmt.Escape(f.Function) + "\n")
+		writeFileLine(buf, indent+"    ", f)
+		same := 0
+		for i+1 < len(frames) && frames[i+1] == f {
+			same++
+			i++
+		}
+		if same > 0 {
+			buf.WriteString(indent + "... the same call " + textfmt.Plural(same, "more time") + "\n")
+		}
+	}
+}
+
+func writeFileLine(buf *bytes.Buffer, indent string, f Frame) {
+	if f.File != "" || f.Line != 0 {
+		buf.WriteString(indent + textfmt.Escape(f.File) + ":" + strconv.Itoa(f.Line) + "\n")
+	}
+}
+
+// longest formats a longest wait for after a state: ", longest 12
+// minutes", or nothing for under a minute.
+func longest(minutes int) string {
+	if minutes <= 0 {
+		return ""
+	}
+	return ", longest " + textfmt.Plural(minutes, "minute")
+}
+
+// ids formats goroutine ids: "5, 6, 7 and 96 more".
+func ids(list []int64, omitted int) string {
+	var b strings.Builder
+	for i, id := range list {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	if omitted > 0 {
+		b.WriteString(" and " + textfmt.Commas(omitted) + " more")
+	}
+	return b.String()
+}
+
+// duration formats a wait threshold: "1 minute", "90s".
+func duration(d time.Duration) string {
+	if d%time.Minute == 0 {
+		return textfmt.Plural(int(d/time.Minute), "minute")
+	}
+	return d.String()
+}

@@ -1,0 +1,179 @@
+//go:build linux
+
+// Command resources is the service gmr's resource tests start as a child
+// process and signal for real. It holds a known set of resources: 200 open
+// files in a directory of its own, 20 sockets (a TCP listener on
+// 127.0.0.1, 8 connected TCP pairs, a UDP socket and a UDP socket
+// connected to it, and a Unix socket listening in the directory), 6 busy
+// OS threads named "gmr-busy" (goroutines locked to their threads with
+// runtime.LockOSThread; no cgo), and 16 MiB of heap allocated by
+// retainBlocks and kept live. Then it calls gmr.Setup, prints
+// "ready <pid> <dir> <tcp-listener-addr> <udp-addr>" on stdout, and serves
+// until its stdin is closed.
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gmr-go/gmr/gmr"
+)
+
+const (
+	numFiles       = 200
+	numPairs       = 8
+	numBusyThreads = 6
+	busyThreadName = "gmr-busy"
+	blockSize      = 64 << 10
+	numBlocks      = 256
+)
+
+// retained keeps retainBlocks' allocations live.
+var retained [][]byte
+
+func main() {
+	// Sample nearly every allocation of retainBlocks' size, so that the
+	// heap profile's estimate of it is exact.
+	runtime.MemProfileRate = 4096
+
+	dir, err := os.MkdirTemp("", "gmr-resources-")
+	check(err)
+	defer os.RemoveAll(dir)
+
+	files := make([]*os.File, 0, numFiles)
+	for i := range numFiles {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("held-%03d", i)))
+		check(err)
+		files = append(files, f)
+	}
+
+	socks := openSockets(dir)
+
+	stop := make(chan struct{})
+	var busy sync.WaitGroup
+	started := make(chan struct{}, numBusyThreads)
+	for range numBusyThreads {
+		busy.Go(func() { busyThread(started, stop) })
+	}
+	for range numBusyThreads {
+		<-started
+	}
+
+	retainBlocks()
+	runtime.GC() // the heap profile shows the heap as of the last GC
+
+	r, err := gmr.Setup(gmr.WithService("resources"))
+	check(err)
+	defer r.Stop()
+
+	fmt.Println("ready", os.Getpid(), dir, socks.tcp.Addr(), socks.udp.LocalAddr())
+	io.Copy(io.Discard, os.Stdin) //nolint:errcheck // any end of stdin means stop
+	close(stop)
+	busy.Wait()
+	socks.close()
+	for _, f := range files {
+		f.Close()
+	}
+	runtime.KeepAlive(retained)
+}
+
+// sockets holds the child's 20 sockets.
+type sockets struct {
+	tcp     net.Listener
+	conns   []net.Conn // 8 dialled and 8 accepted
+	udp     *net.UDPConn
+	udpPeer net.Conn
+	unix    net.Listener
+}
+
+func openSockets(dir string) *sockets {
+	var s sockets
+	var err error
+	s.tcp, err = net.Listen("tcp4", "127.0.0.1:0")
+	check(err)
+	for range numPairs {
+		c, err := net.Dial("tcp4", s.tcp.Addr().String())
+		check(err)
+		a, err := s.tcp.Accept()
+		check(err)
+		s.conns = append(s.conns, c, a)
+	}
+	s.udp, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	check(err)
+	s.udpPeer, err = net.Dial("udp4", s.udp.LocalAddr().String())
+	check(err)
+	s.unix, err = net.Listen("unix", filepath.Join(dir, "ctl.sock"))
+	check(err)
+	return &s
+}
+
+func (s *sockets) close() {
+	s.tcp.Close()
+	for _, c := range s.conns {
+		c.Close()
+	}
+	s.udp.Close()
+	s.udpPeer.Close()
+	s.unix.Close()
+}
+
+// busyThread locks itself to an OS thread other than the main one (whose
+// name is the process's), names it, and works a little every 20 ms until
+// stop is closed; then it exits still locked, so its thread exits too.
+func busyThread(started chan<- struct{}, stop <-chan struct{}) {
+	for {
+		runtime.LockOSThread()
+		if unix.Gettid() != os.Getpid() {
+			break
+		}
+		runtime.UnlockOSThread()
+		time.Sleep(time.Millisecond) // let another thread pick this goroutine up
+	}
+	name := append([]byte(busyThreadName), 0)
+	check(unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&name[0])), 0, 0, 0))
+	started <- struct{}{}
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	x := uint64(1)
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		for range 20_000 {
+			x = x*6364136223846793005 + 1442695040888963407
+		}
+		if x == 0 {
+			fmt.Println() // keeps the loop from being optimised away
+		}
+	}
+}
+
+// retainBlocks allocates numBlocks blocks of blockSize bytes and keeps
+// them live. Tests look for its name among the top allocation sites.
+//
+//go:noinline
+func retainBlocks() {
+	for i := range numBlocks {
+		b := make([]byte, blockSize)
+		b[0] = byte(i)
+		retained = append(retained, b)
+	}
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "resources:", err)
+		os.Exit(2)
+	}
+}
