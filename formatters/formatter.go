@@ -46,4 +46,8 @@ type Header struct {
 	GoVersion  string
 	// Duration is how long the sections took to collect.
 	Duration time.Duration
+	// Profiles names the runtime profiles written beside a report file, as
+	// files in the same directory that `go tool pprof` opens, such as
+	// "svc-20261125T170000.123456Z-42-000001.goroutine.pb.gz".
+	Profiles []string
 }

@@ -362,7 +362,8 @@ type jsonHeader struct {
 	Trigger    string  `json:"trigger"`
 	GMRVersion string  `json:"gmr_version"`
 	GoVersion  string  `json:"go_version"`
-	DurationMS float64 `json:"duration_ms"`
+	DurationMS float64  `json:"duration_ms"`
+	Profiles   []string `json:"profiles,omitempty"`
 }
 
 type jsonSection struct {
@@ -396,6 +397,7 @@ func newJSONHeader(h *Header) jsonHeader {
 		GMRVersion: h.GMRVersion,
 		GoVersion:  h.GoVersion,
 		DurationMS: milliseconds(h.Duration),
+		Profiles:   h.Profiles,
 	}
 }
 

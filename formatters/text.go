@@ -98,6 +98,9 @@ func writeHeader(buf *bytes.Buffer, h *Header) {
 	}
 	kv("go_version", h.GoVersion)
 	kv("gmr_version", h.GMRVersion)
+	if len(h.Profiles) > 0 {
+		kv("profiles", strings.Join(h.Profiles, ", "))
+	}
 }
 
 // writeSection renders one section into buf, recovering from a panicking

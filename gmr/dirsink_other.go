@@ -5,6 +5,7 @@ package gmr
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -28,15 +29,24 @@ func newDirSink(dir string) (*dirSink, error) {
 // write writes report to a hidden temporary file, syncs it, and renames it to
 // its final name, so that a reader never sees half a report.
 func (s *dirSink) write(report []byte, meta fileMeta) (string, error) {
+	return s.writeFile(meta.fileName(), func(w io.Writer) error {
+		_, err := w.Write(report)
+		return err
+	})
+}
+
+// writeFile writes a new file called name in the directory with fill, in
+// the same safe way as a report.
+func (s *dirSink) writeFile(name string, fill func(io.Writer) error) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	final := filepath.Join(s.dir, meta.fileName())
-	tmp := filepath.Join(s.dir, "."+meta.fileName()+".tmp")
+	final := filepath.Join(s.dir, name)
+	tmp := filepath.Join(s.dir, "."+name+".tmp")
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return final, fmt.Errorf("create report file: %w", err)
 	}
-	_, werr := f.Write(report)
+	werr := fill(f)
 	serr := f.Sync()
 	cerr := f.Close()
 	if err := errors.Join(werr, serr, cerr); err != nil {

@@ -5,6 +5,7 @@ package gmr
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -47,9 +48,17 @@ func newDirSink(dir string) (*dirSink, error) {
 // never through a symbolic link (O_NOFOLLOW) or over an existing file
 // (O_EXCL).
 func (s *dirSink) write(report []byte, meta fileMeta) (string, error) {
+	return s.writeFile(meta.fileName(), func(w io.Writer) error {
+		_, err := w.Write(report)
+		return err
+	})
+}
+
+// writeFile writes a new file called name in the directory with fill, in
+// the same safe way as a report.
+func (s *dirSink) writeFile(name string, fill func(io.Writer) error) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	name := meta.fileName()
 	final := filepath.Join(s.dir, name)
 	if s.dirFD < 0 {
 		return final, errors.New("report dir is closed")
@@ -59,7 +68,7 @@ func (s *dirSink) write(report []byte, meta fileMeta) (string, error) {
 	if err != nil {
 		return final, fmt.Errorf("create report file %q: %w", filepath.Join(s.dir, tmp), err)
 	}
-	_, werr := f.Write(report)
+	werr := fill(f)
 	serr := f.Sync()
 	cerr := f.Close()
 	s.refillReserve()

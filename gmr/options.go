@@ -87,6 +87,7 @@ type settings struct {
 	triggerFile    string
 	pollInterval   time.Duration
 	noCrashOutput  bool
+	noProfiles     bool
 	stderr         io.Writer
 	onReport       func(location string, err error)
 	getenv         func(string) string
@@ -346,6 +347,20 @@ func WithTriggerFile(path string, poll time.Duration) Option {
 			poll = DefaultPollInterval
 		}
 		s.triggerFile, s.pollInterval = path, poll
+		return nil
+	}
+}
+
+// WithoutProfiles stops a report written to a directory from having the
+// goroutine and heap profiles written beside it. By default they are: the
+// report bounds what it shows (64 goroutine groups, 64 frames each), while
+// the profiles hold every stack and allocation site for `go tool pprof`.
+// They cost about as much as the goroutine section again (the goroutine
+// profile is collected concurrently, without stopping the world for the
+// dump) and a few kilobytes to a few megabytes of disk per report.
+func WithoutProfiles() Option {
+	return func(s *settings) error {
+		s.noProfiles = true
 		return nil
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -128,17 +130,20 @@ func (r *Reporter) report(ctx context.Context, trigger string) (loc string, err 
 		defer func() { r.callOnReport(loc, err) }()
 	}
 	rep := r.collect(ctx, trigger)
-	b, err := r.render(rep)
-	if err != nil {
-		r.notice("%v", err)
-		return "", err
-	}
 	meta := fileMeta{
 		service: r.s.service,
 		time:    rep.Header.Time,
 		pid:     rep.Header.PID,
 		seq:     fileSeq.Add(1),
 		ext:     r.s.format.Extension(),
+	}
+	if r.dir != nil && !r.s.noProfiles {
+		rep.Header.Profiles = r.writeProfiles(meta)
+	}
+	b, err := r.render(rep)
+	if err != nil {
+		r.notice("%v", err)
+		return "", err
 	}
 	loc, err = r.sink.write(b, meta)
 	if err != nil && r.sink != sink(r.stderr) {
@@ -154,6 +159,33 @@ func (r *Reporter) report(ctx context.Context, trigger string) (loc string, err 
 		r.notice("report (%s) written to %s in %v", trigger, loc, rep.Header.Duration.Round(time.Microsecond))
 	}
 	return loc, nil
+}
+
+// profileNames are the runtime profiles written beside a report file.
+var profileNames = []string{"goroutine", "heap"}
+
+// writeProfiles writes the goroutine and heap profiles beside the report
+// file that meta names, before the report itself, so that they are there
+// when the report appears. It returns the names of the files written.
+func (r *Reporter) writeProfiles(meta fileMeta) []string {
+	stem := strings.TrimSuffix(meta.fileName(), "."+meta.ext)
+	var names []string
+	for _, p := range profileNames {
+		name := stem + "." + p + ".pb.gz"
+		_, err := r.dir.writeFile(name, func(w io.Writer) error {
+			prof := pprof.Lookup(p)
+			if prof == nil {
+				return fmt.Errorf("no %s profile", p)
+			}
+			return prof.WriteTo(w, 0)
+		})
+		if err != nil {
+			r.notice("cannot write %s profile: %v", p, err)
+			continue
+		}
+		names = append(names, name)
+	}
+	return names
 }
 
 // collect runs every section concurrently, each under its own deadline within
