@@ -93,15 +93,24 @@ func TestRetention(t *testing.T) {
 		require.NoError(t, err)
 		written = append(written, filepath.Base(loc))
 	}
-	var ours []string
+	var ours, profiles []string
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "svc-2") {
+		switch {
+		case strings.HasPrefix(e.Name(), "svc-2") && strings.HasSuffix(e.Name(), ".pb.gz"):
+			profiles = append(profiles, e.Name())
+		case strings.HasPrefix(e.Name(), "svc-2"):
 			ours = append(ours, e.Name())
 		}
 	}
 	assert.Equal(t, written[2:], ours, "the three newest reports remain; the old run's files are gone")
+	var wantProfiles []string
+	for _, w := range written[2:] {
+		stem := strings.TrimSuffix(w, ".txt")
+		wantProfiles = append(wantProfiles, stem+".goroutine.pb.gz", stem+".heap.pb.gz")
+	}
+	assert.Equal(t, wantProfiles, profiles, "profiles go with their reports")
 	for _, name := range foreign {
 		assert.FileExists(t, filepath.Join(dir, name), "a file gmr did not write for this service")
 	}
@@ -112,7 +121,8 @@ func TestRetention(t *testing.T) {
 		require.NoError(t, err)
 		files, err := filepath.Glob(filepath.Join(dir, "svc-2*"))
 		require.NoError(t, err)
-		assert.Equal(t, []string{loc}, files)
+		stem := strings.TrimSuffix(loc, ".txt")
+		assert.Equal(t, []string{stem + ".goroutine.pb.gz", stem + ".heap.pb.gz", loc}, files)
 	})
 }
 

@@ -66,3 +66,10 @@ func (s *dirSink) close() {}
 func (s *dirSink) create(name string) (*os.File, error) {
 	return os.OpenFile(filepath.Join(s.dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 }
+
+// remove deletes files written by this sink, ignoring errors.
+func (s *dirSink) remove(names []string) {
+	for _, n := range names {
+		os.Remove(filepath.Join(s.dir, n))
+	}
+}

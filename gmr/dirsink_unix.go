@@ -118,3 +118,14 @@ func (s *dirSink) close() {
 		s.reserve = nil
 	}
 }
+
+// remove deletes files written by this sink, ignoring errors.
+func (s *dirSink) remove(names []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range names {
+		if s.dirFD >= 0 {
+			unix.Unlinkat(s.dirFD, n, 0) //nolint:errcheck // best effort
+		}
+	}
+}

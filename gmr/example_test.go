@@ -39,10 +39,15 @@ func ExampleReporter_WriteReport() {
 	if err := r.WriteReport(context.Background(), &buf); err != nil {
 		log.Fatal(err)
 	}
-	// Print the section, without the header's time, host and pid.
+	// Print the section, without the header's time, host and pid, or the
+	// time it took.
 	report := buf.String()
 	start := strings.Index(report, "====                             Queue")
-	fmt.Print(report[start:])
+	for line := range strings.Lines(report[start:]) {
+		if !strings.HasPrefix(line, "(collected in") {
+			fmt.Print(line)
+		}
+	}
 	// Output:
 	// ====                             Queue                              ====
 	// ========================================================================

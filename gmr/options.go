@@ -242,8 +242,9 @@ func WithFlagSet(fs *flag.FlagSet) Option {
 	}
 }
 
-// WithSecretFlags marks flags whose values must be masked, in addition to
-// those whose names the redaction rules already treat as secret.
+// WithSecretFlags marks flags whose values must be masked, in the flag
+// listing and on the command line, in addition to those whose names the
+// redaction rules already treat as secret.
 func WithSecretFlags(names ...string) Option {
 	return func(s *settings) error {
 		s.secretFlags = append(s.secretFlags, names...)

@@ -148,6 +148,15 @@ func (r *Reporter) report(ctx context.Context, trigger string) (loc string, err 
 	loc, err = r.sink.write(b, meta)
 	if err != nil && r.sink != sink(r.stderr) {
 		r.notice("cannot write report: %v; writing it to stderr", err)
+		if len(rep.Header.Profiles) > 0 {
+			// Without its report a profile is litter, and it may be what
+			// filled the disk.
+			r.dir.remove(rep.Header.Profiles)
+			rep.Header.Profiles = nil
+			if rb, rerr := r.render(rep); rerr == nil {
+				b = rb
+			}
+		}
 		loc, err = r.stderr.write(b, meta)
 	} else if err == nil && r.dir != nil {
 		r.prune(meta)

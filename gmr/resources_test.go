@@ -199,7 +199,7 @@ func TestResourcesReport(t *testing.T) {
 		assert.Regexp(t, `(?m)^  \d+ +socket +udp 127\.0\.0\.1:\d+ -> `+regexp.QuoteMeta(c.udpAddr)+` CONNECTED$`, proc)
 		assert.Regexp(t, `(?m)^  \d+ +socket +unix/stream `+regexp.QuoteMeta(c.dir)+`/ctl\.sock LISTEN$`, proc)
 		// The list is bounded; the files share it with the sockets.
-		listed := regexp.MustCompile(`(?m)^  \d+ +file +` + regexp.QuoteMeta(c.dir) + `/held-\d{3}$`).FindAllString(proc, -1)
+		listed := regexp.MustCompile(`(?m)^  \d+ +file +`+regexp.QuoteMeta(c.dir)+`/held-\d{3}$`).FindAllString(proc, -1)
 		assert.NotEmpty(t, listed)
 		assert.Less(t, len(listed), 64)
 		assert.Regexp(t, `(?m)^  \.\.\. \d+ fds not listed \(max_fds = 64\)$`, proc)

@@ -3,8 +3,11 @@
 package gmr_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,11 +67,15 @@ func TestSecretsNeverLeaveTheProcess(t *testing.T) {
 	// Keys that must still be listed, so the operator knows they are set.
 	keys := []string{"API_TOKEN", "AWS_SECRET_ACCESS_KEY", "DATABASE_URL", "db-password", "app.license", "CHILD_SECRET_FIELD", "postgres://user:***@db.example.com:5432/shop"}
 
-	check := func(t *testing.T, what, out string) {
+	checkSecrets := func(t *testing.T, what, out string) {
 		t.Helper()
 		for name, secret := range secrets {
 			assert.NotContains(t, out, secret, "%s: the %s is shown", what, name)
 		}
+	}
+	check := func(t *testing.T, what, out string) {
+		t.Helper()
+		checkSecrets(t, what, out)
 		assert.NotContains(t, out, "\x1b", "%s: a raw ESC", what)
 		assert.NotContains(t, out, "\a", "%s: a raw BEL", what)
 		assert.NotContains(t, out, "\u009b", "%s: a raw C1 CSI", what)
@@ -89,7 +96,14 @@ func TestSecretsNeverLeaveTheProcess(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "reports")
 			c := startChild(t, append(env, "GMR_FORMAT="+format, "GMR_DIR="+dir), args...)
 			c.signal(t)
-			waitFor(t, 20*time.Second, "a report file", func() bool { return len(reportFiles(t, dir)) > 0 })
+			waitFor(t, 20*time.Second, "a report file", func() bool {
+				for _, name := range reportFiles(t, dir) {
+					if !strings.HasSuffix(name, ".gz") {
+						return true
+					}
+				}
+				return false
+			})
 			waitFor(t, 5*time.Second, "the notice on stderr", func() bool { return strings.Contains(c.stderr.String(), dir) })
 			c.stop(t)
 
@@ -99,8 +113,20 @@ func TestSecretsNeverLeaveTheProcess(t *testing.T) {
 			for _, e := range entries {
 				b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 				require.NoError(t, err)
-				check(t, e.Name(), string(b))
-				if !strings.HasPrefix(e.Name(), ".") && !strings.HasSuffix(e.Name(), "-crash.txt") {
+				switch {
+				case strings.HasSuffix(e.Name(), ".gz"):
+					// A profile: binary, but it must not hold a
+					// secret either.
+					zr, err := gzip.NewReader(bytes.NewReader(b))
+					require.NoError(t, err, e.Name())
+					raw, err := io.ReadAll(zr)
+					require.NoError(t, err, e.Name())
+					checkSecrets(t, e.Name(), string(raw))
+					checkSecrets(t, e.Name(), string(b))
+				case strings.HasPrefix(e.Name(), ".") || strings.HasSuffix(e.Name(), "-crash.txt"):
+					check(t, e.Name(), string(b))
+				default:
+					check(t, e.Name(), string(b))
 					reports.Write(b)
 				}
 			}
