@@ -14,6 +14,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/gmr-go/gmr/sections"
 )
 
@@ -354,14 +355,14 @@ type jsonReport struct {
 }
 
 type jsonHeader struct {
-	Service    string  `json:"service"`
-	Version    string  `json:"version"`
-	Host       string  `json:"host"`
-	PID        int     `json:"pid"`
-	Time       string  `json:"time"`
-	Trigger    string  `json:"trigger"`
-	GMRVersion string  `json:"gmr_version"`
-	GoVersion  string  `json:"go_version"`
+	Service    string   `json:"service"`
+	Version    string   `json:"version"`
+	Host       string   `json:"host"`
+	PID        int      `json:"pid"`
+	Time       string   `json:"time"`
+	Trigger    string   `json:"trigger"`
+	GMRVersion string   `json:"gmr_version"`
+	GoVersion  string   `json:"go_version"`
 	DurationMS float64  `json:"duration_ms"`
 	Profiles   []string `json:"profiles,omitempty"`
 }
@@ -423,6 +424,9 @@ func newJSONSection(res *sections.Result) jsonSection {
 	}
 	if res.Data != nil {
 		b, err := marshalData(res.Data)
+		if err == nil && res.Redact {
+			b, err = redact.Redactor{Extra: res.ExtraSecretKeys}.JSON(b)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("render section %q: %v", res.Name, err))
 		} else {

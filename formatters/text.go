@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/gmr-go/gmr/sections"
 )
 
@@ -119,10 +120,14 @@ func writeSection(buf *bytes.Buffer, res *sections.Result) {
 			}
 		}
 	}
+	var red *redact.Redactor
+	if res.Redact {
+		red = &redact.Redactor{Extra: res.ExtraSecretKeys}
+	}
 	switch {
 	case res.Data != nil:
 		mark := buf.Len()
-		if err := renderData(buf, res.Data); err != nil {
+		if err := renderData(buf, res.Data, red); err != nil {
 			buf.Truncate(mark)
 			fmt.Fprintf(buf, "error: render section %q: %s\n", escape(res.Name), escape(errorText(err)))
 		}
@@ -146,16 +151,29 @@ func errorText(err error) (s string) {
 
 // renderData renders data with its own TextWriter when it has one, and
 // generically otherwise. Panics become errors.
-func renderData(buf *bytes.Buffer, data any) (err error) {
+//
+// With a Redactor, secrets are masked: the generic rendering masks values
+// under secret keys and secrets inside strings; a TextWriter's output, whose
+// structure is unknown, has every line masked as redact.Value masks a string
+// (URL passwords, tokens, "key = value" pairs with a secret key).
+func renderData(buf *bytes.Buffer, data any, red *redact.Redactor) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("panic: %v", v)
 		}
 	}()
 	if tw, ok := data.(sections.TextWriter); ok {
-		return tw.WriteText(buf)
+		if red == nil {
+			return tw.WriteText(buf)
+		}
+		var tmp bytes.Buffer
+		err := tw.WriteText(&tmp)
+		for line := range strings.Lines(tmp.String()) {
+			buf.WriteString(red.Value(line))
+		}
+		return err
 	}
-	writeValue(buf, data)
+	writeValue(buf, data, red)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/gmr-go/gmr/internal/textfmt"
 )
 
@@ -30,19 +31,39 @@ const maxDepth = 24
 //
 // Struct fields use their json tag names, so the text and JSON forms of a
 // report use the same keys.
-func writeValue(buf *bytes.Buffer, v any) {
+//
+// With a non-nil Redactor, the value of every secret key is written as
+// redact.Mask, and strings are masked as redact.Value masks them.
+func writeValue(buf *bytes.Buffer, v any, red *redact.Redactor) {
+	w := valueWriter{buf: buf, red: red}
 	rv := reflect.ValueOf(v)
-	if s, ok := scalar(rv); ok {
+	if s, ok := w.scalar(rv); ok {
 		buf.WriteString(s)
 		buf.WriteString("\n")
 		return
 	}
-	writeComposite(buf, rv, "", 0)
+	w.composite(rv, "", 0)
+}
+
+// valueWriter renders values generically, masking secrets when red is set.
+type valueWriter struct {
+	buf *bytes.Buffer
+	red *redact.Redactor
+}
+
+// scalar is the package's scalar, with strings masked.
+func (w valueWriter) scalar(rv reflect.Value) (string, bool) {
+	s, ok := scalar(rv)
+	if ok && w.red != nil {
+		s = w.red.Value(s)
+	}
+	return s, ok
 }
 
 // writeComposite writes the entries of a struct, map or slice, each line
 // starting with indent.
-func writeComposite(buf *bytes.Buffer, rv reflect.Value, indent string, depth int) {
+func (w valueWriter) composite(rv reflect.Value, indent string, depth int) {
+	buf := w.buf
 	rv = deref(rv)
 	if depth > maxDepth {
 		buf.WriteString(indent)
@@ -53,7 +74,7 @@ func writeComposite(buf *bytes.Buffer, rv reflect.Value, indent string, depth in
 	case reflect.Struct:
 		n := 0
 		for key, fv := range structFields(rv) {
-			writeEntry(buf, indent, key, fv, depth)
+			w.entry(indent, key, fv, depth)
 			n++
 		}
 		if n == 0 {
@@ -70,6 +91,9 @@ func writeComposite(buf *bytes.Buffer, rv reflect.Value, indent string, depth in
 		names := make([]string, len(keys))
 		for i, k := range keys {
 			names[i] = keyString(k)
+			if w.red != nil {
+				names[i] = w.red.Value(names[i])
+			}
 		}
 		order := make([]int, len(keys))
 		for i := range order {
@@ -77,7 +101,7 @@ func writeComposite(buf *bytes.Buffer, rv reflect.Value, indent string, depth in
 		}
 		slices.SortFunc(order, func(a, b int) int { return strings.Compare(names[a], names[b]) })
 		for _, i := range order {
-			writeEntry(buf, indent, names[i], rv.MapIndex(keys[i]), depth)
+			w.entry(indent, names[i], rv.MapIndex(keys[i]), depth)
 		}
 	case reflect.Slice, reflect.Array:
 		if rv.Len() == 0 {
@@ -87,7 +111,7 @@ func writeComposite(buf *bytes.Buffer, rv reflect.Value, indent string, depth in
 		}
 		for i := range rv.Len() {
 			ev := rv.Index(i)
-			if s, ok := scalar(ev); ok {
+			if s, ok := w.scalar(ev); ok {
 				buf.WriteString(indent)
 				buf.WriteString("- ")
 				buf.WriteString(s)
@@ -97,31 +121,44 @@ func writeComposite(buf *bytes.Buffer, rv reflect.Value, indent string, depth in
 			// Render the element with a deeper indent, then turn the
 			// first line's indent into "- ".
 			mark := buf.Len()
-			writeComposite(buf, ev, indent+"  ", depth+1)
+			w.composite(ev, indent+"  ", depth+1)
 			b := buf.Bytes()[mark:]
 			if len(b) >= len(indent)+2 {
 				b[len(indent)] = '-'
 			}
 		}
 	default:
-		s, _ := scalar(rv)
+		s, _ := w.scalar(rv)
 		buf.WriteString(indent)
 		buf.WriteString(s)
 		buf.WriteString("\n")
 	}
 }
 
-func writeEntry(buf *bytes.Buffer, indent, key string, v reflect.Value, depth int) {
+func (w valueWriter) entry(indent, key string, v reflect.Value, depth int) {
+	buf := w.buf
 	buf.WriteString(indent)
 	buf.WriteString(key)
-	if s, ok := scalar(v); ok {
+	if w.red != nil && w.red.SecretKey(key) {
+		// An empty secret stays empty; anything else, composite or not,
+		// is masked whole.
+		s, ok := scalar(v)
+		if !ok || s != "" && s != "<nil>" {
+			s = redact.Mask
+		}
+		buf.WriteString(" = ")
+		buf.WriteString(s)
+		buf.WriteString("\n")
+		return
+	}
+	if s, ok := w.scalar(v); ok {
 		buf.WriteString(" = ")
 		buf.WriteString(s)
 		buf.WriteString("\n")
 		return
 	}
 	buf.WriteString(":\n")
-	writeComposite(buf, v, indent+"  ", depth+1)
+	w.composite(v, indent+"  ", depth+1)
 }
 
 // structFields yields the exported fields of a struct under their JSON names,

@@ -61,6 +61,7 @@ type Reporter struct {
 type sectionSlot struct {
 	sec     sections.Section
 	name    string
+	redact  bool         // formatters must mask secrets in its data
 	running atomic.Int64 // start time in Unix nanoseconds of a Collect still running, or 0
 }
 
@@ -79,7 +80,7 @@ func New(opts ...Option) (*Reporter, error) {
 	}
 	r := &Reporter{s: s, stderr: &writerSink{w: s.stderr, name: "stderr"}}
 	for _, sec := range s.sections() {
-		r.sections = append(r.sections, &sectionSlot{sec: sec, name: sectionName(sec)})
+		r.sections = append(r.sections, &sectionSlot{sec: sec, name: sectionName(sec), redact: !redactsItself(sec)})
 	}
 	r.sink = r.stderr
 	for _, w := range warnings {
@@ -237,6 +238,7 @@ func (r *Reporter) collect(ctx context.Context, trigger string) *formatters.Repo
 			secCtx, cancel := context.WithTimeout(reportCtx, sectionBudget)
 			defer cancel()
 			res := sections.Run(secCtx, slot.sec)
+			res.Redact, res.ExtraSecretKeys = slot.redact, r.s.secretKeys
 			slot.running.Store(0)
 			ch <- res
 		}()
@@ -311,6 +313,23 @@ func (r *Reporter) callOnReport(loc string, err error) {
 func (r *Reporter) notice(format string, args ...any) {
 	line := fmt.Sprintf("gmr: "+format+"\n", args...)
 	r.stderr.write([]byte(line), fileMeta{}) //nolint:errcheck // nowhere left to report it
+}
+
+// redactsItself reports whether sec is a built-in section, which masks the
+// secrets in its own data. Any other section's data is masked by the
+// formatters (sections.Result.Redact).
+func redactsItself(sec sections.Section) bool {
+	switch sec.(type) {
+	case sections.Package, *sections.Package,
+		sections.Config, *sections.Config,
+		sections.Environment, *sections.Environment,
+		sections.Goroutines, *sections.Goroutines,
+		sections.Threads, *sections.Threads,
+		sections.Process, *sections.Process,
+		sections.Heap, *sections.Heap:
+		return true
+	}
+	return false
 }
 
 // sectionName returns s.Name(), or a placeholder if Name panics.

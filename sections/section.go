@@ -79,6 +79,14 @@ type Result struct {
 	Err error
 	// Duration is how long Collect ran, or how long the reporter waited for it.
 	Duration time.Duration
+	// Redact asks formatters to mask secrets in Data, by the redaction
+	// rules of the config section plus ExtraSecretKeys: values under secret
+	// keys (struct fields, map keys, JSON members), and secrets inside
+	// strings (URL passwords, bearer tokens, key=value pairs). The reporter
+	// sets it for sections added with gmr.WithSections, which are not known
+	// to redact their own data; built-in sections redact their own.
+	Redact          bool
+	ExtraSecretKeys []string
 }
 
 // PanicError is the error a Result holds when a section's Collect panicked.
