@@ -209,14 +209,3 @@ func parkForBench(b *testing.B, n int) {
 	})
 }
 
-func BenchmarkZZSections(b *testing.B) {
-	ctx := context.Background()
-	for _, n := range []int{1_000, 100_000} {
-		b.Run(fmt.Sprintf("goroutines=%d", n), func(b *testing.B) {
-			parkForBench(b, n)
-			for _, s := range []sections.Section{sections.Package{}, &sections.Config{}, sections.Environment{}, sections.Goroutines{}, sections.Threads{}, sections.Process{}, sections.Heap{}} {
-				b.Run(s.Name(), func(b *testing.B) { measureStall(b, func() error { _, err := s.Collect(ctx); return err }) })
-			}
-		})
-	}
-}

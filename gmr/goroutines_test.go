@@ -3,6 +3,9 @@
 package gmr_test
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -77,5 +80,39 @@ func TestSignalGoroutinesDetail(t *testing.T) {
 	// Blocked for less than a minute: not waiting long, by default.
 	assert.Contains(t, sec, "\nwaiting long (blocked 1 minute or more on a channel, lock, WaitGroup, Cond or select): none\n")
 	assert.Regexp(t, `\nleaked goroutines: not available: `, sec)
+	assert.True(t, c.alive())
+}
+
+// TestSignalGoroutineLeaks builds the child with the goroutine leak
+// detector (GOEXPERIMENT=goroutineleakprofile, Go 1.26) and signals it: the
+// report lists its leaked goroutines. The first build compiles the standard
+// library again, which takes half a minute; -short skips it.
+func TestSignalGoroutineLeaks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the standard library with GOEXPERIMENT=goroutineleakprofile")
+	}
+	bin := filepath.Join(t.TempDir(), "child-leaks")
+	cmd := exec.Command("go", "build", "-o", bin, "../testdata/child")
+	cmd.Env = append(os.Environ(), "GOEXPERIMENT=goroutineleakprofile")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Skipf("this toolchain cannot build with GOEXPERIMENT=goroutineleakprofile: %v\n%s", err, out)
+	}
+	// startChild starts childBin; no test runs in parallel with this one.
+	saved := childBin
+	childBin = bin
+	t.Cleanup(func() { childBin = saved })
+
+	c := startChild(t, nil, "-park", "4", "-leak", "3")
+	c.signal(t)
+	waitFor(t, 20*time.Second, "report", func() bool {
+		return strings.Contains(c.stderr.String(), formatters.Footer)
+	})
+	sec := goroutineSection(t, c.stderr.String())
+	assert.Regexp(t, `\nleaked goroutines \(goroutineleak profile\): 3 in 1 group\n\n`+
+		`  3 goroutines\n    state: chan receive \(leaked\)\n    ids: \d+, \d+, \d+\n`+
+		`    created by main\.main in goroutine 1 at \S+\n`+
+		`      runtime\.chanrecv1  \[\+2 runtime frames\]\n      main\.leakedWorker\n`, sec)
+	assert.Regexp(t, `\n3 goroutines\n  state: chan receive \(leaked\)\n`, sec, "the dump, taken after the leak detector ran, marks them")
+	assert.Regexp(t, `\n4 goroutines\n  state: chan receive\n`, sec, "parked goroutines that can be woken have not leaked")
 	assert.True(t, c.alive())
 }

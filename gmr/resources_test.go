@@ -27,11 +27,10 @@ import (
 // when it was ready.
 type resourcesChild struct {
 	*child
-	pid      int
-	dir      string // the directory of its 200 open files
-	tcpAddr  string // its TCP listener, 127.0.0.1:port
-	udpAddr  string // its unconnected UDP socket
-	readyErr error
+	pid     int
+	dir     string // the directory of its 200 open files
+	tcpAddr string // its TCP listener, 127.0.0.1:port
+	udpAddr string // its unconnected UDP socket
 }
 
 // startResources builds testdata/resources into a temporary directory,

@@ -28,7 +28,12 @@ const (
 	// BenchmarkGoroutineDetail and gmr's BenchmarkReport for how it was
 	// chosen.
 	defaultDetailMax = 1000
-	defaultLongWait  = time.Minute
+	// detailFramesPerGoroutine is the average number of frames in the
+	// profile's stacks a goroutine may have for a full stack dump of
+	// DetailMax goroutines: 24, which are about 20 in the dump, whose cost
+	// is in its frames.
+	detailFramesPerGoroutine = 24
+	defaultLongWait          = time.Minute
 )
 
 // Fixed bounds on the detail merged into groups.
@@ -115,9 +120,12 @@ type Goroutines struct {
 	// LongWait is how long a goroutine must have been blocked on a
 	// channel, a lock, a WaitGroup, a Cond or a select to be listed in the
 	// waiting-long summary. The runtime reports waits in whole minutes, so
-	// the wait shown is rounded down and compared with LongWait. Optional.
-	// Zero means one minute; a negative value lists every such goroutine,
-	// however briefly it has been blocked.
+	// the wait shown is rounded down and compared with LongWait; and it
+	// starts counting at the first garbage collection after the goroutine
+	// blocked (there is one at least every two minutes), so a wait may be
+	// reported up to that much short. Optional. Zero means one minute; a
+	// negative value lists every such goroutine, however briefly it has
+	// been blocked.
 	LongWait time.Duration
 	// SkipLeakProfile leaves out the goroutineleak profile even when the
 	// runtime offers it, saving the garbage collection cycle it runs.
@@ -331,8 +339,8 @@ type GoroutineLeaks struct {
 func (Goroutines) Name() string { return "goroutines" }
 
 // Collect returns a *GoroutineReport. It returns ctx.Err() if ctx is done
-// before the goroutine profile is parsed; reading a profile or a stack dump
-// cannot be interrupted, but a dump is not started once ctx is done.
+// before the goroutine profile is read, and then takes no stack dump;
+// reading a profile or a dump cannot be interrupted.
 func (g Goroutines) Collect(ctx context.Context) (any, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -351,14 +359,16 @@ func (g Goroutines) Collect(ctx context.Context) (any, error) {
 
 	var dump *stackDump
 	var reason string
+	frames, maxFrames := profileFrames(prof), lim.detailMax*detailFramesPerGoroutine
 	switch n := runtime.NumGoroutine(); {
 	case lim.detailMax < 0:
 		reason = "per-goroutine detail is off (DetailMax < 0)"
 	case n > lim.detailMax:
 		reason = fmt.Sprintf("%s goroutines, more than the detail limit of %s: a full stack dump would stop the program for too long",
 			textfmt.Commas(n), textfmt.Commas(lim.detailMax))
-	case ctx.Err() != nil:
-		reason = "no time left for a full stack dump: " + ctx.Err().Error()
+	case frames > maxFrames:
+		reason = fmt.Sprintf("%s goroutines, but %s frames in their stacks, more than the detail limit of %s: a full stack dump would stop the program for too long",
+			textfmt.Commas(n), textfmt.Commas(frames), textfmt.Commas(maxFrames))
 	default:
 		reason = fmt.Sprintf("%s goroutines, no more than the detail limit of %s", textfmt.Commas(n), textfmt.Commas(lim.detailMax))
 		dump = takeStackDump(n)
@@ -367,6 +377,25 @@ func (g Goroutines) Collect(ctx context.Context) (any, error) {
 	rep := summarize(prof, dump, leaks, lim)
 	rep.ModeReason = reason
 	return rep, nil
+}
+
+// profileFrames returns the number of frames in the stacks of p's
+// goroutines, as many as a stack dump would print: at most 100 a goroutine.
+func profileFrames(p *profile.Profile) int {
+	total := 0
+	for _, s := range p.Sample {
+		if s == nil || len(s.Value) == 0 || s.Value[0] <= 0 {
+			continue
+		}
+		n := 0
+		for _, loc := range s.Location {
+			if loc != nil {
+				n += max(len(loc.Line), 1)
+			}
+		}
+		total = addSat(total, int(min(s.Value[0], math.MaxInt32))*min(n, 100))
+	}
+	return total
 }
 
 // readProfile reads the named runtime/pprof profile in its proto form.
@@ -513,7 +542,7 @@ func summarize(p *profile.Profile, d *stackDump, lk leakInput, lim goroutineLimi
 		rep.WaitingLong = GoroutineWaits{Note: "not known in grouped mode, without per-goroutine detail"}
 		size += waitsHeaderSize(&rep.WaitingLong)
 	}
-	rep.Leaks = summarizeLeaks(lk, lim, &size)
+	rep.Leaks = summarizeLeaks(lk, d, lim, &size)
 	rep.Groups, rep.Omitted = boundGroups(groups, details, "", lim, &size)
 	return rep
 }

@@ -37,7 +37,7 @@ func BenchmarkGoroutines(b *testing.B) {
 //
 //	go test ./sections -run '^$' -bench GoroutineDetail -benchtime 20x
 func BenchmarkGoroutineDetail(b *testing.B) {
-	for _, depth := range []int{1, 20} {
+	for _, depth := range []int{1, 10, 20} {
 		for _, n := range []int{250, 500, 1_000, 2_000, 4_000} {
 			b.Run(fmt.Sprintf("depth=%d/goroutines=%d", depth, n), func(b *testing.B) {
 				parkDeep(b, n, depth)

@@ -29,16 +29,27 @@ func (g Goroutines) readLeaks() leakInput {
 	return leakInput{prof: p}
 }
 
-// summarizeLeaks groups the leak profile's goroutines, bounded by lim. size
-// is the text's size so far; it grows by the leaks'.
-func summarizeLeaks(lk leakInput, lim goroutineLimits, size *int) GoroutineLeaks {
+// summarizeLeaks groups the leak profile's goroutines, with the detail of
+// the stack dump d's leaked goroutines if there is a dump, bounded by lim.
+// size is the text's size so far; it grows by the leaks'.
+func summarizeLeaks(lk leakInput, d *stackDump, lim goroutineLimits, size *int) GoroutineLeaks {
 	l := GoroutineLeaks{Note: lk.note}
 	if lk.prof != nil {
 		l.Available = true
 		groups, total := groupSamples(lk.prof)
 		l.Total, l.GroupCount = total, len(groups)
+		var details map[*stackGroup]*GoroutineDetail
+		if d != nil {
+			leaked := &stackDump{}
+			for _, g := range d.goroutines {
+				if g.Leaked {
+					leaked.goroutines = append(leaked.goroutines, g)
+				}
+			}
+			details, _ = mergeDump(groups, leaked)
+		}
 		*size += leaksHeaderSize(&l)
-		l.Groups, l.Omitted = boundGroups(groups, nil, "  ", lim, size)
+		l.Groups, l.Omitted = boundGroups(groups, details, "  ", lim, size)
 	} else {
 		*size += leaksHeaderSize(&l)
 	}

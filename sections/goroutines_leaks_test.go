@@ -60,6 +60,10 @@ func TestGoroutineLeaks(t *testing.T) {
 	require.NotNil(t, g.Detail)
 	assert.Equal(t, []GoroutineState{{State: "chan receive (leaked)", Count: 3}}, g.Detail.States)
 
+	leaked := groupIn(&GoroutineReport{Groups: rep.Leaks.Groups}, fn)
+	require.NotNil(t, leaked.Detail, "the leaked group has the dump's detail")
+	assert.Equal(t, g.Detail.IDs, leaked.Detail.IDs)
+
 	require.NoError(t, rep.WriteText(&text))
 	assert.Contains(t, text.String(), "\n\nleaked goroutines (goroutineleak profile): ")
 	assert.Contains(t, text.String(), "\n\n  3 goroutines\n  ")

@@ -3,7 +3,6 @@ package sections_test
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"time"
 
@@ -28,7 +27,18 @@ func ExampleHeapReport_WriteText() {
 		LastGC:       time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC),
 		GCPauses:     sections.PauseSummary{Count: 24, P50: 48 * time.Microsecond, P90: 112 * time.Microsecond, P99: 448 * time.Microsecond, Max: 896 * time.Microsecond},
 		RecentPauses: []time.Duration{61 * time.Microsecond, 75 * time.Microsecond},
-		GOGC:         100, GOMEMLIMIT: math.MaxInt64, GCCPUFraction: 0.004,
+		GOGC:         100, GOMEMLIMIT: 40 << 20, GCCPUFraction: 0.004,
+		GOMEMLIMITUsedBytes: 26 << 20,
+		MemoryClasses: []sections.MemoryClass{
+			{Name: "heap/objects", Bytes: 12000000}, {Name: "heap/stacks", Bytes: 1 << 20}, {Name: "metadata/other", Bytes: 3 << 20},
+		},
+		TopAllocations: []sections.AllocSite{
+			{Function: "main.loadCatalog", File: "/src/shop/catalog.go", Line: 88, InUseBytes: 8 << 20, InUseObjects: 1200,
+				Callers: []sections.Frame{{Function: "main.main"}, {Function: "runtime.main"}}},
+			{Function: "bufio.NewReaderSize", File: "/go/src/bufio/bufio.go", Line: 62, InUseBytes: 2 << 20, InUseObjects: 512,
+				Callers: []sections.Frame{{Function: "net/http.newBufioReader"}, {Function: "net/http.(*conn).serve"}}},
+		},
+		AllocationSites: 31, ProfileInUseBytes: 11 << 20, ProfileRate: 512 << 10,
 	}
 	if err := rep.WriteText(os.Stdout); err != nil {
 		fmt.Println("error:", err)
@@ -53,6 +63,17 @@ func ExampleHeapReport_WriteText() {
 	//   max = 896µs
 	// recent_pauses = [61µs, 75µs]
 	// gogc = 100
-	// gomemlimit_bytes = unlimited (9223372036854775807)
+	// gomemlimit_bytes = 41943040 (40.0 MiB)
 	// gc_cpu_fraction = 0.004 (0.40%)
+	// gc_limiter_last_enabled = never
+	// gomemlimit_used_bytes = 27262976 (26.0 MiB, 65% of GOMEMLIMIT)
+	// memory_classes:
+	//   heap/objects = 12000000 (11.4 MiB)
+	//   heap/stacks = 1048576 (1.0 MiB)
+	//   metadata/other = 3145728 (3.0 MiB)
+	// top_allocations: 2 sites of 11.0 MiB in use at the last GC, by allocating function (heap profile, sampled every 512.0 KiB)
+	//   BYTES    OBJECTS  FUNCTION             AT             CALLED FROM
+	//   8.0 MiB  1,200    main.loadCatalog     catalog.go:88  main.main < runtime.main
+	//   2.0 MiB  512      bufio.NewReaderSize  bufio.go:62    net/http.newBufioReader < net/http.(*conn).serve
+	//   ... 29 sites not listed
 }

@@ -2,16 +2,19 @@ package sections
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"math"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/pprof/profile"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -200,6 +203,14 @@ func TestHeapReportWriteText(t *testing.T) {
 		GCPauses:     PauseSummary{Count: 24, P50: 50 * time.Microsecond, P90: 120 * time.Microsecond, P99: time.Millisecond, Max: 2 * time.Millisecond},
 		RecentPauses: []time.Duration{80 * time.Microsecond, 1500 * time.Microsecond},
 		GOGC:         100, GOMEMLIMIT: math.MaxInt64, GCCPUFraction: 0.012345,
+		GCLimiterLastEnabled: 9, GOMEMLIMITUsedBytes: 1536 << 20,
+		MemoryClasses: []MemoryClass{{Name: "heap/objects", Bytes: 12000000}, {Name: "os-stacks", Bytes: 0}},
+		TopAllocations: []AllocSite{
+			{Function: "main.load", File: "/src/app/main.go", Line: 42, InUseBytes: 10 << 20, InUseObjects: 160,
+				Callers: []Frame{{Function: "main.main"}, {Function: "runtime.main"}}},
+			{Function: "evil\x1b[2J", InUseBytes: 512 << 10, InUseObjects: 1, Callers: []Frame{}},
+		},
+		AllocationSites: 5, ProfileInUseBytes: 11 << 20, ProfileRate: 512 << 10,
 	}
 	want := `heap_in_use_bytes = 12897412 (12.3 MiB)
 heap_alloc_bytes = 12000000 (11.4 MiB)
@@ -222,10 +233,21 @@ recent_pauses = [80µs, 1.5ms]
 gogc = 100
 gomemlimit_bytes = unlimited (9223372036854775807)
 gc_cpu_fraction = 0.01235 (1.23%)
+gc_limiter_last_enabled = cycle 9 (3 cycles ago)
+gomemlimit_used_bytes = 1610612736 (1.5 GiB)
+memory_classes:
+  heap/objects = 12000000 (11.4 MiB)
+  os-stacks = 0 (0 B)
+top_allocations: 2 sites of 11.0 MiB in use at the last GC, by allocating function (heap profile, sampled every 512.0 KiB)
+  BYTES      OBJECTS  FUNCTION     AT          CALLED FROM
+  10.0 MiB   160      main.load    main.go:42  main.main < runtime.main
+  512.0 KiB  1        evil\x1b[2J
+  ... 3 sites not listed
 `
 	var buf bytes.Buffer
 	require.NoError(t, r.WriteText(&buf))
 	assert.Equal(t, want, buf.String())
+	assertNoControlChars(t, buf.String())
 
 	// The text uses the JSON keys.
 	b, err := json.Marshal(r)
@@ -236,14 +258,23 @@ gc_cpu_fraction = 0.01235 (1.23%)
 		if key, _, ok := strings.Cut(line, " = "); ok && !strings.HasPrefix(key, " ") {
 			assert.Contains(t, m, key)
 		}
+		if key, _, ok := strings.Cut(line, ":"); ok && !strings.HasPrefix(key, " ") && !strings.Contains(key, " ") {
+			assert.Contains(t, m, key)
+		}
 	}
 	assert.Contains(t, m, "gc_pauses")
 	assert.NotContains(t, m, "missing_metrics")
+	assert.NotContains(t, m, "profile_note")
+	site := m["top_allocations"].([]any)[0].(map[string]any)
+	assert.Equal(t, map[string]any{"function": "main.load", "file": "/src/app/main.go", "line": 42.0, "in_use_bytes": float64(10 << 20),
+		"in_use_objects": 160.0, "callers": []any{map[string]any{"function": "main.main"}, map[string]any{"function": "runtime.main"}}}, site)
 
 	buf.Reset()
 	require.NoError(t, (&HeapReport{}).WriteText(&buf))
 	assert.Contains(t, buf.String(), "last_gc = never\n")
 	assert.Contains(t, buf.String(), "recent_pauses = []\n")
+	assert.Contains(t, buf.String(), "gc_limiter_last_enabled = never\n")
+	assert.NotContains(t, buf.String(), "top_allocations", "no profile read, no table")
 	b, err = json.Marshal(&HeapReport{})
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), "last_gc", "a zero LastGC is left out of JSON")
@@ -252,6 +283,176 @@ gc_cpu_fraction = 0.01235 (1.23%)
 	require.NoError(t, (*HeapReport)(nil).WriteText(&buf))
 	assert.Equal(t, "(no heap data)\n", buf.String())
 	require.ErrorContains(t, r.WriteText(failWriter{}), "write heap report: broken pipe")
+}
+
+func TestHeapLimitText(t *testing.T) {
+	tests := []struct {
+		name      string
+		r         HeapReport
+		wantLines []string
+	}{
+		{"limiter on in the last cycle", HeapReport{GCCycles: 40, GCLimiterLastEnabled: 40},
+			[]string{"gc_limiter_last_enabled = cycle 40 (the last one: the GC is struggling to stay under GOMEMLIMIT)\n"}},
+		{"limiter one cycle ago", HeapReport{GCCycles: 41, GCLimiterLastEnabled: 40},
+			[]string{"gc_limiter_last_enabled = cycle 40 (1 cycle ago)\n"}},
+		{"limiter ahead of the count", HeapReport{GCCycles: 3, GCLimiterLastEnabled: 4},
+			[]string{"gc_limiter_last_enabled = cycle 4\n"}},
+		{"near the limit", HeapReport{GOMEMLIMIT: 100 << 20, GOMEMLIMITUsedBytes: 90 << 20},
+			[]string{"gomemlimit_used_bytes = 94371840 (90.0 MiB, 90% of GOMEMLIMIT, NEAR LIMIT)\n"}},
+		{"well under the limit", HeapReport{GOMEMLIMIT: 1 << 30, GOMEMLIMITUsedBytes: 100 << 20},
+			[]string{"gomemlimit_used_bytes = 104857600 (100.0 MiB, 10% of GOMEMLIMIT)\n"}},
+		{"profile note", HeapReport{ProfileRate: 0, ProfileNote: "heap profiling is off (runtime.MemProfileRate = 0)"},
+			[]string{"profile_note = heap profiling is off (runtime.MemProfileRate = 0)\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			require.NoError(t, tt.r.WriteText(&buf))
+			for _, line := range tt.wantLines {
+				assert.Contains(t, buf.String(), line)
+			}
+		})
+	}
+}
+
+// heapSite is an allocating function tests look for in the heap profile.
+//
+//go:noinline
+func heapSite(n, size int) [][]byte {
+	out := make([][]byte, n)
+	for i := range out {
+		out[i] = make([]byte, size)
+	}
+	return out
+}
+
+func TestHeapTopAllocations(t *testing.T) {
+	// 32 MiB in 64 KiB blocks: at the default rate of one sample per
+	// 512 KiB, some 64 samples, and far more than anything else here.
+	heapSink = heapSite(512, 64<<10)
+	defer func() { heapSink = nil }()
+	runtime.GC() // the profile shows the heap as of the last GC
+
+	r := collectHeap(t)
+	require.NotEmpty(t, r.TopAllocations, "note: %s", r.ProfileNote)
+	assert.Empty(t, r.ProfileNote)
+	assert.Equal(t, runtime.MemProfileRate, r.ProfileRate)
+	assert.LessOrEqual(t, len(r.TopAllocations), defaultMaxSites)
+	assert.GreaterOrEqual(t, r.AllocationSites, len(r.TopAllocations))
+	top := r.TopAllocations[0]
+	assert.Equal(t, "github.com/gmr-go/gmr/sections.heapSite", top.Function)
+	assert.True(t, strings.HasSuffix(top.File, "heap_test.go"), top.File)
+	assert.Positive(t, top.Line)
+	assert.Greater(t, top.InUseBytes, int64(8<<20), "about 32 MiB, estimated from samples")
+	assert.Positive(t, top.InUseObjects)
+	require.NotEmpty(t, top.Callers)
+	assert.Equal(t, "github.com/gmr-go/gmr/sections.TestHeapTopAllocations", top.Callers[0].Function)
+	assert.LessOrEqual(t, len(top.Callers), maxSiteCallers)
+	assert.True(t, slices.IsSortedFunc(r.TopAllocations, func(a, b AllocSite) int { return cmp.Compare(b.InUseBytes, a.InUseBytes) }))
+	var sum int64
+	for _, s := range r.TopAllocations {
+		sum += s.InUseBytes
+	}
+	assert.LessOrEqual(t, sum, r.ProfileInUseBytes)
+	runtime.KeepAlive(heapSink)
+
+	one, err := Heap{MaxSites: 1}.Collect(context.Background())
+	require.NoError(t, err)
+	assert.Len(t, one.(*HeapReport).TopAllocations, 1)
+
+	none, err := Heap{MaxSites: -1}.Collect(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, none.(*HeapReport).TopAllocations)
+	assert.NotNil(t, none.(*HeapReport).TopAllocations, "[] in JSON, not null")
+	assert.Equal(t, "heap profile not read: Heap.MaxSites is negative", none.(*HeapReport).ProfileNote)
+
+	off := &HeapReport{GCCycles: 1}
+	off.addTopAllocations(10, 0)
+	assert.Equal(t, "heap profiling is off (runtime.MemProfileRate = 0)", off.ProfileNote)
+	assert.Empty(t, off.TopAllocations)
+}
+
+func TestHeapMemoryClasses(t *testing.T) {
+	r := collectHeap(t)
+	require.NotEmpty(t, r.MemoryClasses)
+	var sum uint64
+	names := map[string]bool{}
+	for _, c := range r.MemoryClasses {
+		sum += c.Bytes
+		names[c.Name] = true
+	}
+	assert.True(t, names["heap/objects"] && names["heap/stacks"] && names["metadata/other"], "classes: %v", names)
+	assert.NotContains(t, names, "total")
+	assert.Equal(t, r.SysBytes, sum, "the classes add up to the total")
+	assert.Equal(t, r.SysBytes-r.HeapReleasedBytes, r.GOMEMLIMITUsedBytes)
+}
+
+// testProfile builds a heap profile with the given samples, each a stack
+// (innermost first) and its in-use bytes and objects.
+func testProfile(types []string, samples ...struct {
+	stack         []string
+	bytes, object int64
+}) *profile.Profile {
+	p := &profile.Profile{}
+	for _, ty := range types {
+		p.SampleType = append(p.SampleType, &profile.ValueType{Type: ty})
+	}
+	fns := map[string]*profile.Function{}
+	for _, s := range samples {
+		var locs []*profile.Location
+		for i, name := range s.stack {
+			fn := fns[name]
+			if fn == nil {
+				fn = &profile.Function{ID: uint64(len(fns) + 1), Name: name, Filename: name + ".go"}
+				fns[name] = fn
+			}
+			locs = append(locs, &profile.Location{Address: 0x1000, Line: []profile.Line{{Function: fn, Line: int64(10 + i)}}})
+		}
+		var vals []int64
+		for _, ty := range types {
+			switch ty {
+			case "inuse_space":
+				vals = append(vals, s.bytes)
+			case "inuse_objects":
+				vals = append(vals, s.object)
+			default:
+				vals = append(vals, 999)
+			}
+		}
+		p.Sample = append(p.Sample, &profile.Sample{Location: locs, Value: vals})
+	}
+	return p
+}
+
+func TestHeapAddSites(t *testing.T) {
+	type s = struct {
+		stack         []string
+		bytes, object int64
+	}
+	types := []string{"alloc_objects", "alloc_space", "inuse_objects", "inuse_space"}
+	p := testProfile(types,
+		s{[]string{"main.a", "main.main"}, 100, 1},
+		s{[]string{"main.b", "main.x", "main.y", "main.z", "main.main"}, 300, 3},
+		s{[]string{"main.a", "main.other"}, 250, 5},
+		s{[]string{"runtime.mallocgc", "runtime.newobject", "runtime.malg", "runtime.newproc1"}, 50, 10},
+		s{[]string{"main.freed"}, 0, 0},
+		s{[]string{}, 20, 2},
+	)
+	r := &HeapReport{}
+	r.addSites(p, 3)
+	assert.Equal(t, 4, r.AllocationSites, "main.a, main.b, runtime.malg and an empty stack; main.freed holds nothing")
+	assert.Equal(t, int64(720), r.ProfileInUseBytes)
+	assert.Equal(t, []AllocSite{
+		{Function: "main.a", File: "main.a.go", Line: 10, InUseBytes: 350, InUseObjects: 6, Callers: []Frame{{Function: "main.other", File: "main.other.go", Line: 11}}},
+		{Function: "main.b", File: "main.b.go", Line: 10, InUseBytes: 300, InUseObjects: 3, Callers: []Frame{
+			{Function: "main.x", File: "main.x.go", Line: 11}, {Function: "main.y", File: "main.y.go", Line: 12}, {Function: "main.z", File: "main.z.go", Line: 13}}},
+		{Function: "runtime.malg", File: "runtime.malg.go", Line: 12, InUseBytes: 50, InUseObjects: 10, Callers: []Frame{{Function: "runtime.newproc1", File: "runtime.newproc1.go", Line: 13}}},
+	}, r.TopAllocations)
+
+	r = &HeapReport{}
+	r.addSites(testProfile([]string{"alloc_space"}, s{[]string{"main.a"}, 1, 1}), 3)
+	assert.Equal(t, "heap profile has no inuse_space and inuse_objects samples", r.ProfileNote)
+	assert.Empty(t, r.TopAllocations)
 }
 
 func TestHeapCanceled(t *testing.T) {

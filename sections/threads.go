@@ -4,19 +4,17 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
 	"runtime"
 	"runtime/metrics"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/google/pprof/profile"
 
 	"github.com/gmr-go/gmr/internal/textfmt"
 )
@@ -49,9 +47,9 @@ const (
 // state, user and system CPU time, the CPU it last ran on, and its
 // voluntary and involuntary context switches. It does not stop the world
 // or signal any thread. It costs eight system calls per listed thread,
-// some 40 to 70 µs on a 2-core VM (more when the machine is busy): 0.5 ms
-// for a service with a handful of threads, 5 to 7 ms with 100, about 15 ms
-// at the default bound of 256, and 50 ms for 1,000 threads with the bound
+// some 30 to 50 µs on a 2-core VM (more when the machine is busy): 0.3 ms
+// for a service with a handful of threads, about 5 ms with 100, 12 ms at
+// the default bound of 256, and 50 ms for 1,000 threads with the bound
 // raised. A thread that exits between the listing and the read of its
 // files is skipped. If /proc cannot be read at all, Collect still returns
 // the runtime's figures, with ThreadReport.Note saying why the list is
@@ -229,9 +227,6 @@ func (t Threads) Collect(ctx context.Context) (any, error) {
 		Threads:    []Thread{},
 		MaxThreads: t.maxThreads(),
 	}
-	if p := pprof.Lookup("threadcreate"); p != nil {
-		r.ThreadsCreated = p.Count()
-	}
 	samples := make([]metrics.Sample, numThreadMetrics)
 	for i, name := range threadMetricNames {
 		samples[i].Name = name
@@ -272,23 +267,22 @@ func (r *ThreadReport) addMetrics(samples []metrics.Sample) {
 	slices.Sort(r.MissingMetrics)
 }
 
-// addThreadCreate groups the threadcreate profile by stack.
+// addThreadCreate groups the threadcreate profile by stack. It reads the
+// records with runtime.ThreadCreateProfile, which is far cheaper than
+// writing and parsing the profile's proto form, and symbolizes each
+// distinct stack once.
 func (r *ThreadReport) addThreadCreate() {
 	r.ThreadCreate = []ThreadCreateGroup{}
-	p, err := profileProto("threadcreate")
-	if err != nil {
-		r.addNote(err.Error())
-		return
+	records := threadCreateRecords()
+	r.ThreadsCreated = len(records)
+	byPCs := map[string]int{}
+	for _, rec := range records {
+		byPCs[pcsKey(rec.Stack())]++
 	}
 	groups := map[string]*ThreadCreateGroup{}
 	var keys []string
-	for _, s := range p.Sample {
-		n := 1
-		if len(s.Value) > 0 {
-			n = int(min(max(s.Value[0], 0), math.MaxInt32))
-		}
-		frames := stackFrames(s, 64)
-		frames = callerFrames(frames)
+	for pcs, n := range byPCs {
+		frames := callerFrames(pcsFrames(pcsFromKey(pcs), 64))
 		frames = frames[:min(len(frames), maxThreadCreateFrames)]
 		var key strings.Builder
 		for _, f := range frames {
@@ -312,6 +306,59 @@ func (r *ThreadReport) addThreadCreate() {
 			r.ThreadCreateOmitted += groups[k].Count
 		}
 	}
+}
+
+// threadCreateRecords returns the threadcreate profile's records.
+func threadCreateRecords() []runtime.StackRecord {
+	n, _ := runtime.ThreadCreateProfile(nil)
+	for {
+		// Room for threads created meanwhile.
+		records := make([]runtime.StackRecord, n+16)
+		m, ok := runtime.ThreadCreateProfile(records)
+		if ok {
+			return records[:m]
+		}
+		n = m
+	}
+}
+
+// pcsKey and pcsFromKey turn a stack of PCs into a map key and back.
+func pcsKey(pcs []uintptr) string {
+	b := make([]byte, 0, 8*len(pcs))
+	for _, pc := range pcs {
+		b = binary.LittleEndian.AppendUint64(b, uint64(pc))
+	}
+	return string(b)
+}
+
+func pcsFromKey(key string) []uintptr {
+	pcs := make([]uintptr, len(key)/8)
+	for i := range pcs {
+		pcs[i] = uintptr(binary.LittleEndian.Uint64([]byte(key[8*i:])))
+	}
+	return pcs
+}
+
+// pcsFrames symbolizes at most n frames of a stack of return PCs,
+// innermost call first, inlined calls included.
+func pcsFrames(pcs []uintptr, n int) []Frame {
+	out := []Frame{}
+	if len(pcs) == 0 {
+		return out
+	}
+	frames := runtime.CallersFrames(pcs)
+	for len(out) < n {
+		f, more := frames.Next()
+		if f.Function != "" {
+			out = append(out, Frame{Function: f.Function, File: f.File, Line: f.Line})
+		} else if f.PC != 0 {
+			out = append(out, Frame{Function: "0x" + strconv.FormatUint(uint64(f.PC), 16)})
+		}
+		if !more {
+			break
+		}
+	}
+	return out
 }
 
 // addNote adds a sentence to r.Note.
@@ -345,48 +392,6 @@ func (r *ThreadReport) summarize() {
 	}
 	r.Summary = fmt.Sprintf("THREAD PILE-UP: %s; the other threads are idle, left from an earlier pile-up "+
 		"(the runtime keeps the threads it makes: %s so far), or held by runtime.LockOSThread", r.Summary, textfmt.Commas(r.ThreadsCreated))
-}
-
-// profileProto reads the named runtime/pprof profile in its proto form
-// and parses it.
-func profileProto(name string) (*profile.Profile, error) {
-	p := pprof.Lookup(name)
-	if p == nil {
-		return nil, fmt.Errorf("%s profile: not found", name)
-	}
-	var buf bytes.Buffer
-	if err := p.WriteTo(&buf, 0); err != nil {
-		return nil, fmt.Errorf("%s profile: write: %w", name, err)
-	}
-	prof, err := profile.Parse(&buf)
-	if err != nil {
-		return nil, fmt.Errorf("%s profile: parse: %w", name, err)
-	}
-	return prof, nil
-}
-
-// stackFrames returns at most n frames of s's stack, innermost call first.
-// A location holds the calls inlined at one address, innermost first (see
-// profile.proto). Frames the runtime left empty (a zero PC, which the
-// profile writes as address 0 or -1 with no function name) are skipped.
-func stackFrames(s *profile.Sample, n int) []Frame {
-	out := []Frame{}
-	for _, loc := range s.Location {
-		if loc == nil {
-			continue
-		}
-		named := false
-		for _, ln := range loc.Line {
-			if fn := ln.Function; fn != nil && fn.Name != "" {
-				out = append(out, Frame{Function: fn.Name, File: fn.Filename, Line: int(ln.Line)})
-				named = true
-			}
-		}
-		if !named && loc.Address != 0 && loc.Address != math.MaxUint64 {
-			out = append(out, Frame{Function: "0x" + strconv.FormatUint(loc.Address, 16)})
-		}
-	}
-	return out[:min(len(out), n)]
 }
 
 // callerFrames drops the runtime's own frames from the top of a stack but

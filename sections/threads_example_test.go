@@ -24,26 +24,39 @@ func ExampleThreads() {
 
 func ExampleThreadReport_WriteText() {
 	rep := &sections.ThreadReport{
-		OSThreads: 3, GOMAXPROCS: 2, NumCPU: 2, RuntimeThreads: 3, ThreadsCreated: 4,
+		OSThreads: 40, GOMAXPROCS: 2, NumCPU: 2, RuntimeThreads: 40, ThreadsCreated: 41,
 		States: map[string]int{"sleeping": 2, "running": 1},
 		Threads: []sections.Thread{
-			{TID: 4242, Name: "server", State: "R", StateName: "running", User: 1500 * time.Millisecond, System: 230 * time.Millisecond, CPU: 1},
-			{TID: 4243, Name: "server", State: "S", StateName: "sleeping", User: 20 * time.Millisecond},
-			{TID: 4250, Name: "cgo\x1b[2Jpoller", State: "S", StateName: "sleeping", System: 10 * time.Millisecond},
+			{TID: 4242, Name: "server", State: "R", StateName: "running", User: 1500 * time.Millisecond, System: 230 * time.Millisecond, CPU: 1,
+				VoluntarySwitches: 310, InvoluntarySwitches: 42},
+			{TID: 4243, Name: "server", State: "S", StateName: "sleeping", User: 20 * time.Millisecond, VoluntarySwitches: 95},
+			{TID: 4250, Name: "cgo\x1b[2Jpoller", State: "S", StateName: "sleeping", System: 10 * time.Millisecond, VoluntarySwitches: 7},
 		},
-		MaxThreads: 256,
+		Omitted:        37,
+		Goroutines:     sections.GoroutineStates{Total: 120, Created: 800, Running: 2, Runnable: 0, Waiting: 82, InSyscallOrCgo: 36},
+		SchedLatencies: sections.PauseSummary{Count: 5000, P50: 2 * time.Microsecond, P90: 30 * time.Microsecond, P99: 900 * time.Microsecond, Max: 4 * time.Millisecond},
+		ThreadCreate:   []sections.ThreadCreateGroup{{Count: 41}},
+		PileUp:         true,
+		Summary:        "THREAD PILE-UP: 40 OS threads for GOMAXPROCS 2; 36 goroutines in system calls or cgo calls now, each holding a thread",
+		MaxThreads:     3,
 	}
 	if err := rep.WriteText(os.Stdout); err != nil {
 		fmt.Println("error:", err)
 	}
 	// Output:
-	// 3 OS threads (GOMAXPROCS 2, NumCPU 2) — 2 sleeping, 1 running
-	// runtime_threads = 3
-	// threads_created = 4
+	// 40 OS threads (GOMAXPROCS 2, NumCPU 2) — of 3 listed: 2 sleeping, 1 running
+	// THREAD PILE-UP: 40 OS threads for GOMAXPROCS 2; 36 goroutines in system calls or cgo calls now, each holding a thread
+	// goroutines: 120 — 2 running, 0 runnable, 82 waiting, 36 in system calls or cgo; 800 created
+	// runtime_threads = 40
+	// threads_created = 41
 	// cgo_calls = 0
+	// sched_latencies: count = 5,000, p50 = 2µs, p90 = 30µs, p99 = 900µs, max = 4ms
+	// thread_create (threads the runtime made, by stack):
+	//      41  (no stack: started by the runtime's scheduler)
 	//
-	// TID   NAME              STATE       USER  SYS    CPU
-	// 4242  server            R running   1.5s  230ms  1
-	// 4243  server            S sleeping  20ms  0s     0
-	// 4250  cgo\x1b[2Jpoller  S sleeping  0s    10ms   0
+	// TID   NAME              STATE       USER  SYS    CPU  VOL  INVOL
+	// 4242  server            R running   1.5s  230ms  1    310  42
+	// 4243  server            S sleeping  20ms  0s     0    95   0
+	// 4250  cgo\x1b[2Jpoller  S sleeping  0s    10ms   0    7    0
+	// ... 37 threads not listed (max_threads = 3)
 }

@@ -3,11 +3,14 @@
 package sections
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -119,7 +122,12 @@ func TestThreadsNamedOSThreads(t *testing.T) {
 	// blocking; wait until all n are asleep.
 	var during *ThreadReport
 	require.Eventually(t, func() bool {
+		// Locked, the collecting goroutine reads its own thread's stat
+		// on that thread, which is then running; unlocked, it might move
+		// to another thread between two reads, during a system call.
+		runtime.LockOSThread()
 		during = collectThreads(t, all)
+		runtime.UnlockOSThread()
 		named := threadsNamed(during, testThreadName)
 		return len(named) == n && !slices.ContainsFunc(named, func(th Thread) bool { return th.State != "S" })
 	}, 5*time.Second, 10*time.Millisecond, "want %d sleeping threads named %q", n, testThreadName)
@@ -288,4 +296,47 @@ func TestClockTicks(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, slices.ContainsFunc(auxv, func(kv [2]uintptr) bool { return kv[0] == atClockTick && kv[1] == 100 }),
 		"AT_CLKTCK not in the auxiliary vector")
+}
+
+// TestThreadsPileUpInSyscalls blocks goroutines in read(2) on pipes, each
+// holding an OS thread, and checks that the section calls it a pile-up
+// and says why.
+func TestThreadsPileUpInSyscalls(t *testing.T) {
+	n := pileUpThreads(runtime.GOMAXPROCS(0)) + 8
+	var writers []int
+	done := make(chan struct{}, n)
+	for range n {
+		var p [2]int
+		require.NoError(t, unix.Pipe2(p[:], unix.O_CLOEXEC))
+		writers = append(writers, p[1])
+		go func() {
+			var b [1]byte
+			unix.Read(p[0], b[:]) //nolint:errcheck // a blocking read: the point is to sit in the system call
+			unix.Close(p[0])
+			done <- struct{}{}
+		}()
+	}
+	defer func() {
+		for _, w := range writers {
+			unix.Write(w, []byte{1}) //nolint:errcheck // releases the reader
+			unix.Close(w)
+		}
+		for range n {
+			<-done
+		}
+	}()
+
+	var r *ThreadReport
+	require.Eventually(t, func() bool {
+		r = collectThreads(t, Threads{MaxThreads: -1})
+		return r.Goroutines.InSyscallOrCgo >= uint64(n)
+	}, 10*time.Second, 20*time.Millisecond, "want %d goroutines in system calls", n)
+	assert.True(t, r.PileUp)
+	assert.Greater(t, r.OSThreads, n)
+	assert.True(t, strings.HasPrefix(r.Summary, fmt.Sprintf("THREAD PILE-UP: %d OS threads for GOMAXPROCS %d; ", r.OSThreads, r.GOMAXPROCS)), r.Summary)
+	assert.True(t, strings.HasSuffix(r.Summary, "in system calls or cgo calls now, each holding a thread"), r.Summary)
+
+	var buf bytes.Buffer
+	require.NoError(t, r.WriteText(&buf))
+	assert.Contains(t, buf.String(), "\nTHREAD PILE-UP: ")
 }

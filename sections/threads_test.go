@@ -205,14 +205,16 @@ func TestThreadsSchedulerMetrics(t *testing.T) {
 	assert.Empty(t, r.MissingMetrics, "Go 1.26 provides every metric the section reads")
 	g := r.Goroutines
 	assert.GreaterOrEqual(t, g.Total, uint64(4), "this test's goroutine and the locked ones")
-	assert.GreaterOrEqual(t, g.Created, g.Total)
+	assert.Positive(t, g.Created, "goroutines created since the start (a per-P count, which may lag the live count)")
 	assert.GreaterOrEqual(t, g.Running, uint64(1), "the collecting goroutine")
 	assert.LessOrEqual(t, g.Running, uint64(r.GOMAXPROCS))
 	assert.GreaterOrEqual(t, g.Waiting, uint64(3), "the locked goroutines wait on a channel")
 	assert.Positive(t, r.SchedLatencies.Count)
 	assert.LessOrEqual(t, r.SchedLatencies.P50, r.SchedLatencies.Max)
 	assert.NotEmpty(t, r.Summary)
-	assert.False(t, r.PileUp)
+	// Threads other tests made are kept by the runtime, so this process
+	// may or may not have a pile-up by now.
+	assert.Equal(t, r.OSThreads > pileUpThreads(r.GOMAXPROCS), r.PileUp)
 
 	// Every thread the runtime made is in the profile's groups.
 	total := r.ThreadCreateOmitted

@@ -106,15 +106,18 @@ func (e *Error) Error() string {
 // names) between goroutines, so the result does not hold on to dump.
 func Parse(dump []byte) ([]Goroutine, error) {
 	p := parser{intern: make(map[string]string)}
-	for len(dump) > 0 {
-		line := dump
-		if i := bytes.IndexByte(dump, '\n'); i >= 0 {
-			line, dump = dump[:i], dump[i+1:]
+	// One copy of the whole dump, which the lines share; what is kept of
+	// it is copied again, by str.
+	text := string(dump)
+	for text != "" {
+		line := text
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			line, text = text[:i], text[i+1:]
 		} else {
-			dump = nil
+			text = ""
 		}
 		p.lineNo++
-		p.line(bytes.TrimSuffix(line, []byte("\r")))
+		p.line(strings.TrimSuffix(line, "\r"))
 	}
 	p.finish()
 	if p.err != nil {
@@ -143,13 +146,13 @@ type parser struct {
 	err    *Error
 }
 
-func (p *parser) line(b []byte) {
-	if len(b) == 0 {
+func (p *parser) line(s string) {
+	if s == "" {
 		p.finish()
 		return
 	}
-	if bytes.HasPrefix(b, []byte("goroutine ")) {
-		if g, ok := p.header(b); ok {
+	if strings.HasPrefix(s, "goroutine ") {
+		if g, ok := p.header(s); ok {
 			p.finish()
 			p.gs = append(p.gs, g)
 			p.g = &p.gs[len(p.gs)-1]
@@ -159,7 +162,6 @@ func (p *parser) line(b []byte) {
 	if p.g == nil || p.ancestor {
 		return // a crash dump's preamble or registers, or ancestors
 	}
-	s := string(b) // short-lived; kept parts are interned
 	switch {
 	case s[0] == '\t':
 		s = s[1:]
@@ -177,12 +179,11 @@ func (p *parser) line(b []byte) {
 			p.pending = false
 			return
 		}
-		f := Frame{Function: p.fn, File: p.str(file), Line: line}
 		if p.created {
-			p.g.CreatedBy = &f
+			p.g.CreatedBy = &Frame{Function: p.fn, File: p.str(file), Line: line}
 			p.g.CreatorID = p.creator
 		} else {
-			p.g.Frames = append(p.g.Frames, f)
+			p.g.Frames = append(p.g.Frames, Frame{Function: p.fn, File: p.str(file), Line: line})
 		}
 		p.pending, p.created = false, false
 	case strings.HasPrefix(s, "created by "):
@@ -245,8 +246,8 @@ func (p *parser) str(s string) string {
 //	goroutine 18 [chan receive, 12 minutes, locked to thread]:
 //	goroutine 1 gp=0xc000002380 m=0 mp=0x5cb660 [running]:
 //	goroutine 7 [select labels:{"k": "v"}]:
-func (p *parser) header(b []byte) (Goroutine, bool) {
-	s := string(b[len("goroutine "):])
+func (p *parser) header(s string) (Goroutine, bool) {
+	s = s[len("goroutine "):]
 	if !strings.HasSuffix(s, "]:") {
 		return Goroutine{}, false
 	}
@@ -356,7 +357,8 @@ func unquotePrefix(s string) (v, rest string, ok bool) {
 	if err != nil {
 		return "", "", false
 	}
-	return v, s[len(q):], true
+	// Unquote may return a part of s: copy it, not to keep the dump.
+	return strings.Clone(v), s[len(q):], true
 }
 
 // parseCall parses a frame's function line, "main.(*T).m(0x1, {0x2, 0x3})",

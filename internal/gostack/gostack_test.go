@@ -332,3 +332,26 @@ func FuzzParse(f *testing.F) {
 		require.Equal(t, gs, again, "round trip")
 	})
 }
+
+// BenchmarkParse parses a dump of 1,000 goroutines, each 20 calls deep.
+func BenchmarkParse(b *testing.B) {
+	var g Goroutine
+	g.State, g.WaitMinutes = "chan receive", 3
+	for i := range 20 {
+		g.Frames = append(g.Frames, Frame{Function: "example.com/service/pkg.(*Server).handle" + strings.Repeat("x", i%3), File: "/src/example.com/service/pkg/server.go", Line: 100 + i})
+	}
+	g.CreatedBy = &Frame{Function: "example.com/service/pkg.(*Server).Serve", File: "/src/example.com/service/pkg/server.go", Line: 42}
+	gs := make([]Goroutine, 1000)
+	for i := range gs {
+		gs[i] = g
+		gs[i].ID = int64(i + 1)
+	}
+	dump := Format(gs)
+	b.SetBytes(int64(len(dump)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(dump); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

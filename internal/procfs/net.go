@@ -72,9 +72,6 @@ func (p Proc) Sockets(want map[uint64]bool, maxBytes int64) (map[uint64]Socket, 
 	return found, errors.Join(errs...)
 }
 
-// errStop ends a scan early.
-var errStop = errors.New("stop")
-
 // scanTable calls fn for each socket of a table until fn returns false.
 // Malformed lines are skipped; the first is reported in the error.
 func scanTable(path, proto string, maxBytes int64, fn func(Socket) bool) error {

@@ -1,11 +1,14 @@
-// Package procfs reads the Linux proc file system (proc(5)) for gmr's
-// sections: a process's or thread's stat and comm files, and its list of
-// threads. It parses and does not interpret: CPU times stay in clock ticks
-// and sizes in the units the kernel uses.
+// Package procfs reads the Linux proc file system (proc(5)) and the cgroup
+// v2 file system for gmr's sections: a process's or thread's stat, status
+// and comm files, its threads and open file descriptors, the socket tables
+// of its network namespace, its cgroup and mounts, and a cgroup's
+// interface files (memory.max, cpu.max, pids.current, ...). It parses and
+// does not interpret: CPU times stay in clock ticks and sizes in the units
+// the kernel uses, but for status's "kB" sizes, which are given in bytes.
 //
-// A Proc names one /proc/<pid> or /proc/<pid>/task/<tid> directory; more
-// files (status, limits, fd) are added as methods on Proc. An FS is the root
-// the directories are found under, so that tests can use canned files.
+// A Proc names one /proc/<pid> or /proc/<pid>/task/<tid> directory. An FS
+// is the root the directories are found under, and FindCgroup2 takes a
+// root for the cgroup file system, so that tests can use canned files.
 //
 // The package builds on every system; on systems without /proc, reads fail
 // with errors for which [IsGone] reports true.

@@ -77,7 +77,14 @@ func TestSelf(t *testing.T) {
 	st, err := self.Stat()
 	require.NoError(t, err)
 	assert.Equal(t, os.Getpid(), st.PID)
-	assert.Equal(t, byte('R'), st.State, "the process reading its own stat is running")
+	// The process's state is its main thread's, which may be asleep while
+	// another thread runs this test; the thread reading its own stat is
+	// running.
+	runtime.LockOSThread()
+	thread, err := Proc{dir: filepath.Join(string(Default), "thread-self")}.Stat()
+	runtime.UnlockOSThread()
+	require.NoError(t, err)
+	assert.Equal(t, byte('R'), thread.State, "the thread reading its own stat is running")
 
 	tids, err := self.Tasks()
 	require.NoError(t, err)

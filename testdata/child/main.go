@@ -28,6 +28,7 @@ func main() {
 	park := flag.Int("park", 0, "goroutines to park in parkedWorker")
 	parkMutex := flag.Int("park-mutex", 0, "goroutines to park in mutexWaiter, on a mutex that mutexHolder holds")
 	parkSelect := flag.Int("park-select", 0, "goroutines to park in selectWaiter")
+	leak := flag.Int("leak", 0, "goroutines to leak in leakedWorker, blocked on a channel nothing else can reach")
 	hang := flag.Bool("hang-section", false, "add a section that never returns")
 	panicky := flag.Bool("panic-section", false, "add a section that panics")
 	timeout := flag.Duration("timeout", 0, "report timeout (0: the default)")
@@ -50,6 +51,9 @@ func main() {
 	}
 	ready.Wait()
 	parkBlocked(*parkMutex, *parkSelect, release)
+	for range *leak {
+		go leakedWorker()
+	}
 
 	opts := []gmr.Option{gmr.WithService("child"), gmr.WithVersion("9.9.9")}
 	if *hang {
@@ -215,4 +219,12 @@ func selectWaiter(started *sync.WaitGroup, release <-chan struct{}) {
 	case <-release:
 	case <-time.After(time.Hour):
 	}
+}
+
+// leakedWorker blocks forever on a channel no other goroutine can reach:
+// the goroutineleak profile (GOEXPERIMENT=goroutineleakprofile) finds it.
+//
+//go:noinline
+func leakedWorker() {
+	<-make(chan struct{})
 }

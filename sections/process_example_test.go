@@ -1,0 +1,94 @@
+package sections_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"time"
+
+	"github.com/gmr-go/gmr/sections"
+)
+
+func ExampleProcess() {
+	data, err := sections.Process{MaxFDs: 16}.Collect(context.Background())
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	rep := data.(*sections.ProcessReport)
+	for _, l := range rep.Limits {
+		if l.Near {
+			fmt.Printf("%s %d / %d (%.0f%%)\n", l.Name, l.Used, l.Limit, l.Percent)
+		}
+	}
+	for _, note := range rep.Notes {
+		fmt.Println("could not read:", note)
+	}
+}
+
+func ExampleProcessReport_WriteText() {
+	rep := &sections.ProcessReport{
+		PID: 4242, PPID: 1, UID: 1000, EUID: 1000, GID: 1000, EGID: 1000,
+		Executable:  "/srv/shop/shop",
+		Cwd:         "/srv/shop",
+		CommandLine: []string{"/srv/shop/shop", "-db-password", "***", "-listen", ":8080"},
+		StartTime:   time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC),
+		Uptime:      3 * time.Hour,
+		GOMAXPROCS:  2,
+		GOMEMLIMIT:  math.MaxInt64,
+		Limits: []sections.LimitUse{
+			{Name: "fds", Used: 1010, Limit: 1024, Unit: "count", Percent: 98.6, Near: true},
+			{Name: "cgroup memory", Used: 700 << 20, Limit: 1 << 30, Unit: "bytes", Percent: 68.4},
+		},
+		Rlimits: []sections.Rlimit{{Name: "nofile", Soft: 1024, Hard: 524288, Unit: "count"}},
+		Cgroup: &sections.CgroupReport{
+			Path: "/system.slice/shop.service", Dir: "/sys/fs/cgroup/system.slice/shop.service",
+			Memory: &sections.CgroupMemory{CurrentBytes: 700 << 20, MaxBytes: 1 << 30},
+			CPU:    &sections.CgroupCPU{QuotaCPUs: 2, Quota: 200 * time.Millisecond, Period: 100 * time.Millisecond, Periods: 1000, ThrottledPeriods: 10, Throttled: 300 * time.Millisecond},
+		},
+		FDs: &sections.FDReport{
+			Count: 1010, Limit: 1024,
+			Kinds:        map[string]int{"socket": 1005, "file": 5},
+			SocketStates: map[string]int{"tcp CLOSE_WAIT": 1000, "tcp ESTABLISHED": 4, "tcp LISTEN": 1},
+			List: []sections.FD{
+				{FD: 3, Kind: "file", Target: "/var/log/shop.log"},
+				{FD: 4, Kind: "socket", Target: "socket:[200]", Socket: &sections.FDSocket{Proto: "tcp", Local: "0.0.0.0:8080", State: "LISTEN"}},
+				{FD: 9, Kind: "socket", Target: "socket:[201]", Socket: &sections.FDSocket{Proto: "tcp", Local: "10.0.0.7:41000", Remote: "10.0.0.9:5432", State: "CLOSE_WAIT"}},
+			},
+			Omitted: 1007, MaxFDs: 3,
+		},
+	}
+	if err := rep.WriteText(os.Stdout); err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// pid 4242, ppid 1, up 3h0m0s (since 2026-11-25T14:00:00Z) — 1 figure NEAR ITS LIMIT
+	// uid 1000 (euid 1000), gid 1000 (egid 1000)
+	// executable = /srv/shop/shop
+	// cwd = /srv/shop
+	// command_line = /srv/shop/shop -db-password *** -listen :8080
+	// GOMAXPROCS 2, GOMEMLIMIT unlimited
+	//
+	// limits:
+	//   fds            1010 / 1024          (99%)  NEAR LIMIT
+	//   cgroup memory  700.0 MiB / 1.0 GiB  (68%)
+	//
+	// rlimits:
+	//   NAME    SOFT  HARD    UNIT
+	//   nofile  1024  524288  count
+	//
+	// cgroup v2 /system.slice/shop.service (/sys/fs/cgroup/system.slice/shop.service):
+	//   memory: 700.0 MiB of memory.max 1.0 GiB; 0 OOM kills
+	//     GOMEMLIMIT is not set: the Go GC does not know of this limit
+	//   cpu: quota 2 CPUs (200ms per 100ms), GOMAXPROCS 2; throttled in 10 of 1,000 periods (1%), 300ms in all
+	//   pids: no pids controller files
+	//
+	// open fds: 1,010 of 1,024 — 1,005 socket, 5 file
+	// sockets: 1,000 tcp CLOSE_WAIT, 4 tcp ESTABLISHED, 1 tcp LISTEN
+	//   FD  KIND    TARGET
+	//   3   file    /var/log/shop.log
+	//   4   socket  tcp 0.0.0.0:8080 LISTEN
+	//   9   socket  tcp 10.0.0.7:41000 -> 10.0.0.9:5432 CLOSE_WAIT
+	//   ... 1,007 fds not listed (max_fds = 3)
+}

@@ -1,0 +1,250 @@
+package sections
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func collectProcess(tb testing.TB, p Process) *ProcessReport {
+	tb.Helper()
+	data, err := p.Collect(context.Background())
+	require.NoError(tb, err)
+	r, ok := data.(*ProcessReport)
+	require.True(tb, ok, "Collect returned %T, want *ProcessReport", data)
+	return r
+}
+
+func TestProcessCollect(t *testing.T) {
+	r := collectProcess(t, Process{})
+	assert.Equal(t, "process", Process{}.Name())
+	assert.Equal(t, os.Getpid(), r.PID)
+	assert.Equal(t, os.Getppid(), r.PPID)
+	assert.Equal(t, os.Getuid(), r.UID)
+	assert.Equal(t, os.Getegid(), r.EGID)
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	assert.Equal(t, exe, r.Executable)
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	assert.Equal(t, wd, r.Cwd)
+	require.NotEmpty(t, r.CommandLine)
+	assert.Equal(t, os.Args[0], r.CommandLine[0])
+	assert.Equal(t, runtime.GOMAXPROCS(0), r.GOMAXPROCS)
+	assert.Positive(t, r.GOMEMLIMIT)
+	assert.NotNil(t, r.Limits, "[] in JSON, not null")
+	assert.NotNil(t, r.Notes, "[] in JSON, not null")
+
+	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
+		assert.Nil(t, r.Usage)
+		return
+	}
+	require.NotNil(t, r.Usage, "notes: %v", r.Notes)
+	assert.Positive(t, r.Usage.UserCPU+r.Usage.SystemCPU)
+	assert.Positive(t, r.Usage.MaxRSSBytes)
+	names := map[string]Rlimit{}
+	for _, l := range r.Rlimits {
+		names[l.Name] = l
+	}
+	for _, name := range []string{"nofile", "cpu", "data", "stack", "core", "fsize"} {
+		assert.Contains(t, names, name)
+	}
+	assert.NotZero(t, names["nofile"].Soft)
+	assert.True(t, names["nofile"].Hard < 0 || names["nofile"].Hard >= names["nofile"].Soft)
+}
+
+func TestProcessCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Process{}.Collect(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+func TestProcessCommandLine(t *testing.T) {
+	p := Process{SecretFlags: []string{"--license"}, ExtraSecretKeys: []string{"customer"}}
+	args := []string{"app", "-license", "L-1", "-customer=acme", "-x=" + strings.Repeat("é", 1000)}
+	for range 200 {
+		args = append(args, "-v")
+	}
+	got, omitted := p.commandLine(args)
+	require.Len(t, got, maxArgs)
+	assert.Equal(t, len(args)-maxArgs, omitted)
+	assert.Equal(t, []string{"app", "-license", "***", "-customer=***"}, got[:4])
+	assert.True(t, strings.HasSuffix(got[4], "... (2003 bytes)"), "a long argument is cut: %q", got[4][len(got[4])-20:])
+	assert.LessOrEqual(t, len(got[4]), maxArgLen+len("... (2003 bytes)"))
+
+	// A secret beyond what is scanned is never shown.
+	long := "-config=" + strings.Repeat("x", maxArgScan) + " password=hunter2"
+	got, _ = Process{}.commandLine([]string{"app", long})
+	assert.NotContains(t, got[1], "hunter2")
+}
+
+func TestProcessLimits(t *testing.T) {
+	r := &ProcessReport{
+		Rlimits: []Rlimit{{Name: "nofile", Soft: 1024, Hard: 4096}, {Name: "cpu", Soft: 100, Hard: -1}, {Name: "as", Soft: -1, Hard: -1}},
+		Usage:   &ResourceUsage{UserCPU: 70 * time.Second, SystemCPU: 20 * time.Second, VirtualBytes: 1 << 30},
+		FDs:     &FDReport{Count: 1010, Limit: 1024},
+		Cgroup: &CgroupReport{
+			Memory: &CgroupMemory{CurrentBytes: 600 << 20, MaxBytes: 1 << 30},
+			Pids:   &CgroupPids{Current: 20, Max: -1},
+		},
+	}
+	r.addLimits()
+	assert.Equal(t, []LimitUse{
+		{Name: "fds", Used: 1010, Limit: 1024, Unit: "count", Percent: 98.6, Near: true},
+		{Name: "cpu time", Used: 90, Limit: 100, Unit: "seconds", Percent: 90, Near: true},
+		{Name: "cgroup memory", Used: 600 << 20, Limit: 1 << 30, Unit: "bytes", Percent: 58.6},
+	}, r.Limits, "no limit, no entry: address space and pids are unlimited")
+	assert.Equal(t, int64(-1), r.rlimit("nproc"), "an unknown limit")
+}
+
+func testProcessReport() *ProcessReport {
+	return &ProcessReport{
+		PID: 4242, PPID: 1, UID: 1000, EUID: 1000, GID: 100, EGID: 100,
+		Executable:  "/srv/shop/shop",
+		Cwd:         "/srv/shop\x1b[2J",
+		CommandLine: []string{"/srv/shop/shop", "-db-password", "***", "-name", "two words", ""},
+		StartTime:   time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC),
+		Uptime:      3*time.Hour + 2*time.Minute + 5400*time.Millisecond,
+		GOMAXPROCS:  2,
+		GOMEMLIMIT:  math.MaxInt64,
+		Limits: []LimitUse{
+			{Name: "fds", Used: 1010, Limit: 1024, Unit: "count", Percent: 98.6, Near: true},
+			{Name: "cgroup memory", Used: 1900 << 20, Limit: 2 << 30, Unit: "bytes", Percent: 92.8, Near: true},
+			{Name: "cgroup pids", Used: 230, Limit: 4096, Unit: "count", Percent: 5.6},
+		},
+		Usage: &ResourceUsage{UserCPU: 12500 * time.Millisecond, SystemCPU: 3200 * time.Millisecond, MaxRSSBytes: 2 << 30,
+			RSSBytes: 1900 << 20, VirtualBytes: 5 << 30, MinorFaults: 12000, MajorFaults: 3, VoluntarySwitches: 45000, InvoluntarySwitches: 1200},
+		Rlimits: []Rlimit{{Name: "nofile", Soft: 1024, Hard: 4096, Unit: "count"}, {Name: "nice", Soft: 0, Hard: 0}, {Name: "core", Soft: -1, Hard: -1, Unit: "bytes"}},
+		Cgroup: &CgroupReport{
+			Path: "/system.slice/shop.service", Dir: "/sys/fs/cgroup/system.slice/shop.service",
+			Memory: &CgroupMemory{CurrentBytes: 1900 << 20, MaxBytes: 2 << 30, MaxFrom: "/system.slice", OOMKills: 1},
+			CPU: &CgroupCPU{QuotaCPUs: 1.5, Quota: 150 * time.Millisecond, Period: 100 * time.Millisecond,
+				Periods: 4000, ThrottledPeriods: 900, Throttled: 45600 * time.Millisecond},
+			Pids: &CgroupPids{Current: 230, Max: 4096},
+		},
+		FDs: &FDReport{
+			Count: 1010, Limit: 1024,
+			Kinds:        map[string]int{"file": 1000, "socket": 8, "pipe": 2},
+			SocketStates: map[string]int{"tcp ESTABLISHED": 5, "tcp LISTEN": 1, "tcp CLOSE_WAIT": 1, "unix LISTEN": 1},
+			List: []FD{
+				{FD: 0, Kind: "pipe", Target: "pipe:[100]"},
+				{FD: 3, Kind: "file", Target: "/var/log/shop.log"},
+				{FD: 4, Kind: "socket", Target: "socket:[200]", Socket: &FDSocket{Proto: "tcp", Local: "127.0.0.1:8080", State: "LISTEN"}},
+				{FD: 5, Kind: "socket", Target: "socket:[201]", Socket: &FDSocket{Proto: "tcp6", Local: "[::1]:8080", Remote: "[::1]:50000", State: "ESTABLISHED"}},
+				{FD: 6, Kind: "socket", Target: "socket:[202]", Socket: &FDSocket{Proto: "unix", Type: "stream", State: "CONNECTED"}},
+				{FD: 7, Kind: "file", Target: "/tmp/evil\nname"},
+			},
+			Omitted:  1004,
+			MaxFDs:   6,
+			Repeated: []FDTarget{{Target: "/var/log/shop.log", Count: 990}},
+		},
+		Notes: []string{"cgroup /system.slice/shop.service: no io.max\x07"},
+	}
+}
+
+func TestProcessReportWriteText(t *testing.T) {
+	want := `pid 4242, ppid 1, up 3h2m5s (since 2026-11-25T14:00:00Z) — 2 figures NEAR THEIR LIMITS
+uid 1000 (euid 1000), gid 100 (egid 100)
+executable = /srv/shop/shop
+cwd = /srv/shop\x1b[2J
+command_line = /srv/shop/shop -db-password *** -name "two words" ""
+GOMAXPROCS 2, GOMEMLIMIT unlimited
+
+limits:
+  fds            1010 / 1024        (99%)  NEAR LIMIT
+  cgroup memory  1.9 GiB / 2.0 GiB  (93%)  NEAR LIMIT
+  cgroup pids    230 / 4096         (6%)
+
+usage:
+  cpu: user 12.5s, system 3.2s
+  memory: max rss 2.0 GiB, rss 1.9 GiB, virtual 5.0 GiB
+  page faults: 12,000 minor, 3 major
+  context switches: 45,000 voluntary, 1,200 involuntary
+
+rlimits:
+  NAME    SOFT       HARD       UNIT
+  nofile  1024       4096       count
+  nice    0          0
+  core    unlimited  unlimited  bytes
+
+cgroup v2 /system.slice/shop.service (/sys/fs/cgroup/system.slice/shop.service):
+  memory: 1.9 GiB of memory.max 2.0 GiB (set on /system.slice); 1 OOM kill
+    GOMEMLIMIT is not set: the Go GC does not know of this limit
+  cpu: quota 1.5 CPUs (150ms per 100ms), GOMAXPROCS 2; throttled in 900 of 4,000 periods (22.5%), 45.6s in all
+  pids: 230 of pids.max 4,096
+
+open fds: 1,010 of 1,024 — 1,000 file, 8 socket, 2 pipe
+sockets: 5 tcp ESTABLISHED, 1 tcp CLOSE_WAIT, 1 tcp LISTEN, 1 unix LISTEN
+  FD  KIND    TARGET
+  0   pipe    pipe:[100]
+  3   file    /var/log/shop.log
+  4   socket  tcp 127.0.0.1:8080 LISTEN
+  5   socket  tcp6 [::1]:8080 -> [::1]:50000 ESTABLISHED
+  6   socket  unix/stream (unbound) CONNECTED
+  7   file    /tmp/evil\nname
+  ... 1,004 fds not listed (max_fds = 6)
+repeated targets:
+  990 × /var/log/shop.log
+
+notes:
+  - cgroup /system.slice/shop.service: no io.max\x07
+`
+	var buf bytes.Buffer
+	require.NoError(t, testProcessReport().WriteText(&buf))
+	assert.Equal(t, want, buf.String())
+	assertNoControlChars(t, buf.String())
+
+	buf.Reset()
+	require.NoError(t, (&ProcessReport{PID: 1, GOMEMLIMIT: 64 << 20, Limits: []LimitUse{{Name: "fds", Used: 900, Limit: 1000, Unit: "count", Percent: 90, Near: true}}}).WriteText(&buf))
+	assert.Equal(t, "pid 1, ppid 0 — 1 figure NEAR ITS LIMIT\nuid 0 (euid 0), gid 0 (egid 0)\nexecutable = \ncwd = \ncommand_line =\n"+
+		"GOMAXPROCS 0, GOMEMLIMIT 64.0 MiB\n\nlimits:\n  fds  900 / 1000  (90%)  NEAR LIMIT\n", buf.String())
+
+	buf.Reset()
+	require.NoError(t, (&ProcessReport{Cgroup: &CgroupReport{Path: "/", Dir: "/sys/fs/cgroup",
+		CPU: &CgroupCPU{QuotaCPUs: -1, Quota: -1}}, CommandLineOmitted: 3, GOMEMLIMIT: math.MaxInt64}).WriteText(&buf))
+	assert.Contains(t, buf.String(), "command_line = ... (3 arguments not shown)\n")
+	assert.Contains(t, buf.String(), "cgroup v2 / (/sys/fs/cgroup):\n  memory: no memory controller files\n  cpu: no quota, GOMAXPROCS 0\n  pids: no pids controller files\n")
+
+	buf.Reset()
+	require.NoError(t, (*ProcessReport)(nil).WriteText(&buf))
+	assert.Equal(t, "(no process data)\n", buf.String())
+	require.ErrorContains(t, testProcessReport().WriteText(failWriter{}), "write process report: broken pipe")
+}
+
+func TestProcessReportJSON(t *testing.T) {
+	b, err := json.Marshal(testProcessReport())
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m))
+	for _, key := range []string{"pid", "ppid", "uid", "euid", "gid", "egid", "executable", "cwd", "command_line",
+		"command_line_omitted", "start_time", "uptime", "gomaxprocs", "gomemlimit_bytes", "limits", "usage", "rlimits",
+		"fds", "cgroup", "notes"} {
+		assert.Contains(t, m, key)
+	}
+	assert.Equal(t, map[string]any{"name": "fds", "used": 1010.0, "limit": 1024.0, "unit": "count", "percent": 98.6, "near": true},
+		m["limits"].([]any)[0])
+	fds := m["fds"].(map[string]any)
+	assert.Equal(t, map[string]any{"fd": 5.0, "kind": "socket", "target": "socket:[201]",
+		"socket": map[string]any{"proto": "tcp6", "local": "[::1]:8080", "remote": "[::1]:50000", "state": "ESTABLISHED"}},
+		fds["list"].([]any)[3])
+	cg := m["cgroup"].(map[string]any)
+	assert.Equal(t, map[string]any{"current_bytes": float64(1900 << 20), "max_bytes": float64(2 << 30), "max_from": "/system.slice", "oom_kills": 1.0},
+		cg["memory"])
+	assert.Equal(t, 1.5, cg["cpu"].(map[string]any)["quota_cpus"])
+
+	b, err = json.Marshal(&ProcessReport{})
+	require.NoError(t, err)
+	for _, key := range []string{"usage", "fds", "cgroup", "start_time"} {
+		assert.NotContains(t, string(b), `"`+key+`"`, "absent parts are left out of JSON")
+	}
+}
