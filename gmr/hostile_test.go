@@ -172,3 +172,29 @@ func TestSignalBeforeSetupReturns(t *testing.T) {
 	})
 	assert.Equal(t, 1, strings.Count(stderr.String(), formatters.Footer), "the early signal was dropped, not queued")
 }
+
+func TestPanickingFormatterInChild(t *testing.T) {
+	c := startChild(t, nil, "-panic-formatter", "-park", "3")
+	c.signal(t)
+	waitFor(t, 20*time.Second, "text report after the formatter panicked", func() bool {
+		return strings.Contains(c.stderr.String(), formatters.Footer)
+	})
+	assert.Contains(t, c.stderr.String(), `gmr: formatter "panicky" failed: formatter panicked: formatter exploded; writing the report as text`)
+	assert.Regexp(t, `(?m)^==== +Goroutines +====$`, c.stderr.String())
+	assert.True(t, c.alive())
+}
+
+func TestUnwritableDirInChild(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
+	c := startChild(t, []string{"GMR_DIR=" + filepath.Join(file, "reports")})
+	waitFor(t, 5*time.Second, "the warning", func() bool {
+		return strings.Contains(c.stderr.String(), "gmr: ignoring GMR_DIR=")
+	})
+	c.signal(t)
+	waitFor(t, 20*time.Second, "report on stderr instead", func() bool {
+		return strings.Contains(c.stderr.String(), formatters.Footer)
+	})
+	assert.True(t, c.alive())
+	ping(t, c)
+}

@@ -12,6 +12,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"runtime"
@@ -20,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gmr-go/gmr/formatters"
 	"github.com/gmr-go/gmr/gmr"
 	"github.com/gmr-go/gmr/sections"
 )
@@ -31,6 +33,7 @@ func main() {
 	leak := flag.Int("leak", 0, "goroutines to leak in leakedWorker, blocked on a channel nothing else can reach")
 	hang := flag.Bool("hang-section", false, "add a section that never returns")
 	panicky := flag.Bool("panic-section", false, "add a section that panics")
+	panickyFormat := flag.Bool("panic-formatter", false, "use a formatter that panics")
 	timeout := flag.Duration("timeout", 0, "report timeout (0: the default)")
 	flag.String("db-password", "", "a secret flag, masked in reports")
 	secretConfig := flag.Bool("secret-config", false, "register a config value with a field tagged secret (from $CHILD_SECRET_FIELD) and $DATABASE_URL")
@@ -60,6 +63,9 @@ func main() {
 		opts = append(opts, gmr.WithSections(sections.Func("hung", func(ctx context.Context) (any, error) {
 			select {} // ignores its deadline, as a buggy section might
 		})))
+	}
+	if *panickyFormat {
+		opts = append(opts, gmr.WithFormatter(panickyFormatter{}))
 	}
 	if *panicky {
 		opts = append(opts, gmr.WithSections(sections.Func("panicky", func(context.Context) (any, error) {
@@ -140,6 +146,13 @@ func fatalStackOverflow() {
 	}
 	recurse(0)
 }
+
+// panickyFormatter is a formatter with a bug: it panics.
+type panickyFormatter struct{}
+
+func (panickyFormatter) Name() string                               { return "panicky" }
+func (panickyFormatter) Extension() string                          { return "txt" }
+func (panickyFormatter) Format(io.Writer, *formatters.Report) error { panic("formatter exploded") }
 
 // parkedWorker blocks until release is closed. Tests look for its name and
 // count in the goroutine section.
