@@ -67,6 +67,7 @@ type child struct {
 	stdin  io.WriteCloser
 	stderr *syncBuffer
 	stdout *syncBuffer // what the child printed after "ready"
+	ready  string      // the "ready ..." line
 	exited chan struct{}
 }
 
@@ -74,7 +75,15 @@ type child struct {
 // waits until it says it is ready. The child is stopped when the test ends.
 func startChild(t *testing.T, env []string, args ...string) *child {
 	t.Helper()
-	cmd := exec.Command(childBin, args...)
+	return startProgram(t, childBin, env, args...)
+}
+
+// startProgram starts the program bin with args and extra environment, and
+// waits until it prints a line starting with "ready ". The program is
+// stopped when the test ends.
+func startProgram(t *testing.T, bin string, env []string, args ...string) *child {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	c := &child{cmd: cmd, stderr: &syncBuffer{}, stdout: &syncBuffer{}, exited: make(chan struct{})}
 	cmd.Stderr = c.stderr
@@ -107,6 +116,7 @@ func startChild(t *testing.T, env []string, args ...string) *child {
 				return
 			}
 			if strings.HasPrefix(line, "ready ") {
+				c.ready = strings.TrimSpace(line)
 				break
 			}
 		}

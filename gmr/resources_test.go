@@ -3,10 +3,8 @@
 package gmr_test
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,53 +40,13 @@ func startResources(t *testing.T, env []string, args ...string) *resourcesChild 
 	out, err := exec.Command("go", "build", "-o", bin, "../testdata/resources").CombinedOutput()
 	require.NoError(t, err, "build testdata/resources:\n%s", out)
 
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	c := &resourcesChild{child: &child{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}}
-	cmd.Stderr = c.stderr
-	stdout, err := cmd.StdoutPipe()
+	c := &resourcesChild{child: startProgram(t, bin, env, args...)}
+	// ready <pid> <dir> <tcp-addr> <udp-addr>
+	f := strings.Fields(c.ready)
+	require.Len(t, f, 5, "ready line %q", c.ready)
+	c.pid, err = strconv.Atoi(f[1])
 	require.NoError(t, err)
-	c.stdin, err = cmd.StdinPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	go func() {
-		cmd.Wait() //nolint:errcheck // the exit status is checked through ProcessState
-		close(c.exited)
-	}()
-	t.Cleanup(func() {
-		c.stdin.Close()
-		select {
-		case <-c.exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill() //nolint:errcheck // best effort
-			<-c.exited
-		}
-	})
-
-	ready := make(chan error, 1)
-	go func() {
-		line, err := bufio.NewReader(stdout).ReadString('\n')
-		if err == nil {
-			// ready <pid> <dir> <tcp-addr> <udp-addr>
-			f := strings.Fields(line)
-			if len(f) != 5 || f[0] != "ready" {
-				err = fmt.Errorf("unexpected first line %q", line)
-			} else {
-				c.pid, err = strconv.Atoi(f[1])
-				c.dir, c.tcpAddr, c.udpAddr = f[2], f[3], f[4]
-			}
-		}
-		ready <- err
-		io.Copy(io.Discard, stdout) //nolint:errcheck // drain
-	}()
-	select {
-	case err := <-ready:
-		require.NoError(t, err, "child stderr:\n%s", c.stderr.String())
-	case <-c.exited:
-		t.Fatalf("child exited before it was ready: %v\nstderr:\n%s", cmd.ProcessState, c.stderr.String())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("child not ready after 30s\nstderr:\n%s", c.stderr.String())
-	}
+	c.dir, c.tcpAddr, c.udpAddr = f[2], f[3], f[4]
 	return c
 }
 
