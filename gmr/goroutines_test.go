@@ -97,12 +97,7 @@ func TestSignalGoroutineLeaks(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Skipf("this toolchain cannot build with GOEXPERIMENT=goroutineleakprofile: %v\n%s", err, out)
 	}
-	// startChild starts childBin; no test runs in parallel with this one.
-	saved := childBin
-	childBin = bin
-	t.Cleanup(func() { childBin = saved })
-
-	c := startChild(t, nil, "-park", "4", "-leak", "3")
+	c := startProgram(t, bin, nil, "-park", "4", "-leak", "3")
 	c.signal(t)
 	waitFor(t, 20*time.Second, "report", func() bool {
 		return strings.Contains(c.stderr.String(), formatters.Footer)

@@ -15,7 +15,7 @@ import (
 // Bounds of the stack dump's buffer. runtime.Stack stops the world for as
 // long as the whole dump takes, whatever the buffer's size, and what does
 // not fit is lost, so the buffer is sized by the goroutine count: 2 KiB a
-// goroutine holds a stack about 15 calls deep.
+// goroutine holds a stack about 30 calls deep.
 const (
 	dumpBytesPerGoroutine = 2 << 10
 	minDumpBytes          = 64 << 10
@@ -44,7 +44,11 @@ type stackDump struct {
 // runtime.Stack(buf, true), which stops the world while it writes.
 func takeStackDump(n int) *stackDump {
 	size := min(max(n, 0), maxDumpBytes/dumpBytesPerGoroutine) * dumpBytesPerGoroutine
-	buf := make([]byte, max(size, minDumpBytes))
+	return stackDumpInto(make([]byte, max(size, minDumpBytes)))
+}
+
+// stackDumpInto takes a full stack dump into buf, and parses what fits.
+func stackDumpInto(buf []byte) *stackDump {
 	start := time.Now()
 	m := runtime.Stack(buf, true)
 	d := &stackDump{bytes: m, stop: time.Since(start)}

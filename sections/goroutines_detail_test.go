@@ -540,3 +540,54 @@ func FuzzGoroutineDumpDetail(f *testing.F) {
 		require.NoError(t, err)
 	})
 }
+
+func TestGoroutinesDetailFrameLimit(t *testing.T) {
+	parkDeepForTest(t, 30, 40)
+	rep := collectGoroutines(t, Goroutines{DetailMax: 50})
+	assert.Equal(t, "grouped", rep.Mode)
+	assert.Regexp(t, `^\d+ goroutines, but [0-9,]+ frames in their stacks, more than the detail limit of 1,200: `, rep.ModeReason)
+	rep = collectGoroutines(t, Goroutines{DetailMax: 500})
+	assert.Equal(t, "detail", rep.Mode, "500 × 24 frames are enough")
+}
+
+// parkDeepForTest parks n goroutines at the bottom of a recursion depth
+// calls deep until the test ends.
+func parkDeepForTest(t *testing.T, n, depth int) {
+	stop := make(chan struct{})
+	var done sync.WaitGroup
+	for range n {
+		done.Go(func() { parkAtDepth(depth, stop) })
+	}
+	t.Cleanup(func() {
+		close(stop)
+		done.Wait()
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if g := groupIn(collectGoroutines(t, Goroutines{DetailMax: -1}), testPkg+"parkAtDepth"); g != nil && g.Count == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("goroutines did not park within 10s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestStackDumpTruncated(t *testing.T) {
+	parkGoroutines(t, 100)
+	d := stackDumpInto(make([]byte, 4096))
+	assert.True(t, d.truncated)
+	assert.Equal(t, 4096, d.bytes)
+	assert.NoError(t, d.parseErr, "the goroutine cut short is dropped, not parsed")
+	assert.NotEmpty(t, d.goroutines)
+	assert.Less(t, len(d.goroutines), 100)
+	for _, g := range d.goroutines {
+		assert.NotEmpty(t, g.Frames, "goroutine %d", g.ID)
+	}
+
+	d = takeStackDump(runtime.NumGoroutine())
+	assert.False(t, d.truncated)
+	assert.Greater(t, len(d.goroutines), 100)
+	assert.Equal(t, len(d.goroutines)+1, d.total, "all but the goroutine that took the dump")
+}
