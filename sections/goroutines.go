@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/gmr-go/gmr/internal/textfmt"
 	"github.com/google/pprof/profile"
 )
@@ -680,7 +681,21 @@ func sampleLabels(s *profile.Sample) map[string]string {
 			add(k, str)
 		}
 	}
+	for k, v := range m {
+		m[k] = redactLabel(k, v)
+	}
 	return m
+}
+
+// redactLabel masks the secrets in a label value. Labels are the program's
+// own data: they are masked as the config section masks values (a "session"
+// or "token" label, a URL with a password).
+func redactLabel(key, value string) string {
+	var r redact.Redactor
+	if r.SecretKey(key) && value != "" {
+		return redact.Mask
+	}
+	return r.Value(value)
 }
 
 // writeLabelKey writes a canonical form of s's labels to b.

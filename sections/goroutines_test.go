@@ -69,7 +69,7 @@ func parkGoroutines(tb testing.TB, n int, labels ...string) {
 	if len(labels) > 0 {
 		want = map[string]string{}
 		for i := 0; i+1 < len(labels); i += 2 {
-			want[labels[i]] = labels[i+1]
+			want[labels[i]] = redactLabel(labels[i], labels[i+1])
 		}
 	}
 	// A goroutine that has not run yet has a different stack (its entry
@@ -505,4 +505,24 @@ func FuzzParseGoroutineProfile(f *testing.F) {
 		_, err = json.Marshal(rep)
 		require.NoError(t, err)
 	})
+}
+
+func TestGoroutineLabelsAreRedacted(t *testing.T) {
+	parkGoroutines(t, 3, "session", "s3cr3t-label-canary", "tenant", "acme", "upstream", "https://u:pw-canary@up/")
+	data, err := Goroutines{SkipLeakProfile: true}.Collect(context.Background())
+	require.NoError(t, err)
+	rep := data.(*GoroutineReport)
+	var found *GoroutineGroup
+	for i := range rep.Groups {
+		if rep.Groups[i].Labels["tenant"] == "acme" {
+			found = &rep.Groups[i]
+		}
+	}
+	require.NotNil(t, found, "the labelled group")
+	assert.Equal(t, 3, found.Count)
+	assert.Equal(t, "***", found.Labels["session"], "a label under a secret key")
+	assert.Equal(t, "https://u:***@up/", found.Labels["upstream"], "a secret inside a label value")
+	var buf bytes.Buffer
+	require.NoError(t, rep.WriteText(&buf))
+	assert.NotContains(t, buf.String(), "canary")
 }
