@@ -25,11 +25,13 @@
 //
 // Options win over the environment, which wins over the defaults:
 //
-//	Option           Environment   Default
-//	WithDir          GMR_DIR       stderr
-//	WithFormat       GMR_FORMAT    text (or json, jsonl)
-//	WithSignal       GMR_SIGNAL    SIGUSR2
-//	WithService      -             executable name
+//	Option                     Environment        Default
+//	WithDir                    GMR_DIR            stderr
+//	WithFormat                 GMR_FORMAT         text (or json, jsonl)
+//	WithSignal                 GMR_SIGNAL         SIGUSR2
+//	WithTriggerFile            GMR_TRIGGER_FILE   none
+//	WithEnvironmentAllowlist   GMR_ENV_ALLOW      every variable, masked
+//	WithService                -                  executable name
 //
 // An invalid option is an error from Setup. An invalid environment variable
 // is not: Setup writes one line about it to stderr and uses the default, so
@@ -37,9 +39,29 @@
 //
 // # Safety
 //
-// Each section runs in its own goroutine under the report's deadline
-// (WithTimeout). A section that fails, panics or overruns shows an error in
-// its place, and the rest of the report is written. Report files are created
-// with mode 0600 under a temporary name, synced, and renamed into place, so a
-// reader never sees half a report.
+// Each section runs in its own goroutine under its own deadline
+// (WithSectionTimeout) within the report's (WithTimeout). A section that
+// fails, panics or overruns shows an error in its place, and the rest of the
+// report is written; a section still running from an earlier report is
+// skipped rather than started again. Triggers that arrive during a report, or
+// within the minimum interval (WithMinInterval), fold into one more report.
+//
+// Report files are created with mode 0600 under a temporary name, relative to
+// the directory opened at Setup and never through a symbolic link, synced,
+// and renamed into place, so a reader never sees half a report. A spare file
+// descriptor is kept so that a process out of descriptors still writes its
+// report; a full or read-only disk sends the report to stderr. Old reports
+// beyond WithRetention's bounds are removed.
+//
+// The report signal is ignored from package initialisation until Setup, and
+// again after Stop, so that it never kills the process (the default action
+// of SIGUSR1 and SIGUSR2 is to terminate).
+//
+// # Cost
+//
+// The goroutine section reads the runtime's goroutine profile, which is
+// collected concurrently: at 100,000 goroutines a whole report takes about
+// 0.1 s and stalls the program for about as long as the scheduler's noise
+// floor (a few milliseconds), where runtime.Stack(all), the SIGQUIT dump,
+// stops it for over 100 ms. See the README for the benchmark.
 package gmr
