@@ -174,7 +174,10 @@ func TestGoroutinesDetail(t *testing.T) {
 	assert.Equal(t, 3, d.CreatedBy[0].Count)
 
 	sleep := groupIn(rep, testPkg+"parkInSleep").Detail
-	assert.Equal(t, []GoroutineState{{State: "sleep", Count: 1}}, sleep.States)
+	// Earlier runs of this test (-count) leave their sleepers behind.
+	require.Len(t, sleep.States, 1)
+	assert.Equal(t, "sleep", sleep.States[0].State)
+	assert.GreaterOrEqual(t, sleep.States[0].Count, 1)
 	assert.Equal(t, testPkg+"TestGoroutinesDetail", sleep.CreatedBy[0].Function, "a go statement in the test itself")
 
 	// The waiting-long summary, listing every wait (LongWait < 0), finds
