@@ -206,9 +206,9 @@ func (r *Reporter) Stop() {
 	})
 }
 
-// ReportPanic, deferred at the top of a goroutine, writes a report when that
-// goroutine panics, then panics again with the same value, so the program
-// fails as it would have:
+// ReportPanic writes a report when the goroutine that defers it panics, then
+// panics again with the same value, so that the program fails as it would
+// have. Defer it at the top of a goroutine:
 //
 //	go func() {
 //		defer r.ReportPanic()

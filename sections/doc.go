@@ -1,0 +1,40 @@
+// Package sections holds the parts of a Guru Meditation Report: the Section
+// interface, Func to make a section from a function, and the built-in
+// sections.
+//
+// # Built-in sections
+//
+// Each is a struct whose zero value works; its fields are options.
+//
+//	Package      build and version, main module, VCS, dependencies, GODEBUG, host, pid, uptime
+//	Config       command line, flags, registered configuration values, secrets masked
+//	Environment  environment variables, secrets masked, optional allowlist
+//	Goroutines   every goroutine grouped by stack and labels, with counts; states, waits
+//	             and creators from a full dump while there are at most DetailMax goroutines;
+//	             what has been waiting long; the leak profile where the runtime has it
+//	Threads      OS threads (Linux: name, state, CPU, switches), scheduler metrics,
+//	             thread creation stacks, pile-ups of threads in system calls or cgo
+//	Process      identity, resource usage, rlimits, open descriptors with socket addresses,
+//	             cgroup v2 limits, each figure near its limit flagged
+//	Heap         runtime/metrics heap and GC figures, pause quantiles, GOGC, GOMEMLIMIT,
+//	             top in-use allocation sites from the heap profile
+//
+// None of them stops the world for longer than the runtime's own profile
+// collection, except the goroutine dump in detail mode, which is bounded by
+// Goroutines.DetailMax so that it stays near 10 ms. Each type's documentation
+// states its cost.
+//
+// # Writing a section
+//
+// A section returns plain data — structs, maps, slices and scalars that
+// encoding/json can marshal — and every formatter renders it:
+//
+//	queue := sections.Func("queue", func(ctx context.Context) (any, error) {
+//		return map[string]int{"depth": q.Len()}, nil
+//	})
+//
+// Data that wants its own text layout may implement TextWriter. A section
+// added to a report with gmr.WithSections has its data masked by the
+// formatters with the same rules as the config section, since it is not known
+// to mask its own.
+package sections
