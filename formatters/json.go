@@ -211,8 +211,14 @@ type JSONLines struct {
 	MaxLine int
 }
 
-// Name returns "jsonl".
-func (JSONLines) Name() string { return "jsonl" }
+// Name returns "jsonl", or "jsonl-sections" with PerSection, the names
+// GMR_FORMAT selects them by.
+func (j JSONLines) Name() string {
+	if j.PerSection {
+		return "jsonl-sections"
+	}
+	return "jsonl"
+}
 
 // Extension returns "jsonl".
 func (JSONLines) Extension() string { return "jsonl" }

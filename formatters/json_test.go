@@ -116,7 +116,7 @@ func TestFormatterNames(t *testing.T) {
 	}{
 		{formatters.JSON{}, "json", "json"},
 		{formatters.JSONLines{}, "jsonl", "jsonl"},
-		{formatters.JSONLines{PerSection: true}, "jsonl", "jsonl"},
+		{formatters.JSONLines{PerSection: true}, "jsonl-sections", "jsonl"},
 	} {
 		assert.Equal(t, tt.name, tt.f.Name())
 		assert.Equal(t, tt.ext, tt.f.Extension())

@@ -103,3 +103,23 @@ func TestJSONLinesReportFromSignalledChild(t *testing.T) {
 	assert.Contains(t, line, `"name":"goroutines"`)
 	assert.Contains(t, line, "main.parkedWorker")
 }
+
+func TestJSONLinesPerSectionFromSignalledChild(t *testing.T) {
+	c := startChild(t, []string{"GMR_FORMAT=jsonl-sections"}, "-park", "25")
+	c.signal(t)
+	var records []string
+	waitFor(t, 20*time.Second, "one record per section on stderr", func() bool {
+		records = records[:0]
+		for l := range strings.Lines(c.stderr.String()) {
+			if strings.HasPrefix(l, `{"schema_version"`) {
+				records = append(records, l)
+			}
+		}
+		return len(records) > 0 && strings.Contains(records[len(records)-1], `"section_name":"heap"`)
+	})
+	require.GreaterOrEqual(t, len(records), 7, "a record per built-in section at least")
+	for _, rec := range records {
+		assert.LessOrEqual(t, len(rec), formatters.DefaultMaxLine, "each record fits the line limit")
+		validateReport(t, "#/$defs/record", []byte(rec))
+	}
+}

@@ -19,7 +19,8 @@ import (
 const (
 	// EnvDir names a directory to write report files to, instead of stderr.
 	EnvDir = "GMR_DIR"
-	// EnvFormat selects the report format by name: "text".
+	// EnvFormat selects the report format by name: "text", "json", "jsonl"
+	// (the report on one line) or "jsonl-sections" (one line per section).
 	EnvFormat = "GMR_FORMAT"
 	// EnvSignal selects the trigger signal by name: "USR2", "SIGUSR1", ...
 	EnvSignal = "GMR_SIGNAL"
@@ -475,7 +476,12 @@ func resolve(opts []Option) (s *settings, warnings []error, err error) {
 }
 
 // formats lists the formats GMR_FORMAT and WithFormat accept.
-var formats = []formatters.Formatter{formatters.Text{}, formatters.JSON{}, formatters.JSONLines{}}
+var formats = []formatters.Formatter{
+	formatters.Text{},
+	formatters.JSON{},
+	formatters.JSONLines{},
+	formatters.JSONLines{PerSection: true},
+}
 
 // FormatNames returns the names GMR_FORMAT and WithFormat accept.
 func FormatNames() []string {

@@ -98,7 +98,7 @@ func TestOptionErrors(t *testing.T) {
 		opt     Option
 		wantErr string
 	}{
-		{"unknown format", WithFormat("xml"), `gmr: WithFormat: unknown format "xml" (known: text, json, jsonl)`},
+		{"unknown format", WithFormat("xml"), `gmr: WithFormat: unknown format "xml" (known: text, json, jsonl, jsonl-sections)`},
 		{"nil formatter", WithFormatter(nil), "gmr: WithFormatter: nil formatter"},
 		{"uncatchable signal", WithSignal(syscall.SIGKILL), "gmr: WithSignal: killed cannot be caught"},
 		{"shutdown signal", WithSignal(syscall.SIGTERM), "gmr: WithSignal: terminated is for stopping the process, not for reports"},
