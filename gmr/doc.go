@@ -27,7 +27,7 @@
 //
 //	Option                     Environment        Default
 //	WithDir                    GMR_DIR            stderr
-//	WithFormat                 GMR_FORMAT         text (or json, jsonl)
+//	WithFormat                 GMR_FORMAT         text (or json, jsonl, jsonl-sections)
 //	WithSignal                 GMR_SIGNAL         SIGUSR2
 //	WithTriggerFile            GMR_TRIGGER_FILE   none
 //	WithEnvironmentAllowlist   GMR_ENV_ALLOW      every variable, masked

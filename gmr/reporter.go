@@ -237,6 +237,10 @@ func (r *Reporter) collect(ctx context.Context, trigger string) *formatters.Repo
 		go func() {
 			secCtx, cancel := context.WithTimeout(reportCtx, sectionBudget)
 			defer cancel()
+			// Label the goroutine, so that a section that hangs can be
+			// told apart in later reports' goroutine sections.
+			secCtx = pprof.WithLabels(secCtx, pprof.Labels("gmr_section", slot.name))
+			pprof.SetGoroutineLabels(secCtx)
 			res := sections.Run(secCtx, slot.sec)
 			res.Redact, res.ExtraSecretKeys = slot.redact, r.s.secretKeys
 			slot.running.Store(0)

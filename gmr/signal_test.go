@@ -170,10 +170,14 @@ func TestHungAndPanickingSectionsInChild(t *testing.T) {
 	for _, name := range builtinSections {
 		assert.Regexp(t, `(?m)^==== +`+name+` +====$`, report, "section %s still present", name)
 	}
-	// The hung section must not block the next report.
+	// The hung section must not block the next report, which says it is
+	// still running and shows its goroutine, labelled.
 	c.signal(t)
 	waitFor(t, 10*time.Second, "second report", func() bool {
 		return strings.Count(c.stderr.String(), formatters.Footer) == 2
 	})
+	second := c.stderr.String()[strings.Index(c.stderr.String(), formatters.Footer):]
+	assert.Regexp(t, `(?m)^==== +Hung +====\n=+\nerror: skipped: still running from an earlier report`, second)
+	assert.Contains(t, second, "[gmr_section=hung]", "the hung section's goroutine is labelled")
 	assert.True(t, c.alive())
 }

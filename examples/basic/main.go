@@ -52,14 +52,17 @@ func main() {
 	// Something for the report to show: idle workers, labelled, and one
 	// goroutine sleeping.
 	jobs := make(chan int)
-	var wg sync.WaitGroup
+	var wg, started sync.WaitGroup
+	started.Add(*workers)
 	for i := range *workers {
 		wg.Go(func() {
 			pprof.Do(context.Background(), pprof.Labels("pool", "resize"), func(context.Context) {
+				started.Done()
 				worker(i, jobs)
 			})
 		})
 	}
+	started.Wait()
 	go func() { time.Sleep(time.Hour) }()
 
 	fmt.Fprintf(os.Stderr, "basic: pid %d sends itself %s, as `kill -USR2 %d` would\n\n", os.Getpid(), "SIGUSR2", os.Getpid())
