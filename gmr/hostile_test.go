@@ -198,3 +198,16 @@ func TestUnwritableDirInChild(t *testing.T) {
 	assert.True(t, c.alive())
 	ping(t, c)
 }
+
+func TestSignalAfterStopInChild(t *testing.T) {
+	c := startChild(t, nil)
+	c.send(t, "stop")
+	waitFor(t, 10*time.Second, "Stop to return", func() bool { return strings.Contains(c.stdout.String(), "stopped") })
+	for range 3 {
+		c.signal(t)
+	}
+	ping(t, c) // the signals were delivered before the child answered
+	time.Sleep(200 * time.Millisecond)
+	assert.True(t, c.alive(), "SIGUSR2 after Stop is ignored, not fatal")
+	assert.NotContains(t, c.stderr.String(), formatters.Footer, "and makes no report")
+}

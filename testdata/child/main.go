@@ -125,6 +125,9 @@ func main() {
 			fmt.Println("fds", len(hoard))
 		case "ping":
 			fmt.Println("pong")
+		case "stop":
+			r.Stop()
+			fmt.Println("stopped")
 		case "goroutines":
 			fmt.Println("goroutines", runtime.NumGoroutine())
 		}
