@@ -417,6 +417,12 @@ func milliseconds(d time.Duration) float64 {
 
 var null = json.RawMessage("null")
 
+// MaxSectionJSON bounds one section's data in the JSON formats. Data that
+// marshals to more is replaced by an error saying how big it was, so that a
+// section returning a huge value cannot make a huge report. The built-in
+// sections bound their own data far below it.
+const MaxSectionJSON = 4 << 20
+
 // newJSONSection marshals one section's result. It never panics: a value
 // that cannot be marshalled, or whose methods panic, becomes the section's
 // error.
@@ -432,6 +438,9 @@ func newJSONSection(res *sections.Result) jsonSection {
 		b, err := marshalData(res.Data)
 		if err == nil && res.Redact {
 			b, err = redact.Redactor{Extra: res.ExtraSecretKeys}.JSON(b)
+		}
+		if err == nil && len(b) > MaxSectionJSON {
+			err = fmt.Errorf("data is %d bytes of JSON, over the %d-byte limit for one section", len(b), MaxSectionJSON)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("render section %q: %v", res.Name, err))

@@ -1619,3 +1619,17 @@ func errIf(cond bool, msg string) error {
 	}
 	return nil
 }
+
+func TestJSONBoundsHugeSectionData(t *testing.T) {
+	huge := strings.Repeat("x", formatters.MaxSectionJSON)
+	rep := &formatters.Report{Sections: []sections.Result{
+		{Name: "huge", Data: huge},
+		{Name: "small", Data: "fine"},
+	}}
+	var buf bytes.Buffer
+	require.NoError(t, formatters.JSON{}.Format(&buf, rep))
+	assert.Less(t, buf.Len(), 64<<10)
+	assert.True(t, json.Valid(buf.Bytes()))
+	assert.Contains(t, buf.String(), `over the 4194304-byte limit for one section`)
+	assert.Contains(t, buf.String(), `"fine"`)
+}

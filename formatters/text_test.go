@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -207,4 +208,53 @@ func TestTextSurvivesPanickingError(t *testing.T) {
 	require.NoError(t, formatters.Text{}.Format(&buf, rep))
 	assert.Contains(t, buf.String(), "error: (formatters_test.panickyError whose Error method panicked: Error exploded)")
 	assert.Contains(t, buf.String(), "fine\n(collected in 1.5ms)\n", "the per-section duration, as JSON's duration_ms")
+}
+
+type listNode struct {
+	Name string    `json:"name"`
+	Next *listNode `json:"next"`
+}
+
+func TestTextBoundsHugeAndCyclicData(t *testing.T) {
+	huge := make([]int, 5000)
+	for i := range huge {
+		huge[i] = i
+	}
+	bigMap := make(map[string]int, 3000)
+	for i := range 3000 {
+		bigMap[fmt.Sprintf("k%05d", i)] = i
+	}
+	longStrings := make([]string, 900)
+	for i := range longStrings {
+		longStrings[i] = strings.Repeat("x", 4096)
+	}
+	cyc := &listNode{Name: "a"}
+	cyc.Next = cyc
+	self := map[string]any{}
+	self["me"] = self
+
+	tests := []struct {
+		name string
+		data any
+		want string
+	}{
+		{"long slice", huge, "- 0\n"},
+		{"big map", bigMap, "k00000 = 0\n"},
+		{"more than the byte bound", longStrings, "... (truncated: this section's data is over 1.0 MiB of text)\n"},
+		{"pointer cycle", cyc, "... (nesting too deep)\n"},
+		{"map holding itself", self, "... (nesting too deep)\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			rep := &formatters.Report{Sections: []sections.Result{{Name: "x", Data: tt.data}}}
+			require.NoError(t, formatters.Text{}.Format(&buf, rep))
+			assert.True(t, strings.Contains(buf.String(), tt.want), "output lacks %q", tt.want)
+			assert.Less(t, buf.Len(), 2<<20, "bounded output")
+			assert.True(t, strings.HasSuffix(buf.String(), formatters.Footer+"\n"))
+		})
+	}
+	var buf bytes.Buffer
+	require.NoError(t, formatters.Text{}.Format(&buf, &formatters.Report{Sections: []sections.Result{{Name: "x", Data: huge}}}))
+	assert.True(t, strings.Contains(buf.String(), "- 999\n... and 4,000 more\n"), "a long slice says what it left out")
 }

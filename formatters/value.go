@@ -18,6 +18,14 @@ import (
 // it on cyclic data.
 const maxDepth = 24
 
+// Bounds on what the generic renderer writes for one section's data, so that
+// a section returning a huge value cannot make a huge report: at most
+// maxEntries entries of one map or slice, and about maxTextBytes in all.
+const (
+	maxEntries   = 1000
+	maxTextBytes = 1 << 20
+)
+
 // writeValue renders any value as indented "key = value" lines, in the
 // spirit of oslo.reports' key/value views:
 //
@@ -35,7 +43,7 @@ const maxDepth = 24
 // With a non-nil Redactor, the value of every secret key is written as
 // redact.Mask, and strings are masked as redact.Value masks them.
 func writeValue(buf *bytes.Buffer, v any, red *redact.Redactor) {
-	w := valueWriter{buf: buf, red: red}
+	w := valueWriter{buf: buf, red: red, limit: buf.Len() + maxTextBytes}
 	rv := reflect.ValueOf(v)
 	if s, ok := w.scalar(rv); ok {
 		buf.WriteString(s)
@@ -43,13 +51,20 @@ func writeValue(buf *bytes.Buffer, v any, red *redact.Redactor) {
 		return
 	}
 	w.composite(rv, "", 0)
+	if w.full() {
+		fmt.Fprintf(buf, "... (truncated: this section's data is over %s of text)\n", textfmt.Bytes(maxTextBytes))
+	}
 }
 
 // valueWriter renders values generically, masking secrets when red is set.
 type valueWriter struct {
-	buf *bytes.Buffer
-	red *redact.Redactor
+	buf   *bytes.Buffer
+	red   *redact.Redactor
+	limit int // buf.Len() past which nothing more is written
 }
+
+// full reports whether the section's text has reached its bound.
+func (w valueWriter) full() bool { return w.buf.Len() > w.limit }
 
 // scalar is the package's scalar, with strings masked.
 func (w valueWriter) scalar(rv reflect.Value) (string, bool) {
@@ -74,6 +89,9 @@ func (w valueWriter) composite(rv reflect.Value, indent string, depth int) {
 	case reflect.Struct:
 		n := 0
 		for key, fv := range structFields(rv) {
+			if w.full() {
+				return
+			}
 			w.entry(indent, key, fv, depth)
 			n++
 		}
@@ -100,7 +118,14 @@ func (w valueWriter) composite(rv reflect.Value, indent string, depth int) {
 			order[i] = i
 		}
 		slices.SortFunc(order, func(a, b int) int { return strings.Compare(names[a], names[b]) })
-		for _, i := range order {
+		for n, i := range order {
+			if w.full() {
+				return
+			}
+			if n == maxEntries {
+				fmt.Fprintf(buf, "%s... and %s more\n", indent, textfmt.Commas(len(order)-n))
+				break
+			}
 			w.entry(indent, names[i], rv.MapIndex(keys[i]), depth)
 		}
 	case reflect.Slice, reflect.Array:
@@ -110,6 +135,13 @@ func (w valueWriter) composite(rv reflect.Value, indent string, depth int) {
 			return
 		}
 		for i := range rv.Len() {
+			if w.full() {
+				return
+			}
+			if i == maxEntries {
+				fmt.Fprintf(buf, "%s... and %s more\n", indent, textfmt.Commas(rv.Len()-i))
+				break
+			}
 			ev := rv.Index(i)
 			if s, ok := w.scalar(ev); ok {
 				buf.WriteString(indent)
