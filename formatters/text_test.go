@@ -258,3 +258,38 @@ func TestTextBoundsHugeAndCyclicData(t *testing.T) {
 	require.NoError(t, formatters.Text{}.Format(&buf, &formatters.Report{Sections: []sections.Result{{Name: "x", Data: huge}}}))
 	assert.True(t, strings.Contains(buf.String(), "- 999\n... and 4,000 more\n"), "a long slice says what it left out")
 }
+
+type selfEmbed struct {
+	*selfEmbed
+	Name string `json:"name"`
+}
+
+func TestTextSurvivesPathologicalData(t *testing.T) {
+	var loop any
+	loop = &loop
+	se := &selfEmbed{Name: "x"}
+	se.selfEmbed = se
+	hugeMap := make(map[int]int, 20000)
+	for i := range 20000 {
+		hugeMap[i] = i
+	}
+	tests := []struct {
+		name string
+		data any
+		want string
+	}{
+		{"interface pointing at itself", loop, "<cycle>"},
+		{"struct embedding itself", se, "(embedding too deep)"},
+		{"huge string", strings.Repeat("\x00", 10<<20), "... (10485760 bytes in all)"},
+		{"huge map", hugeMap, "(a map of 20,000 entries: a sample is shown)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			rep := &formatters.Report{Sections: []sections.Result{{Name: "x", Data: tt.data}}}
+			require.NoError(t, formatters.Text{}.Format(&buf, rep))
+			assert.True(t, strings.Contains(buf.String(), tt.want), "output lacks %q", tt.want)
+			assert.Less(t, buf.Len(), 2<<20, "bounded output")
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/gmr-go/gmr/internal/textfmt"
@@ -20,11 +21,25 @@ const maxDepth = 24
 
 // Bounds on what the generic renderer writes for one section's data, so that
 // a section returning a huge value cannot make a huge report: at most
-// maxEntries entries of one map or slice, and about maxTextBytes in all.
+// maxEntries entries of one map or slice, maxStringBytes of one string, and
+// about maxTextBytes in all.
 const (
-	maxEntries   = 1000
-	maxTextBytes = 1 << 20
+	maxEntries     = 1000
+	maxStringBytes = 64 << 10
+	maxTextBytes   = 1 << 20
 )
+
+// cutText cuts s to maxStringBytes, saying how long it was.
+func cutText(s string) string {
+	if len(s) <= maxStringBytes {
+		return s
+	}
+	n := maxStringBytes
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + fmt.Sprintf("... (%d bytes in all)", len(s))
+}
 
 // writeValue renders any value as indented "key = value" lines, in the
 // spirit of oslo.reports' key/value views:
@@ -105,7 +120,16 @@ func (w valueWriter) composite(rv reflect.Value, indent string, depth int) {
 			buf.WriteString("(empty)\n")
 			return
 		}
-		keys := rv.MapKeys()
+		var keys []reflect.Value
+		sampled := rv.Len() > 10*maxEntries
+		if sampled {
+			// Too big to sort: show the first entries met.
+			for it := rv.MapRange(); it.Next() && len(keys) < maxEntries; {
+				keys = append(keys, it.Key())
+			}
+		} else {
+			keys = rv.MapKeys()
+		}
 		names := make([]string, len(keys))
 		for i, k := range keys {
 			names[i] = keyString(k)
@@ -123,10 +147,14 @@ func (w valueWriter) composite(rv reflect.Value, indent string, depth int) {
 				return
 			}
 			if n == maxEntries {
-				fmt.Fprintf(buf, "%s... and %s more\n", indent, textfmt.Commas(len(order)-n))
+				fmt.Fprintf(buf, "%s... and %s more\n", indent, textfmt.Commas(rv.Len()-n))
 				break
 			}
 			w.entry(indent, names[i], rv.MapIndex(keys[i]), depth)
+		}
+		if sampled {
+			fmt.Fprintf(buf, "%s... and %s more (a map of %s entries: a sample is shown)\n",
+				indent, textfmt.Commas(rv.Len()-len(keys)), textfmt.Commas(rv.Len()))
 		}
 	case reflect.Slice, reflect.Array:
 		if rv.Len() == 0 {
@@ -203,6 +231,13 @@ func structFields(rv reflect.Value) func(yield func(string, reflect.Value) bool)
 }
 
 func walkFields(rv reflect.Value, yield func(string, reflect.Value) bool) bool {
+	return walkFieldsDepth(rv, yield, 0)
+}
+
+func walkFieldsDepth(rv reflect.Value, yield func(string, reflect.Value) bool, depth int) bool {
+	if depth > maxDepth {
+		return yield("...", reflect.ValueOf("(embedding too deep)"))
+	}
 	t := rv.Type()
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -223,7 +258,7 @@ func walkFields(rv reflect.Value, yield func(string, reflect.Value) bool) bool {
 				ev = ev.Elem()
 			}
 			if ev.Kind() == reflect.Struct {
-				if !walkFields(ev, yield) {
+				if !walkFieldsDepth(ev, yield, depth+1) {
 					return false
 				}
 				continue
@@ -299,9 +334,13 @@ func scalar(rv reflect.Value) (string, bool) {
 	}
 	switch rv.Kind() {
 	case reflect.Pointer, reflect.Interface:
-		return scalar(deref(rv))
+		d := deref(rv)
+		if d.Kind() == reflect.Pointer || d.Kind() == reflect.Interface {
+			return "<cycle>", true // deref gave up: pointers to pointers all the way
+		}
+		return scalar(d)
 	case reflect.String:
-		return escape(rv.String()), true
+		return escape(cutText(rv.String())), true
 	case reflect.Bool:
 		return strconv.FormatBool(rv.Bool()), true
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -314,7 +353,7 @@ func scalar(rv reflect.Value) (string, bool) {
 		return fmt.Sprint(rv.Complex()), true
 	case reflect.Slice:
 		if rv.Type().Elem().Kind() == reflect.Uint8 {
-			return escape(string(rv.Bytes())), true
+			return escape(cutText(string(rv.Bytes()))), true
 		}
 		if rv.Len() == 0 {
 			return "[]", true
