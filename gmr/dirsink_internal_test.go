@@ -81,6 +81,9 @@ func TestRetention(t *testing.T) {
 		WithOnlySections(sections.Func("x", func(context.Context) (any, error) { return 1, nil })))
 	require.NoError(t, err)
 	defer r.dir.close()
+	// Another replica's crash output file, empty while that process lives.
+	liveCrash := filepath.Join(dir, "svc-20190101T000000.000000Z-99999-crash.txt")
+	require.NoError(t, os.WriteFile(liveCrash, nil, 0o600))
 	// An old report from an earlier run of this service, with a profile beside it.
 	old := "svc-20200101T000000.000000Z-7-000001"
 	for _, ext := range []string{".txt", ".goroutine.pb.gz"} {
@@ -98,6 +101,7 @@ func TestRetention(t *testing.T) {
 	require.NoError(t, err)
 	for _, e := range entries {
 		switch {
+		case strings.HasSuffix(e.Name(), "-crash.txt"):
 		case strings.HasPrefix(e.Name(), "svc-2") && strings.HasSuffix(e.Name(), ".pb.gz"):
 			profiles = append(profiles, e.Name())
 		case strings.HasPrefix(e.Name(), "svc-2"):
@@ -114,13 +118,20 @@ func TestRetention(t *testing.T) {
 	for _, name := range foreign {
 		assert.FileExists(t, filepath.Join(dir, name), "a file gmr did not write for this service")
 	}
+	assert.FileExists(t, liveCrash, "a live process's empty crash file is never pruned")
 
 	t.Run("by bytes", func(t *testing.T) {
 		r.s.maxReports, r.s.maxBytes = 0, 1 // only the newest can stay
 		loc, err := r.Report(context.Background())
 		require.NoError(t, err)
-		files, err := filepath.Glob(filepath.Join(dir, "svc-2*"))
+		all, err := filepath.Glob(filepath.Join(dir, "svc-2*"))
 		require.NoError(t, err)
+		var files []string
+		for _, f := range all {
+			if !strings.HasSuffix(f, "-crash.txt") {
+				files = append(files, f)
+			}
+		}
 		stem := strings.TrimSuffix(loc, ".txt")
 		assert.Equal(t, []string{stem + ".goroutine.pb.gz", stem + ".heap.pb.gz", loc}, files)
 	})
@@ -215,4 +226,20 @@ func (s *syncWriter) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.String()
+}
+
+func TestReportAfterStopGoesToStderr(t *testing.T) {
+	dir := t.TempDir()
+	var stderr bytes.Buffer
+	r, err := New(WithDir(dir), WithStderr(&syncWriter{w: &stderr}),
+		WithOnlySections(sections.Func("x", func(context.Context) (any, error) { return 1, nil })))
+	require.NoError(t, err)
+	r.Stop()
+	loc, err := r.Report(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "stderr", loc, "the directory was released by Stop")
+	assert.NotContains(t, stderr.String(), "cannot write", "no attempt at profiles in a released directory")
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, entries)
 }

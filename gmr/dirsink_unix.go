@@ -66,6 +66,7 @@ func (s *dirSink) writeFile(name string, fill func(io.Writer) error) (string, er
 	tmp := "." + name + ".tmp"
 	f, err := s.create(tmp)
 	if err != nil {
+		s.refillReserve()
 		return final, fmt.Errorf("create report file %q: %w", filepath.Join(s.dir, tmp), err)
 	}
 	werr := fill(f)

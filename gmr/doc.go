@@ -35,7 +35,7 @@
 //
 // An invalid option is an error from Setup. An invalid environment variable
 // is not: Setup writes one line about it to stderr and uses the default, so
-// that an operator's typo never leaves a service that dies on SIGUSR2.
+// that an operator's typo never leaves a service without reports.
 //
 // # Safety
 //
@@ -53,9 +53,11 @@
 // report; a full or read-only disk sends the report to stderr. Old reports
 // beyond WithRetention's bounds are removed.
 //
-// The report signal is ignored from package initialisation until Setup, and
-// again after Stop, so that it never kills the process (the default action
-// of SIGUSR1 and SIGUSR2 is to terminate).
+// A Go program drops SIGUSR1 and SIGUSR2 when nothing has asked for them, so
+// a report signal that arrives before Setup is harmless. After Stop, gmr
+// keeps its signal caught and dropped, so that a trigger such as SIGHUP never
+// falls back to ending the process; other code's signal.Notify is not
+// affected.
 //
 // # Cost
 //

@@ -390,8 +390,9 @@ func WithStderr(w io.Writer) Option {
 
 // WithOnReport sets a function called after each report made by a trigger
 // or by Reporter.Report, with where the report went and any error. It runs on
-// the reporting goroutine: it should return quickly. A panic in it is
-// recovered.
+// the reporting goroutine, after the report is done: it should return
+// quickly. It may call Report, but not Stop: Stop waits for the goroutine
+// that runs it. A panic in it is recovered.
 func WithOnReport(fn func(location string, err error)) Option {
 	return func(s *settings) error {
 		s.onReport = fn

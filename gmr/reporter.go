@@ -124,12 +124,19 @@ func (r *Reporter) Report(ctx context.Context) (location string, err error) {
 	return r.report(ctx, "api")
 }
 
-func (r *Reporter) report(ctx context.Context, trigger string) (loc string, err error) {
+// report makes one report and then calls the WithOnReport function, after
+// releasing the lock, so that the function may call Report or Stop.
+func (r *Reporter) report(ctx context.Context, trigger string) (string, error) {
+	loc, err := r.reportLocked(ctx, trigger)
+	if r.s.onReport != nil {
+		r.callOnReport(loc, err)
+	}
+	return loc, err
+}
+
+func (r *Reporter) reportLocked(ctx context.Context, trigger string) (loc string, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.s.onReport != nil {
-		defer func() { r.callOnReport(loc, err) }()
-	}
 	rep := r.collect(ctx, trigger)
 	meta := fileMeta{
 		service: r.s.service,

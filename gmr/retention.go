@@ -16,7 +16,7 @@ import (
 //	svc-20261125T170000.123456Z-4242-crash.txt
 func reportNameRE(service string) *regexp.Regexp {
 	return regexp.MustCompile(`^(` + regexp.QuoteMeta(safeName(service)) +
-		`-\d{8}T\d{6}\.\d{6}Z-\d+-(?:\d{6}|crash))\.[a-z0-9.]+$`)
+		`-\d{8}T\d{6}\.\d{6}Z-\d+-(?:\d{6,}|crash))\.[a-z0-9.]+$`)
 }
 
 // prune removes this service's oldest reports from the report directory
@@ -54,27 +54,33 @@ func (r *Reporter) prune(keep fileMeta) {
 			st.size += fi.Size()
 		}
 	}
+	keepStem := strings.TrimSuffix(keep.fileName(), "."+keep.ext)
+	crashStem := ""
+	if r.crash != "" {
+		crashStem = strings.TrimSuffix(filepath.Base(r.crash), ".txt")
+	}
 	stems := make([]*stem, 0, len(byStem))
 	var total int64
 	for _, st := range byStem {
+		// An empty crash file belongs to a process that is still running
+		// (it is removed when that process stops): deleting it would lose
+		// that process's crash output. It is neither counted nor removed.
+		if st.name == crashStem || strings.HasSuffix(st.name, "-crash") && st.size == 0 {
+			continue
+		}
 		stems = append(stems, st)
 		total += st.size
 	}
 	// Names sort by time, oldest first.
 	slices.SortFunc(stems, func(a, b *stem) int { return strings.Compare(a.name, b.name) })
 
-	keepStem := strings.TrimSuffix(keep.fileName(), "."+keep.ext)
-	crashStem := ""
-	if r.crash != "" {
-		crashStem = strings.TrimSuffix(filepath.Base(r.crash), ".txt")
-	}
 	count := len(stems)
 	for _, st := range stems {
 		over := r.s.maxReports > 0 && count > r.s.maxReports || r.s.maxBytes > 0 && total > r.s.maxBytes
 		if !over {
 			break
 		}
-		if st.name == keepStem || st.name == crashStem {
+		if st.name == keepStem {
 			continue
 		}
 		for _, f := range st.files {

@@ -16,7 +16,25 @@ import (
 var (
 	activeMu sync.Mutex
 	active   *Reporter
+
+	keptMu sync.Mutex
+	kept   = map[os.Signal]chan os.Signal{}
 )
+
+// keepCaught keeps sig caught for the rest of the process: it is delivered
+// to a channel that is never read, so it is dropped. Unlike signal.Ignore,
+// this leaves other code's signal.Notify for sig working, and children
+// started later do not inherit an ignored signal.
+func keepCaught(sig os.Signal) {
+	keptMu.Lock()
+	defer keptMu.Unlock()
+	if _, ok := kept[sig]; ok {
+		return
+	}
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, sig)
+	kept[sig] = ch
+}
 
 // Setup makes a Reporter as New does and installs its triggers:
 //
@@ -59,7 +77,6 @@ func Setup(opts ...Option) (*Reporter, error) {
 	if r.dir != nil && !r.s.noCrashOutput {
 		r.setCrashOutput()
 	}
-	releaseEarlySignal(r.s.signal)
 	switch {
 	case r.s.noSignal:
 	case r.s.signal == nil:
@@ -171,15 +188,17 @@ func (r *Reporter) setCrashOutput() {
 }
 
 // Stop removes the Reporter's triggers, waits for a report in progress to
-// finish, and releases the report directory. After Stop the signal is
-// ignored rather than restored to its default action, which for SIGUSR1 and
-// SIGUSR2 would kill the process. WriteReport still works after Stop. Stop
+// finish, and releases the report directory. After Stop the signal stays
+// caught, and is dropped, rather than returning to its default action, which
+// for a trigger such as SIGHUP would end the process (a Go program drops
+// SIGUSR1 and SIGUSR2 by default anyway). Other code's signal.Notify for the
+// same signal is not affected. WriteReport still works after Stop. Stop
 // may be called more than once; when it returns, every goroutine gmr started
 // has exited, except one still running a hung section.
 func (r *Reporter) Stop() {
 	r.stopOnce.Do(func() {
 		if r.sigCh != nil {
-			signal.Ignore(r.sig)
+			keepCaught(r.sig)
 			signal.Stop(r.sigCh)
 		}
 		if r.quit != nil {
@@ -195,7 +214,7 @@ func (r *Reporter) Stop() {
 		}
 		if r.dir != nil {
 			r.dir.close()
-			r.sink = r.stderr
+			r.sink, r.dir = r.stderr, nil
 		}
 		r.mu.Unlock()
 		activeMu.Lock()

@@ -7,6 +7,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -123,4 +124,52 @@ func TestPanickingFormatterFallsBackToText(t *testing.T) {
 	assert.Contains(t, out.String(), `gmr: formatter "panicky" failed: formatter panicked: formatter exploded; writing the report as text`)
 	assert.Contains(t, out.String(), "still here")
 	assert.Contains(t, out.String(), formatters.Footer)
+}
+
+// Stop leaves other code's handling of the same signal alone.
+func TestStopKeepsOtherNotify(t *testing.T) {
+	mine := make(chan os.Signal, 1)
+	signal.Notify(mine, syscall.SIGUSR2)
+	defer signal.Stop(mine)
+
+	var out syncBuffer
+	r, err := gmr.Setup(gmr.WithStderr(&out), gmr.WithOnlySections(constSection("x", 1)))
+	require.NoError(t, err)
+	r.Stop()
+
+	require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGUSR2))
+	select {
+	case <-mine:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the program's own signal.Notify got nothing after gmr's Stop")
+	}
+}
+
+// The OnReport function may call Report (it runs after the report's lock is
+// released).
+func TestOnReportMayReport(t *testing.T) {
+	var out syncBuffer
+	var r *gmr.Reporter
+	calls := 0
+	r, err := gmr.New(gmr.WithStderr(&out), gmr.WithOnlySections(constSection("x", 1)),
+		gmr.WithOnReport(func(string, error) {
+			calls++
+			if calls == 1 {
+				_, err := r.Report(context.Background())
+				assert.NoError(t, err)
+			}
+		}))
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.Report(context.Background()) //nolint:errcheck // checked through out
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Report from OnReport deadlocked")
+	}
+	assert.Equal(t, 2, calls)
+	assert.Equal(t, 2, strings.Count(out.String(), formatters.Footer))
 }

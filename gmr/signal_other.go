@@ -21,5 +21,3 @@ func checkSignal(sig os.Signal) error {
 }
 
 func signalName(sig os.Signal) string { return sig.String() }
-
-func releaseEarlySignal(os.Signal) {}

@@ -5,7 +5,6 @@ package gmr
 import (
 	"fmt"
 	"os"
-	"os/signal"
 	"strings"
 	"syscall"
 
@@ -51,28 +50,4 @@ func signalName(sig os.Signal) string {
 		}
 	}
 	return sig.String()
-}
-
-// earlySignal is the signal ignored from package initialisation until Setup,
-// so that an operator's kill -USR2 that arrives while the service is still
-// starting does not kill it (SIGUSR2's default action is to terminate).
-var earlySignal os.Signal
-
-func init() {
-	sig := defaultSignal
-	if name := os.Getenv(EnvSignal); name != "" {
-		if s, err := parseSignal(name); err == nil && checkSignal(s) == nil {
-			sig = s
-		}
-	}
-	signal.Ignore(sig)
-	earlySignal = sig
-}
-
-// releaseEarlySignal restores the default action of the signal ignored since
-// initialisation, when Setup chose another one and nobody else has taken it.
-func releaseEarlySignal(chosen os.Signal) {
-	if earlySignal != nil && earlySignal != chosen && signal.Ignored(earlySignal) {
-		signal.Reset(earlySignal)
-	}
 }
