@@ -600,6 +600,13 @@ func (w *walker) walkFields(key string, v reflect.Value, depth int) {
 			continue
 		}
 		fv := v.Field(i)
+		secret := slices.Contains(strings.Split(f.Tag.Get("gmr"), ","), "secret")
+		if f.Anonymous && name == "" && secret {
+			// A secret embedded struct is masked whole, under its type's
+			// name, rather than flattened.
+			w.walk(key+"."+f.Name, fv, depth+1, true)
+			continue
+		}
 		if f.Anonymous && name == "" {
 			switch {
 			case fv.Kind() == reflect.Struct:
@@ -616,7 +623,6 @@ func (w *walker) walkFields(key string, v reflect.Value, depth int) {
 		if name == "" {
 			name = f.Name
 		}
-		secret := slices.Contains(strings.Split(f.Tag.Get("gmr"), ","), "secret")
 		w.walk(key+"."+name, fv, depth+1, secret)
 	}
 }
@@ -696,12 +702,14 @@ func (w *walker) keyText(k reflect.Value) (text string, secret bool) {
 
 func (w *walker) walkList(key string, v reflect.Value, depth int) {
 	if v.Type().Elem().Kind() == reflect.Uint8 {
-		// []byte and [N]byte are text.
+		// []byte and [N]byte are text. Only what redactText looks at is
+		// copied, so that a huge buffer costs no huge copy.
+		n := min(v.Len(), configMaxScan+1)
 		if v.Kind() == reflect.Slice {
-			w.emitText(key, string(v.Bytes()))
+			w.emitText(key, string(v.Bytes()[:n]))
 			return
 		}
-		b := make([]byte, v.Len())
+		b := make([]byte, n)
 		for i := range b {
 			b[i] = byte(v.Index(i).Uint())
 		}

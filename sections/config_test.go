@@ -728,3 +728,39 @@ func TestConfigLongSecretKey(t *testing.T) {
 	assert.Equal(t, "m."+strings.Repeat("x", configMaxKey)+"...", v.Entries[0].Key)
 	assert.Equal(t, "***", v.Entries[0].Value)
 }
+
+type embeddedCreds struct {
+	User     string `json:"user"`
+	Password string `json:"pw_value"`
+	Value    string `json:"value"`
+}
+
+type withSecretEmbed struct {
+	embeddedCreds `gmr:"secret"`
+	Region        string `json:"region"`
+}
+
+func TestConfigSecretEmbeddedStruct(t *testing.T) {
+	data, err := Config{Values: map[string]any{"c": withSecretEmbed{
+		embeddedCreds: embeddedCreds{User: "bob", Password: "hunter2-embedded", Value: "also-secret-canary"},
+		Region:        "eu",
+	}}}.Collect(context.Background())
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, data.(*ConfigReport).WriteText(&buf))
+	out := buf.String()
+	assert.NotContains(t, out, "hunter2-embedded")
+	assert.NotContains(t, out, "also-secret-canary")
+	assert.NotContains(t, out, "bob", "the whole embedded struct is masked")
+	assert.Contains(t, out, "c.embeddedCreds = ***")
+	assert.Contains(t, out, "c.region = eu")
+}
+
+func TestConfigHugeByteSlice(t *testing.T) {
+	big := bytes.Repeat([]byte("a"), 64<<20)
+	data, err := Config{Values: map[string]any{"blob": map[string]any{"data": big}}}.Collect(context.Background())
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, data.(*ConfigReport).WriteText(&buf))
+	assert.Less(t, buf.Len(), 64<<10, "a huge []byte is shown cut")
+}
