@@ -460,7 +460,61 @@ type stackGroup struct {
 	key    string
 	count  int
 	sample *profile.Sample // the first sample seen, for its stack and labels
+	locs   []uint32        // its stack, as interned location ids
 	frames []Frame         // all its frames, once computed
+}
+
+// locationTable interns locations by what they render as (function, file and
+// line of each frame), so that a group's stack is a short list of ids and
+// the frames of a location are computed once, however many groups share it.
+// With unique labels on every goroutine each goroutine is its own group: the
+// ids keep that at a few bytes per frame instead of a rendered key.
+type locationTable struct {
+	byLoc  map[*profile.Location]uint32
+	byKey  map[string]uint32
+	frames [][]Frame
+}
+
+func (t *locationTable) id(loc *profile.Location) uint32 {
+	if id, ok := t.byLoc[loc]; ok {
+		return id
+	}
+	k := locationKey(loc)
+	id, ok := t.byKey[k]
+	if !ok {
+		id = uint32(len(t.frames))
+		t.byKey[k] = id
+		t.frames = append(t.frames, locationFrames(nil, loc))
+	}
+	t.byLoc[loc] = id
+	return id
+}
+
+// compareStacks orders two stacks of location ids as compareFrames orders
+// their frames, without building them.
+func (t *locationTable) compareStacks(a, b []uint32) int {
+	var ai, aj, bi, bj int // location index, frame index within it
+	for {
+		for ai < len(a) && aj >= len(t.frames[a[ai]]) {
+			ai, aj = ai+1, 0
+		}
+		for bi < len(b) && bj >= len(t.frames[b[bi]]) {
+			bi, bj = bi+1, 0
+		}
+		switch {
+		case ai == len(a) && bi == len(b):
+			return 0
+		case ai == len(a):
+			return -1
+		case bi == len(b):
+			return 1
+		}
+		if c := compareFrames(t.frames[a[ai]][aj:aj+1], t.frames[b[bi]][bj:bj+1]); c != 0 {
+			return c
+		}
+		aj++
+		bj++
+	}
 }
 
 // groupSamples groups the samples of a goroutine profile by identical
@@ -469,9 +523,10 @@ type stackGroup struct {
 // It does not assume p is valid beyond what profile.Parse checks, and never
 // panics.
 func groupSamples(p *profile.Profile) (groups []*stackGroup, total int) {
-	locKeys := make(map[*profile.Location]string)
+	locs := &locationTable{byLoc: map[*profile.Location]uint32{}, byKey: map[string]uint32{}}
 	index := make(map[string]*stackGroup)
 	var key strings.Builder
+	var ids []uint32
 	for _, s := range p.Sample {
 		if s == nil || len(s.Value) == 0 || s.Value[0] <= 0 {
 			continue
@@ -480,20 +535,21 @@ func groupSamples(p *profile.Profile) (groups []*stackGroup, total int) {
 		// goroutines in one stack.
 		n := int(min(s.Value[0], math.MaxInt32))
 		key.Reset()
+		ids = ids[:0]
+		// The key: the number of frames' locations, their ids, then the
+		// labels, so that no two different groups share a key.
+		depth := len(s.Location)
+		key.Write([]byte{byte(depth), byte(depth >> 8), byte(depth >> 16), byte(depth >> 24)})
 		for _, loc := range s.Location {
-			k, ok := locKeys[loc]
-			if !ok {
-				k = locationKey(loc)
-				locKeys[loc] = k
-			}
-			key.WriteString(k)
+			id := locs.id(loc)
+			ids = append(ids, id)
+			key.Write([]byte{byte(id), byte(id >> 8), byte(id >> 16), byte(id >> 24)})
 		}
-		key.WriteByte(0)
 		writeLabelKey(&key, s)
 		k := key.String()
 		sg := index[k]
 		if sg == nil {
-			sg = &stackGroup{key: k, sample: s}
+			sg = &stackGroup{key: k, sample: s, locs: slices.Clone(ids)}
 			index[k] = sg
 			groups = append(groups, sg)
 		}
@@ -504,7 +560,7 @@ func groupSamples(p *profile.Profile) (groups []*stackGroup, total int) {
 		if c := cmp.Compare(b.count, a.count); c != 0 {
 			return c
 		}
-		if c := compareFrames(a.allFrames(), b.allFrames()); c != 0 {
+		if c := locs.compareStacks(a.locs, b.locs); c != 0 {
 			return c
 		}
 		return strings.Compare(a.key, b.key)
