@@ -436,6 +436,11 @@ func newJSONSection(res *sections.Result) jsonSection {
 	}
 	if res.Data != nil {
 		b, err := marshalData(res.Data)
+		if err == nil && len(b) > MaxSectionJSON {
+			// Checked before redaction too, so that a huge section costs
+			// no redaction work.
+			err = fmt.Errorf("data is %d bytes of JSON, over the %d-byte limit for one section", len(b), MaxSectionJSON)
+		}
 		if err == nil && res.Redact {
 			b, err = redact.Redactor{Extra: res.ExtraSecretKeys}.JSON(b)
 		}

@@ -98,7 +98,10 @@ func scanTable(path, proto string, maxBytes int64, fn func(Socket) bool) error {
 			}
 			continue
 		}
-		if len(line) > 0 && n > 1 {
+		// A last line cut by maxBytes is not parsed: cut inside its inode
+		// column, it would parse as another socket.
+		cut := err == io.EOF && read >= maxBytes && !bytes.HasSuffix(line, []byte("\n"))
+		if len(line) > 0 && n > 1 && !cut {
 			s, perr := parseSocketLine(bytes.TrimSuffix(line, []byte("\n")), proto, binary.NativeEndian)
 			switch {
 			case perr != nil && firstErr == nil:

@@ -234,3 +234,18 @@ func FuzzParseNet(f *testing.F) {
 		}
 	})
 }
+
+func TestScanTableIgnoresLineCutByLimit(t *testing.T) {
+	const header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+	const row = "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 12345 1 0000000000000000 100 0 0 10 0\n"
+	path := filepath.Join(t.TempDir(), "tcp")
+	require.NoError(t, os.WriteFile(path, []byte(header+row), 0o600))
+	cut := int64(len(header) + strings.Index(row, "12345") + 3) // inside the inode: "123"
+	var got []Socket
+	err := scanTable(path, "tcp", cut, func(s Socket) bool {
+		got = append(got, s)
+		return true
+	})
+	assert.Empty(t, got, "a line cut inside its inode must not parse as socket 123")
+	assert.ErrorContains(t, err, "stopped after")
+}

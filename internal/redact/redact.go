@@ -50,8 +50,10 @@
 package redact
 
 import (
+	"cmp"
 	"encoding/base64"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -239,12 +241,7 @@ func apply(s string, spans []span) string {
 	if len(spans) == 0 {
 		return s
 	}
-	// Few spans: a simple insertion sort keeps this dependency free.
-	for i := 1; i < len(spans); i++ {
-		for j := i; j > 0 && spans[j].start < spans[j-1].start; j-- {
-			spans[j], spans[j-1] = spans[j-1], spans[j]
-		}
-	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.start, b.start) })
 	var b strings.Builder
 	b.Grow(len(s))
 	pos := 0
@@ -409,17 +406,23 @@ func (m matcher) pairs(s string, spans []span) []span {
 			q := s[ke-1]
 			j := strings.LastIndexByte(s[max(0, ke-1-maxKey):ke-1], q)
 			if j < 0 {
-				continue
+				// The opening quote is further back than a key may be:
+				// judge the key by its last maxKey bytes, where the
+				// word next to the separator is.
+				j = max(0, ke-1-maxKey) - 1
+			} else {
+				j += max(0, ke-1-maxKey)
 			}
-			j += max(0, ke-1-maxKey)
 			key, ks, quoted = s[j+1:ke-1], j, true
 		} else {
-			for ks > 0 && ke-ks <= maxKey && isKeyChar(s[ks-1]) {
+			// A long key is judged by its last maxKey bytes, where the
+			// word next to the separator is; the scan back stops there.
+			for ks > 0 && ke-ks < maxKey && isKeyChar(s[ks-1]) {
 				ks--
 			}
 			key = s[ks:ke]
 		}
-		if key == "" || len(key) > maxKey {
+		if key == "" {
 			continue
 		}
 		v := i + 1
@@ -452,6 +455,7 @@ func (m matcher) pairs(s string, spans []span) []span {
 		}
 		if e > v {
 			spans = append(spans, span{v, e})
+			i = e - 1 // a masked value needs no second look
 		}
 	}
 	return spans

@@ -3,6 +3,7 @@ package redact
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -362,4 +363,25 @@ func FuzzArgs(f *testing.F) {
 			t.Errorf("Args(%q) = %q: value %q shown", args, out, value)
 		}
 	})
+}
+
+func TestRedactValueLongKeysAndLinearTime(t *testing.T) {
+	var r Redactor
+	assert.Equal(t, strings.Repeat("A", 260)+"_PASSWORD=***", r.Value(strings.Repeat("A", 260)+"_PASSWORD=hunter2"),
+		"a key longer than maxKey is judged by its end")
+	for _, in := range []string{
+		strings.Repeat("password=", 65536),
+		strings.Repeat("pwd: ", 131072),
+		strings.Repeat("ghp_aaaaaaaaaaaaaaaaaaaa password=x ", 30000),
+		strings.Repeat("a", 1<<20) + "=x" + strings.Repeat("=y", 1<<16),
+	} {
+		start := time.Now()
+		out := r.Value(in)
+		// Quadratic work here took minutes before it was fixed; linear
+		// work takes well under a second, even under the race detector.
+		took := time.Since(start)
+		t.Logf("Value on %d bytes: %v", len(in), took)
+		assert.Less(t, took, 20*time.Second, "Value on %d bytes must be near linear", len(in))
+		assert.NotEmpty(t, out)
+	}
 }
