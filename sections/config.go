@@ -38,6 +38,8 @@ const (
 	configMaxScan = 16 << 10
 	// configMaxKey is the most bytes of a map key shown.
 	configMaxKey = 256
+	// configMaxMapScan is the most keys of one map looked at.
+	configMaxMapScan = 100_000
 )
 
 // Config is the "config" section: the program's command line, its flags
@@ -670,6 +672,11 @@ func (w *walker) smallestKeys(v reflect.Value, n int) ([]mapKey, int) {
 	byText := func(a, b mapKey) int { return strings.Compare(a.text, b.text) }
 	seen := 0
 	for it := v.MapRange(); it.Next(); seen++ {
+		if seen == configMaxMapScan {
+			// A map this big is shown by a sample: the smallest keys of
+			// the first configMaxMapScan met, which bounds the work.
+			break
+		}
 		k := it.Key()
 		text, secret := w.keyText(k)
 		keys = append(keys, mapKey{key: k, text: text, secret: secret})
@@ -680,7 +687,7 @@ func (w *walker) smallestKeys(v reflect.Value, n int) ([]mapKey, int) {
 	}
 	slices.SortFunc(keys, byText)
 	keys = keys[:min(n, len(keys))]
-	return keys, seen - len(keys)
+	return keys, v.Len() - len(keys)
 }
 
 // keyText returns a map key as text, with the secrets inside it masked and

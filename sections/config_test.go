@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
@@ -763,4 +764,18 @@ func TestConfigHugeByteSlice(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, data.(*ConfigReport).WriteText(&buf))
 	assert.Less(t, buf.Len(), 64<<10, "a huge []byte is shown cut")
+}
+
+func TestConfigHugeMapIsSampled(t *testing.T) {
+	m := make(map[string]int, 300_000)
+	for i := range 300_000 {
+		m[fmt.Sprintf("key%07d", i)] = i
+	}
+	data, err := Config{Values: map[string]any{"m": m}}.Collect(context.Background())
+	require.NoError(t, err)
+	rep := data.(*ConfigReport)
+	require.Len(t, rep.Values, 1)
+	v := rep.Values[0]
+	assert.NotEmpty(t, v.Entries)
+	assert.Equal(t, 300_000, len(v.Entries)+v.Omitted, "every key is either shown or counted as omitted")
 }
