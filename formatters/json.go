@@ -10,11 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/gmr-go/gmr/internal/redact"
+	"github.com/gmr-go/gmr/internal/textfmt"
 	"github.com/gmr-go/gmr/sections"
 )
 
@@ -531,7 +531,7 @@ func mustEncode(v any) []byte {
 // CSI), format characters such as U+202E and the like, following the rule
 // of the text format's escaping (internal/textfmt).
 func escapeUnprintable(b []byte) []byte {
-	i := bytes.IndexFunc(b, func(r rune) bool { return r != '\n' && unprintable(r) })
+	i := bytes.IndexFunc(b, func(r rune) bool { return r != '\n' && textfmt.Unprintable(r) })
 	if i < 0 {
 		return b
 	}
@@ -540,7 +540,7 @@ func escapeUnprintable(b []byte) []byte {
 	for i < len(b) {
 		r, n := utf8.DecodeRune(b[i:])
 		switch {
-		case r == '\n' || !unprintable(r):
+		case r == '\n' || !textfmt.Unprintable(r):
 			out = append(out, b[i:i+n]...)
 		case r > 0xFFFF:
 			r1, r2 := utf16.EncodeRune(r)
@@ -551,10 +551,6 @@ func escapeUnprintable(b []byte) []byte {
 		i += n
 	}
 	return out
-}
-
-func unprintable(r rune) bool {
-	return r == utf8.RuneError || r != ' ' && !unicode.IsPrint(r)
 }
 
 func appendU(b []byte, r rune) []byte {

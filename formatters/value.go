@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/gmr-go/gmr/internal/textfmt"
@@ -34,11 +33,7 @@ func cutText(s string) string {
 	if len(s) <= maxStringBytes {
 		return s
 	}
-	n := maxStringBytes
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + fmt.Sprintf("... (%d bytes in all)", len(s))
+	return textfmt.Cut(s, maxStringBytes) + fmt.Sprintf("... (%d bytes in all)", len(s))
 }
 
 // writeValue renders any value as indented "key = value" lines, in the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
@@ -41,7 +42,8 @@ type Reporter struct {
 	s        *settings
 	sections []*sectionSlot
 	sink     sink
-	dir      *dirSink // nil without a report directory
+	dir      *dirSink       // nil without a report directory
+	names    *regexp.Regexp // matches this service's report files, for retention
 	stderr   *writerSink
 
 	mu sync.Mutex // held while a report is made
@@ -95,6 +97,7 @@ func New(opts ...Option) (*Reporter, error) {
 			r.notice("ignoring %s=%q: %v; reports go to stderr", EnvDir, s.dir, err)
 		default:
 			r.sink, r.dir = ds, ds
+			r.names = reportNameRE(s.service)
 		}
 	}
 	return r, nil

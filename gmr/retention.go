@@ -32,7 +32,7 @@ func (r *Reporter) prune(keep fileMeta) {
 	if err != nil {
 		return
 	}
-	re := reportNameRE(r.s.service)
+	re := r.names
 	type stem struct {
 		name  string
 		files []string

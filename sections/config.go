@@ -345,19 +345,7 @@ func boundText(s, scan, out string) string {
 	if out != scan {
 		n = len(out) + len(s) - len(scan)
 	}
-	return cutText(out, configMaxValue) + fmt.Sprintf("... (%d bytes)", n)
-}
-
-// cutText returns at most the first n bytes of s, cut on a character
-// boundary.
-func cutText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
+	return textfmt.Cut(out, configMaxValue) + fmt.Sprintf("... (%d bytes)", n)
 }
 
 // A visit identifies a pointer, map or slice being walked, for finding
@@ -702,7 +690,7 @@ func (w *walker) keyText(k reflect.Value) (text string, secret bool) {
 	secret = w.r.SecretKey(s)
 	s, _ = redactText(w.r, s)
 	if len(s) > configMaxKey {
-		s = cutText(s, configMaxKey) + "..."
+		s = textfmt.Cut(s, configMaxKey) + "..."
 	}
 	return s, secret
 }
@@ -928,7 +916,7 @@ func argText(s string) string {
 func panicText(p any) string {
 	s := fmt.Sprintf("%v", p)
 	if len(s) > configMaxValue {
-		s = cutText(s, configMaxValue) + "..."
+		s = textfmt.Cut(s, configMaxValue) + "..."
 	}
 	return "<panic: " + s + ">"
 }

@@ -165,7 +165,7 @@ func envSplit(s string) (name, value string) {
 // envName bounds a variable's name to configMaxKey bytes.
 func envName(s string) string {
 	if len(s) > configMaxKey {
-		return cutText(s, configMaxKey) + "..."
+		return textfmt.Cut(s, configMaxKey) + "..."
 	}
 	return s
 }

@@ -473,16 +473,7 @@ func durationFromSeconds(s float64) time.Duration {
 // sizes in bytes and in binary units ("heap_in_use_bytes = 12897412
 // (12.3 MiB)"), and "unlimited" and "off" for the GC settings that say so.
 func (r *HeapReport) WriteText(w io.Writer) error {
-	var buf bytes.Buffer
-	if r == nil {
-		buf.WriteString("(no heap data)\n")
-	} else {
-		r.writeText(&buf)
-	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("write heap report: %w", err)
-	}
-	return nil
+	return writeBuffered(w, "heap", r == nil, func(buf *bytes.Buffer) { r.writeText(buf) })
 }
 
 func (r *HeapReport) writeText(buf *bytes.Buffer) {

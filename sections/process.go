@@ -434,7 +434,7 @@ func (p Process) commandLine(args []string) ([]string, int) {
 	}
 	for i, a := range out {
 		if len(a) > maxArgLen {
-			out[i] = cutString(a, maxArgLen) + fmt.Sprintf("... (%d bytes)", len(args[i]))
+			out[i] = textfmt.Cut(a, maxArgLen) + fmt.Sprintf("... (%d bytes)", len(args[i]))
 		}
 	}
 	return out, omitted
@@ -451,32 +451,11 @@ func commandLineFlag(name string) (known, isBool bool) {
 	return true, ok && b.IsBoolFlag()
 }
 
-// cutString returns at most the first n bytes of s, cut on a character
-// boundary.
-func cutString(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
 // WriteText writes r as a headline, the limits in use with those near
 // their limits flagged, the resource usage, the rlimits, the cgroup, the
 // descriptors and the notes.
 func (r *ProcessReport) WriteText(w io.Writer) error {
-	var buf bytes.Buffer
-	if r == nil {
-		buf.WriteString("(no process data)\n")
-	} else {
-		r.writeText(&buf)
-	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("write process report: %w", err)
-	}
-	return nil
+	return writeBuffered(w, "process", r == nil, func(buf *bytes.Buffer) { r.writeText(buf) })
 }
 
 func (r *ProcessReport) writeText(buf *bytes.Buffer) {

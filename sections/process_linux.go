@@ -57,21 +57,6 @@ func readProcFS(ctx context.Context, r *ProcessReport, maxFDs int) error {
 	return nil
 }
 
-// startTime returns when the process of st started, to the clock tick: its
-// start time is in clock ticks after boot, on the clock CLOCK_BOOTTIME
-// reads, so its age is the difference.
-func startTime(st procfs.Stat, now time.Time) (time.Time, error) {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts); err != nil {
-		return time.Time{}, fmt.Errorf("read CLOCK_BOOTTIME: %w", err)
-	}
-	age := time.Duration(ts.Nano()) - ticksToDuration(st.StartTime, clockTicks())
-	if age < 0 {
-		return time.Time{}, fmt.Errorf("start time %d ticks after boot is in the future", st.StartTime)
-	}
-	return now.Add(-age), nil
-}
-
 // fdKindOrder is the order in which kinds take turns in a bounded list.
 var fdKindOrder = []string{procfs.KindSocket, procfs.KindPipe, procfs.KindFile, procfs.KindDevice,
 	procfs.KindAnonInode, procfs.KindOther, "unreadable"}

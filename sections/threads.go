@@ -419,16 +419,7 @@ func (t Threads) maxThreads() int {
 // WriteText writes r as a summary line, the runtime's figures, and a table
 // of the listed threads.
 func (r *ThreadReport) WriteText(w io.Writer) error {
-	var buf bytes.Buffer
-	if r == nil {
-		buf.WriteString("(no thread data)\n")
-	} else {
-		r.writeText(&buf)
-	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("write thread report: %w", err)
-	}
-	return nil
+	return writeBuffered(w, "thread", r == nil, func(buf *bytes.Buffer) { r.writeText(buf) })
 }
 
 func (r *ThreadReport) writeText(buf *bytes.Buffer) {

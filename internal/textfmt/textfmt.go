@@ -16,7 +16,7 @@ import (
 // invalid UTF-8 are written as Go escapes (\n, \x1b, \u202e). Printable text,
 // including non-ASCII letters, is unchanged.
 func Escape(s string) string {
-	i := strings.IndexFunc(s, unsafeRune)
+	i := strings.IndexFunc(s, Unprintable)
 	if i < 0 {
 		return s
 	}
@@ -34,7 +34,7 @@ func Escape(s string) string {
 			b.WriteString(`\n`)
 		case r == '\r':
 			b.WriteString(`\r`)
-		case !unsafeRune(r):
+		case !Unprintable(r):
 			b.WriteString(s[i : i+n])
 		case r < 0x100:
 			fmt.Fprintf(&b, `\x%02x`, r)
@@ -46,7 +46,9 @@ func Escape(s string) string {
 	return b.String()
 }
 
-func unsafeRune(r rune) bool {
+// Unprintable reports whether Escape escapes r: control and format
+// characters, other non-printable runes, and utf8.RuneError (invalid UTF-8).
+func Unprintable(r rune) bool {
 	return r == utf8.RuneError || r != ' ' && !unicode.IsPrint(r)
 }
 
@@ -91,4 +93,15 @@ func Bytes(n uint64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", f, "KMGTPE"[exp])
+}
+
+// Cut returns at most the first n bytes of s, cut on a character boundary.
+func Cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

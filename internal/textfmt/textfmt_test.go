@@ -34,7 +34,7 @@ func FuzzEscape(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		out := Escape(s)
 		for _, r := range out {
-			if unsafeRune(r) {
+			if Unprintable(r) {
 				t.Fatalf("Escape(%q) = %q still holds %U", s, out, r)
 			}
 		}
@@ -56,4 +56,11 @@ func TestNumbers(t *testing.T) {
 	assert.Equal(t, "16.0 EiB", Bytes(1<<64-1))
 	assert.Equal(t, "1.0 MiB", Bytes(1<<20-1), "rounds up into the next unit")
 	assert.Equal(t, "1023.9 KiB", Bytes(1048474))
+}
+
+func TestCut(t *testing.T) {
+	assert.Equal(t, "abc", Cut("abc", 5))
+	assert.Equal(t, "ab", Cut("abc", 2))
+	assert.Equal(t, "a", Cut("aé", 2), "never inside a character")
+	assert.Equal(t, "", Cut("é", 1))
 }
