@@ -8,7 +8,7 @@
 // Section data is plain Go values. The text formatter renders any struct, map,
 // slice or scalar generically, using the same field names the JSON encoding
 // would use (json tags), so that nothing appears in one format and not in
-// another. Data that implements sections.TextWriter supplies its own text
+// another. Data that implements report.TextWriter supplies its own text
 // layout instead.
 //
 // Strings from section data are escaped before they are written: control

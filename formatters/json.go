@@ -13,9 +13,8 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/gmr-go/gmr/internal/redact"
+	"github.com/gmr-go/gmr/gmr/report"
 	"github.com/gmr-go/gmr/internal/textfmt"
-	"github.com/gmr-go/gmr/sections"
 )
 
 // SchemaVersion is the value of "schema_version" in every JSON report and
@@ -147,7 +146,7 @@ func (JSON) Name() string { return "json" }
 func (JSON) Extension() string { return "json" }
 
 // Format writes r as one indented JSON object and a newline.
-func (JSON) Format(w io.Writer, r *Report) error {
+func (JSON) Format(w io.Writer, r *report.Report) error {
 	b, err := encode(newJSONReport(r), true)
 	if err != nil {
 		return err
@@ -225,7 +224,7 @@ func (JSONLines) Extension() string { return "jsonl" }
 
 // Format writes r as one line of JSON, or, with PerSection, one line per
 // section.
-func (j JSONLines) Format(w io.Writer, r *Report) error {
+func (j JSONLines) Format(w io.Writer, r *report.Report) error {
 	if !j.PerSection {
 		b, err := encode(newJSONReport(r), false)
 		if err != nil {
@@ -241,7 +240,7 @@ func (j JSONLines) Format(w io.Writer, r *Report) error {
 
 // formatRecords writes one record per section, splitting those that do not
 // fit in a line.
-func (j JSONLines) formatRecords(w io.Writer, r *Report) error {
+func (j JSONLines) formatRecords(w io.Writer, r *report.Report) error {
 	maxLine := j.MaxLine
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLine
@@ -349,7 +348,7 @@ func splitEscaped(text []byte, room int) [][]byte {
 // reportID identifies a report among the records of many processes: process
 // ids repeat across hosts (every container's main process is pid 1), so it
 // names the host too.
-func reportID(h *Header) string {
+func reportID(h *report.Header) string {
 	return h.Service + "/" + h.Host + "/" + strconv.Itoa(h.PID) + "/" + rfc3339(h.Time)
 }
 
@@ -379,9 +378,10 @@ type jsonSection struct {
 	Data       json.RawMessage `json:"data"`
 	Error      string          `json:"error,omitempty"`
 	PanicStack []string        `json:"panic_stack,omitempty"`
+	Note       string          `json:"note,omitempty"`
 }
 
-func newJSONReport(r *Report) *jsonReport {
+func newJSONReport(r *report.Report) *jsonReport {
 	out := &jsonReport{
 		SchemaVersion: SchemaVersion,
 		Header:        newJSONHeader(&r.Header),
@@ -393,7 +393,7 @@ func newJSONReport(r *Report) *jsonReport {
 	return out
 }
 
-func newJSONHeader(h *Header) jsonHeader {
+func newJSONHeader(h *report.Header) jsonHeader {
 	return jsonHeader{
 		Service:    h.Service,
 		Version:    h.Version,
@@ -426,8 +426,8 @@ const MaxSectionJSON = 4 << 20
 // newJSONSection marshals one section's result. It never panics: a value
 // that cannot be marshalled, or whose methods panic, becomes the section's
 // error.
-func newJSONSection(res *sections.Result) jsonSection {
-	s := jsonSection{Name: res.Name, DurationMS: milliseconds(res.Duration), Data: null}
+func newJSONSection(res *report.Result) jsonSection {
+	s := jsonSection{Name: res.Name, DurationMS: milliseconds(res.Duration), Data: null, Note: res.Note}
 	var errs []string
 	if res.Err != nil {
 		msg, stack := describeError(res.Err)
@@ -436,14 +436,6 @@ func newJSONSection(res *sections.Result) jsonSection {
 	}
 	if res.Data != nil {
 		b, err := marshalData(res.Data)
-		if err == nil && len(b) > MaxSectionJSON {
-			// Checked before redaction too, so that a huge section costs
-			// no redaction work.
-			err = fmt.Errorf("data is %d bytes of JSON, over the %d-byte limit for one section", len(b), MaxSectionJSON)
-		}
-		if err == nil && res.Redact {
-			b, err = redact.Redactor{Extra: res.ExtraSecretKeys}.JSON(b)
-		}
 		if err == nil && len(b) > MaxSectionJSON {
 			err = fmt.Errorf("data is %d bytes of JSON, over the %d-byte limit for one section", len(b), MaxSectionJSON)
 		}
@@ -469,7 +461,7 @@ func describeError(err error) (msg string, stack []string) {
 	if msg == "" {
 		msg = fmt.Sprintf("error %T with an empty message", err)
 	}
-	var pe *sections.PanicError
+	var pe *report.PanicError
 	if errors.As(err, &pe) && len(pe.Stack) > 0 {
 		stack = strings.Split(strings.TrimRight(string(pe.Stack), "\n"), "\n")
 	}

@@ -10,14 +10,14 @@ import (
 	"time"
 
 	"github.com/gmr-go/gmr/formatters"
-	"github.com/gmr-go/gmr/sections"
+	"github.com/gmr-go/gmr/gmr/report"
 )
 
 // exampleReport is a small report with fixed values: one section with data
 // and one that failed.
-func exampleReport() *formatters.Report {
-	return &formatters.Report{
-		Header: formatters.Header{
+func exampleReport() *report.Report {
+	return &report.Report{
+		Header: report.Header{
 			Service:    "shop",
 			Version:    "1.4.2",
 			Host:       "web-1",
@@ -28,7 +28,7 @@ func exampleReport() *formatters.Report {
 			GoVersion:  "go1.26.8",
 			Duration:   1500 * time.Microsecond,
 		},
-		Sections: []sections.Result{
+		Sections: []report.Result{
 			{Name: "queue", Data: map[string]int{"depth": 12}, Duration: 40 * time.Microsecond},
 			{Name: "cache", Err: errors.New("backend unreachable"), Duration: 2 * time.Millisecond},
 		},
@@ -75,8 +75,8 @@ func ExampleJSON() {
 // rest of the report is written as usual.
 func ExampleJSON_unsupportedData() {
 	r := exampleReport()
-	r.Sections = []sections.Result{
-		sections.Run(context.Background(), sections.Func("ratio", func(context.Context) (any, error) {
+	r.Sections = []report.Result{
+		report.Run(context.Background(), report.Func("ratio", func(context.Context) (any, error) {
 			return map[string]float64{"hit_rate": 0.0 / zero}, nil
 		})),
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gmr-go/gmr/formatters"
+	"github.com/gmr-go/gmr/gmr/report"
 	"github.com/gmr-go/gmr/internal/textfmt"
 	"github.com/gmr-go/gmr/sections"
 )
@@ -69,13 +70,13 @@ var evilStrings = map[string]string{
 
 // jsonReport is fixedReport with the sections that JSON finds hard: data
 // that encoding/json cannot marshal, and strings that must be escaped.
-func jsonReport(t *testing.T) *formatters.Report {
+func jsonReport(t *testing.T) *report.Report {
 	t.Helper()
 	r := fixedReport(t)
 	cycle := &node{Name: "a"}
 	cycle.Next = &node{Name: "b", Next: cycle}
 	add := func(name string, data any, err error) {
-		r.Sections = append(r.Sections, sections.Result{Name: name, Data: data, Err: err})
+		r.Sections = append(r.Sections, report.Result{Name: name, Data: data, Err: err})
 	}
 	add("channel", map[string]any{"ch": make(chan int)}, nil)
 	add("nan", []float64{1, math.NaN()}, nil)
@@ -89,7 +90,7 @@ func jsonReport(t *testing.T) *formatters.Report {
 	return r
 }
 
-func formatBytes(t testing.TB, f formatters.Formatter, r *formatters.Report) []byte {
+func formatBytes(t testing.TB, f formatters.Formatter, r *report.Report) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	require.NoError(t, f.Format(&buf, r))
@@ -105,7 +106,7 @@ func TestJSONGolden(t *testing.T) {
 	for i := range long {
 		long[i] = fmt.Sprintf("item %d", i)
 	}
-	r.Sections = append(r.Sections, sections.Result{Name: "long", Data: long})
+	r.Sections = append(r.Sections, report.Result{Name: "long", Data: long})
 	checkGolden(t, "report_sections.jsonl", formatBytes(t, formatters.JSONLines{PerSection: true, MaxLine: 1024}, r))
 }
 
@@ -227,7 +228,7 @@ func TestJSONEscapes(t *testing.T) {
 	r := jsonReport(t)
 	evil := strings.Join(slices.Collect(mapValues(evilStrings)), "")
 	r.Header.Service, r.Header.Trigger = evil, evil
-	r.Sections = append(r.Sections, sections.Result{Name: evil, Err: errors.New(evil)})
+	r.Sections = append(r.Sections, report.Result{Name: evil, Err: errors.New(evil)})
 	for _, f := range allJSONFormatters() {
 		t.Run(fmt.Sprintf("%T%+v", f, f), func(t *testing.T) {
 			out := formatBytes(t, f, r)
@@ -373,7 +374,7 @@ func TestJSONLinesPerSection(t *testing.T) {
 	for i := range big {
 		big[i] = fmt.Sprintf(`"quoted" \ %d ü`, i)
 	}
-	r.Sections = append(r.Sections, sections.Result{Name: "big", Data: big})
+	r.Sections = append(r.Sections, report.Result{Name: "big", Data: big})
 
 	whole := rawSections(t, formatBytes(t, formatters.JSON{}, r))
 	for _, maxLine := range []int{0, 1024, 4096, 1 << 20} {
@@ -409,7 +410,7 @@ func TestJSONLinesHugeHeader(t *testing.T) {
 }
 
 func TestJSONLinesNoSections(t *testing.T) {
-	r := &formatters.Report{Header: fixedReport(t).Header}
+	r := &report.Report{Header: fixedReport(t).Header}
 	out := formatBytes(t, formatters.JSONLines{PerSection: true}, r)
 	recs, secs := readRecords(t, out, formatters.DefaultMaxLine)
 	assert.Len(t, recs, 1)
@@ -431,7 +432,7 @@ func TestJSONWriterError(t *testing.T) {
 // TestJSONZeroReport checks that an empty report, and a zero Result, still
 // make valid JSON that the schema accepts.
 func TestJSONZeroReport(t *testing.T) {
-	for _, r := range []*formatters.Report{{}, {Sections: []sections.Result{{}}}} {
+	for _, r := range []*report.Report{{}, {Sections: []report.Result{{}}}} {
 		for _, f := range allJSONFormatters() {
 			out := formatBytes(t, f, r)
 			checkOutput(t, f, out)
@@ -529,12 +530,12 @@ func TestJSONSchemaIsCopy(t *testing.T) {
 
 // builtinSections are the built-in sections, configured to show everything
 // they can: a flag set and a value with secrets, goroutines with labels.
-func builtinSections() []sections.Section {
+func builtinSections() []report.Section {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.String("addr", ":8080", "listen address")
 	fs.String("db-password", "hunter2", "database password")
 	_ = fs.Parse([]string{"-db-password=s3cret"})
-	return []sections.Section{
+	return []report.Section{
 		sections.Package{Service: "demo", Version: "1.2.3"},
 		&sections.Config{
 			FlagSets: []*flag.FlagSet{fs},
@@ -558,7 +559,7 @@ var builtinNames = []string{"package", "config", "environment", "goroutines", "t
 
 // realReport collects the built-in sections in this process, with a few
 // labelled goroutines parked so the goroutine section has labels.
-func realReport(t *testing.T) *formatters.Report {
+func realReport(t *testing.T) *report.Report {
 	t.Helper()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -572,14 +573,14 @@ func realReport(t *testing.T) *formatters.Report {
 	t.Cleanup(func() { close(stop); wg.Wait() })
 
 	start := time.Now()
-	r := &formatters.Report{Header: formatters.Header{
+	r := &report.Report{Header: report.Header{
 		Service: "demo", Version: "1.2.3", Host: "host-1", PID: 4242, Time: start,
 		Trigger: "api", GMRVersion: "devel", GoVersion: "go1.26.8",
 	}}
 	secs := builtinSections()
 	for i, s := range secs {
 		require.Equal(t, builtinNames[i], s.Name())
-		res := sections.Run(context.Background(), s)
+		res := report.Run(context.Background(), s)
 		require.NoError(t, res.Err, "section %q", res.Name)
 		require.NotNil(t, res.Data, "section %q", res.Name)
 		r.Sections = append(r.Sections, res)
@@ -638,7 +639,7 @@ func TestSchemaMatchesGoTypes(t *testing.T) {
 	section := defs.get("section").(*ordered)
 	for i, sec := range builtinSections() {
 		name := builtinNames[i]
-		res := sections.Run(context.Background(), sec)
+		res := report.Run(context.Background(), sec)
 		require.NotNil(t, res.Data, "section %q returns data", name)
 		typ := reflect.TypeOf(res.Data)
 		for typ.Kind() == reflect.Pointer {
@@ -1261,6 +1262,9 @@ func textGap(section, path string, parent map[string]any, text string) bool {
 	case "process/cgroup/cpu/quota_cpus":
 		// -1, no quota, is written "no quota".
 		return parent["quota_cpus"] == json.Number("-1") && strings.Contains(text, "no quota")
+	case "process/limits/percent":
+		// The text rounds a percentage to a whole number: 0.1 is "(0%)".
+		return true
 	case "threads/summary":
 		// The text writes its own summary line in place of this one.
 		return true
@@ -1278,10 +1282,10 @@ func textGap(section, path string, parent map[string]any, text string) bool {
 	return false
 }
 
-func checkSameData(t *testing.T, r *formatters.Report) {
-	hdr := formatBytes(t, formatters.Text{}, &formatters.Report{Header: r.Header})
+func checkSameData(t *testing.T, r *report.Report) {
+	hdr := formatBytes(t, formatters.Text{}, &report.Report{Header: r.Header})
 	var h map[string]any
-	dec := json.NewDecoder(bytes.NewReader(formatBytes(t, formatters.JSON{}, &formatters.Report{Header: r.Header})))
+	dec := json.NewDecoder(bytes.NewReader(formatBytes(t, formatters.JSON{}, &report.Report{Header: r.Header})))
 	dec.UseNumber()
 	require.NoError(t, dec.Decode(&h))
 	for key, v := range h["header"].(map[string]any) {
@@ -1293,7 +1297,7 @@ func checkSameData(t *testing.T, r *formatters.Report) {
 
 	for i := range r.Sections {
 		res := r.Sections[i]
-		one := &formatters.Report{Sections: []sections.Result{res}}
+		one := &report.Report{Sections: []report.Result{res}}
 		text := string(formatBytes(t, formatters.Text{}, one))
 		dec := json.NewDecoder(bytes.NewReader(formatBytes(t, formatters.JSON{}, one)))
 		dec.UseNumber()
@@ -1577,9 +1581,9 @@ func FuzzJSON(f *testing.F) {
 		}
 		fv := &fuzzValue{b: data}
 		value := fv.value(0)
-		r := &formatters.Report{
-			Header: formatters.Header{Service: name, Host: "h", PID: 1, Time: time.Unix(1e9, 0)},
-			Sections: []sections.Result{
+		r := &report.Report{
+			Header: report.Header{Service: name, Host: "h", PID: 1, Time: time.Unix(1e9, 0)},
+			Sections: []report.Result{
 				{Name: "before", Data: map[string]int{"n": 1}},
 				{Name: name, Data: value, Err: errIf(len(data)%3 == 0, name)},
 				{Name: "after", Data: []string{"x"}},
@@ -1622,7 +1626,7 @@ func errIf(cond bool, msg string) error {
 
 func TestJSONBoundsHugeSectionData(t *testing.T) {
 	huge := strings.Repeat("x", formatters.MaxSectionJSON)
-	rep := &formatters.Report{Sections: []sections.Result{
+	rep := &report.Report{Sections: []report.Result{
 		{Name: "huge", Data: huge},
 		{Name: "small", Data: "fine"},
 	}}

@@ -10,8 +10,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/gmr-go/gmr/internal/redact"
-	"github.com/gmr-go/gmr/sections"
+	"github.com/gmr-go/gmr/gmr/report"
+	"github.com/gmr-go/gmr/internal/textfmt"
 )
 
 // Width is the width of the text report's banners, as in oslo.reports.
@@ -30,7 +30,7 @@ func (Text) Extension() string { return "txt" }
 // each section under its own banner. A section whose data cannot be rendered
 // (its renderer panics or fails) shows that error in its place; the other
 // sections still render.
-func (Text) Format(w io.Writer, r *Report) error {
+func (Text) Format(w io.Writer, r *report.Report) error {
 	var buf bytes.Buffer
 	writeBanner(&buf, "Guru Meditation")
 	buf.WriteString(strings.Repeat("|", Width))
@@ -77,7 +77,7 @@ func writeBanner(buf *bytes.Buffer, title string) {
 	buf.WriteString("\n")
 }
 
-func writeHeader(buf *bytes.Buffer, h *Header) {
+func writeHeader(buf *bytes.Buffer, h *report.Header) {
 	kv := func(k, v string) {
 		if v == "" {
 			return
@@ -104,38 +104,75 @@ func writeHeader(buf *bytes.Buffer, h *Header) {
 	}
 }
 
-// writeSection renders one section into buf, recovering from a panicking
-// TextWriter or value so that one bad section cannot spoil the report.
-func writeSection(buf *bytes.Buffer, res *sections.Result) {
+// writeSection renders one section into buf. Its body (error, data, note)
+// is rendered first and then contained, so that nothing a section returns can
+// pass for report structure; a panicking value cannot spoil the report.
+func writeSection(buf *bytes.Buffer, res *report.Result) {
 	writeBanner(buf, title(res.Name))
+	var body bytes.Buffer
 	if res.Err != nil {
-		fmt.Fprintf(buf, "error: %s\n", escape(errorText(res.Err)))
-		var pe *sections.PanicError
+		fmt.Fprintf(&body, "error: %s\n", errorText(res.Err))
+		var pe *report.PanicError
 		if errors.As(res.Err, &pe) && len(pe.Stack) > 0 {
-			buf.WriteString("panic stack:\n")
+			body.WriteString("panic stack:\n")
 			for line := range strings.SplitSeq(strings.TrimRight(string(pe.Stack), "\n"), "\n") {
-				buf.WriteString("    ")
-				buf.WriteString(escape(strings.ReplaceAll(line, "\t", "    ")))
-				buf.WriteString("\n")
+				body.WriteString("    ")
+				body.WriteString(line)
+				body.WriteString("\n")
 			}
 		}
 	}
-	var red *redact.Redactor
-	if res.Redact {
-		red = &redact.Redactor{Extra: res.ExtraSecretKeys}
-	}
+	tw, hasText := res.Data.(report.TextWriter)
 	switch {
+	case res.Text != nil:
+		for _, line := range res.Text {
+			body.WriteString(line)
+			body.WriteString("\n")
+		}
+	case hasText:
+		// A Report that no Reporter made: render the text here.
+		text, cut, err := textfmt.Capture(tw.WriteText, maxTextBytes)
+		body.WriteString(text)
+		if text != "" && !strings.HasSuffix(text, "\n") {
+			body.WriteString("\n")
+		}
+		if err != nil {
+			fmt.Fprintf(&body, "error: render section %q: %s\n", res.Name, errorText(err))
+		} else if cut {
+			fmt.Fprintf(&body, "... (truncated: this section's text is over %s)\n", textfmt.Bytes(maxTextBytes))
+		}
 	case res.Data != nil:
-		mark := buf.Len()
-		if err := renderData(buf, res.Data, red); err != nil {
-			buf.Truncate(mark)
-			fmt.Fprintf(buf, "error: render section %q: %s\n", escape(res.Name), escape(errorText(err)))
+		mark := body.Len()
+		if err := renderData(&body, res.Data); err != nil {
+			body.Truncate(mark)
+			fmt.Fprintf(&body, "error: render section %q: %s\n", res.Name, errorText(err))
 		}
 	case res.Err == nil:
-		buf.WriteString("(no data)\n")
+		body.WriteString("(no data)\n")
 	}
+	if res.Note != "" {
+		fmt.Fprintf(&body, "(%s)\n", res.Note)
+	}
+	contain(buf, body.Bytes())
 	if res.Duration > 0 {
 		fmt.Fprintf(buf, "(collected in %v)\n", res.Duration.Round(time.Microsecond))
+	}
+}
+
+// contain copies a section's body to buf line by line, escaped for a
+// terminal (a tab becomes four spaces), with every line that starts as a
+// banner, the header's rule or the footer do ('=' or '|') indented by two
+// spaces. So a section's text, whoever wrote it, can forge no banner, no
+// footer and no terminal escape.
+func contain(buf *bytes.Buffer, body []byte) {
+	for line := range strings.Lines(string(body)) {
+		line = strings.TrimSuffix(line, "\n")
+		line = escape(strings.ReplaceAll(line, "\t", "    "))
+		if strings.HasPrefix(line, "=") || strings.HasPrefix(line, "|") {
+			buf.WriteString("  ")
+		}
+		buf.WriteString(line)
+		buf.WriteString("\n")
 	}
 }
 
@@ -149,31 +186,14 @@ func errorText(err error) (s string) {
 	return err.Error()
 }
 
-// renderData renders data with its own TextWriter when it has one, and
-// generically otherwise. Panics become errors.
-//
-// With a Redactor, secrets are masked: the generic rendering masks values
-// under secret keys and secrets inside strings; a TextWriter's output, whose
-// structure is unknown, has every line masked as redact.Value masks a string
-// (URL passwords, tokens, "key = value" pairs with a secret key).
-func renderData(buf *bytes.Buffer, data any, red *redact.Redactor) (err error) {
+// renderData renders data generically; a panic becomes an error.
+func renderData(buf *bytes.Buffer, data any) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("panic: %v", v)
 		}
 	}()
-	if tw, ok := data.(sections.TextWriter); ok {
-		if red == nil {
-			return tw.WriteText(buf)
-		}
-		var tmp bytes.Buffer
-		err := tw.WriteText(&tmp)
-		for line := range strings.Lines(tmp.String()) {
-			buf.WriteString(red.Value(line))
-		}
-		return err
-	}
-	writeValue(buf, data, red)
+	writeValue(buf, data)
 	return nil
 }
 

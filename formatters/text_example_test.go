@@ -6,21 +6,21 @@ import (
 	"os"
 
 	"github.com/gmr-go/gmr/formatters"
-	"github.com/gmr-go/gmr/sections"
+	"github.com/gmr-go/gmr/gmr/report"
 )
 
 // Text renders any section data; a failing section shows its error in place.
 func ExampleText() {
-	ok := sections.Run(context.Background(), sections.Func("cache", func(context.Context) (any, error) {
+	ok := report.Run(context.Background(), report.Func("cache", func(context.Context) (any, error) {
 		return map[string]any{"entries": 1024, "hit_ratio": 0.93}, nil
 	}))
-	failed := sections.Run(context.Background(), sections.Func("upstream", func(context.Context) (any, error) {
+	failed := report.Run(context.Background(), report.Func("upstream", func(context.Context) (any, error) {
 		return nil, errors.New("connection refused")
 	}))
 	ok.Duration, failed.Duration = 0, 0 // so that the output below is fixed
-	report := &formatters.Report{
-		Header:   formatters.Header{Service: "billing"},
-		Sections: []sections.Result{ok, failed},
+	report := &report.Report{
+		Header:   report.Header{Service: "billing"},
+		Sections: []report.Result{ok, failed},
 	}
 	if err := (formatters.Text{}).Format(os.Stdout, report); err != nil {
 		panic(err)

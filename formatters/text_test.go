@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gmr-go/gmr/formatters"
-	"github.com/gmr-go/gmr/sections"
+	"github.com/gmr-go/gmr/gmr/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -69,20 +69,20 @@ func (panickyText) WriteText(io.Writer) error { panic("text layout exploded") }
 
 // fixedReport is a report with every kind of section the text format must
 // handle, and a header with fixed values.
-func fixedReport(t *testing.T) *formatters.Report {
+func fixedReport(t *testing.T) *report.Report {
 	t.Helper()
-	run := func(s sections.Section) sections.Result {
-		res := sections.Run(context.Background(), s)
+	run := func(s report.Section) report.Result {
+		res := report.Run(context.Background(), s)
 		res.Duration = 0
-		var pe *sections.PanicError
+		var pe *report.PanicError
 		if errors.As(res.Err, &pe) {
 			require.Contains(t, string(pe.Stack), "fixedReport", "panic stack names the panicking function")
 			pe.Stack = []byte("goroutine 7 [running]:\nmain.explode()\n\t/src/main.go:10 +0x1d")
 		}
 		return res
 	}
-	return &formatters.Report{
-		Header: formatters.Header{
+	return &report.Report{
+		Header: report.Header{
 			Service:    "demo",
 			Version:    "1.2.3",
 			Host:       "host-1",
@@ -93,8 +93,8 @@ func fixedReport(t *testing.T) *formatters.Report {
 			GoVersion:  "go1.26.8",
 			Duration:   1500 * time.Microsecond,
 		},
-		Sections: []sections.Result{
-			run(sections.Func("queue", func(context.Context) (any, error) {
+		Sections: []report.Result{
+			run(report.Func("queue", func(context.Context) (any, error) {
 				return queueStats{
 					Name:    "jobs\x1b]0;pwned\x07",
 					Depth:   12,
@@ -105,19 +105,19 @@ func fixedReport(t *testing.T) *formatters.Report {
 					private: 1,
 				}, nil
 			})),
-			run(sections.Func("scalars", func(context.Context) (any, error) {
+			run(report.Func("scalars", func(context.Context) (any, error) {
 				return []any{1, "two", 3.5, nil, map[string]int{}}, nil
 			})),
-			run(sections.Func("own_layout", func(context.Context) (any, error) { return customText{}, nil })),
-			run(sections.Func("failing", func(context.Context) (any, error) {
+			run(report.Func("own_layout", func(context.Context) (any, error) { return customText{}, nil })),
+			run(report.Func("failing", func(context.Context) (any, error) {
 				return nil, errors.New("backend unreachable")
 			})),
-			run(sections.Func("partial", func(context.Context) (any, error) {
+			run(report.Func("partial", func(context.Context) (any, error) {
 				return map[string]int{"seen": 3}, context.DeadlineExceeded
 			})),
-			run(sections.Func("panicking", func(context.Context) (any, error) { panic("boom") })),
-			run(sections.Func("bad_layout", func(context.Context) (any, error) { return panickyText{}, nil })),
-			run(sections.Func("nothing", func(context.Context) (any, error) { return nil, nil })),
+			run(report.Func("panicking", func(context.Context) (any, error) { panic("boom") })),
+			run(report.Func("bad_layout", func(context.Context) (any, error) { return panickyText{}, nil })),
+			run(report.Func("nothing", func(context.Context) (any, error) { return nil, nil })),
 		},
 	}
 }
@@ -180,9 +180,9 @@ func TestTextWriterError(t *testing.T) {
 
 func TestTextEscapesEverywhere(t *testing.T) {
 	evil := "a\x1b[31mred\x1b]0;title\x07\r\n\x00\u202e\xff"
-	rep := &formatters.Report{
-		Header: formatters.Header{Service: evil, Trigger: evil},
-		Sections: []sections.Result{
+	rep := &report.Report{
+		Header: report.Header{Service: evil, Trigger: evil},
+		Sections: []report.Result{
 			{Name: evil, Data: map[string]any{evil: evil, "list": []string{evil}}, Err: errors.New(evil)},
 		},
 	}
@@ -200,7 +200,7 @@ type panickyError struct{}
 func (panickyError) Error() string { panic("Error exploded") }
 
 func TestTextSurvivesPanickingError(t *testing.T) {
-	rep := &formatters.Report{Sections: []sections.Result{
+	rep := &report.Report{Sections: []report.Result{
 		{Name: "bad", Err: panickyError{}},
 		{Name: "good", Data: "fine", Duration: 1500 * time.Microsecond},
 	}}
@@ -247,7 +247,7 @@ func TestTextBoundsHugeAndCyclicData(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			rep := &formatters.Report{Sections: []sections.Result{{Name: "x", Data: tt.data}}}
+			rep := &report.Report{Sections: []report.Result{{Name: "x", Data: tt.data}}}
 			require.NoError(t, formatters.Text{}.Format(&buf, rep))
 			assert.True(t, strings.Contains(buf.String(), tt.want), "output lacks %q", tt.want)
 			assert.Less(t, buf.Len(), 2<<20, "bounded output")
@@ -255,7 +255,7 @@ func TestTextBoundsHugeAndCyclicData(t *testing.T) {
 		})
 	}
 	var buf bytes.Buffer
-	require.NoError(t, formatters.Text{}.Format(&buf, &formatters.Report{Sections: []sections.Result{{Name: "x", Data: huge}}}))
+	require.NoError(t, formatters.Text{}.Format(&buf, &report.Report{Sections: []report.Result{{Name: "x", Data: huge}}}))
 	assert.True(t, strings.Contains(buf.String(), "- 999\n... and 4,000 more\n"), "a long slice says what it left out")
 }
 
@@ -286,7 +286,7 @@ func TestTextSurvivesPathologicalData(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			rep := &formatters.Report{Sections: []sections.Result{{Name: "x", Data: tt.data}}}
+			rep := &report.Report{Sections: []report.Result{{Name: "x", Data: tt.data}}}
 			require.NoError(t, formatters.Text{}.Format(&buf, rep))
 			assert.True(t, strings.Contains(buf.String(), tt.want), "output lacks %q", tt.want)
 			assert.Less(t, buf.Len(), 2<<20, "bounded output")

@@ -3,6 +3,7 @@ package formatters
 import (
 	"bytes"
 	"encoding"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -10,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gmr-go/gmr/internal/redact"
+	"github.com/gmr-go/gmr/gmr/report"
 	"github.com/gmr-go/gmr/internal/textfmt"
 )
 
@@ -50,10 +51,9 @@ func cutText(s string) string {
 // Struct fields use their json tag names, so the text and JSON forms of a
 // report use the same keys.
 //
-// With a non-nil Redactor, the value of every secret key is written as
-// redact.Mask, and strings are masked as redact.Value masks them.
-func writeValue(buf *bytes.Buffer, v any, red *redact.Redactor) {
-	w := valueWriter{buf: buf, red: red, limit: buf.Len() + maxTextBytes}
+// An Object's members are written in their order.
+func writeValue(buf *bytes.Buffer, v any) {
+	w := valueWriter{buf: buf, limit: buf.Len() + maxTextBytes}
 	rv := reflect.ValueOf(v)
 	if s, ok := w.scalar(rv); ok {
 		buf.WriteString(s)
@@ -66,24 +66,17 @@ func writeValue(buf *bytes.Buffer, v any, red *redact.Redactor) {
 	}
 }
 
-// valueWriter renders values generically, masking secrets when red is set.
+// valueWriter renders values generically.
 type valueWriter struct {
 	buf   *bytes.Buffer
-	red   *redact.Redactor
 	limit int // buf.Len() past which nothing more is written
 }
 
 // full reports whether the section's text has reached its bound.
 func (w valueWriter) full() bool { return w.buf.Len() > w.limit }
 
-// scalar is the package's scalar, with strings masked.
-func (w valueWriter) scalar(rv reflect.Value) (string, bool) {
-	s, ok := scalar(rv)
-	if ok && w.red != nil {
-		s = w.red.Value(s)
-	}
-	return s, ok
-}
+// scalar is the package's scalar.
+func (w valueWriter) scalar(rv reflect.Value) (string, bool) { return scalar(rv) }
 
 // writeComposite writes the entries of a struct, map or slice, each line
 // starting with indent.
@@ -93,6 +86,20 @@ func (w valueWriter) composite(rv reflect.Value, indent string, depth int) {
 	if depth > maxDepth {
 		buf.WriteString(indent)
 		buf.WriteString("... (nesting too deep)\n")
+		return
+	}
+	if rv.Type() == objectType {
+		obj := rv.Interface().(report.Object)
+		if len(obj) == 0 {
+			buf.WriteString(indent)
+			buf.WriteString("(empty)\n")
+		}
+		for _, m := range obj {
+			if w.full() {
+				return
+			}
+			w.entry(indent, escape(m.Key), reflect.ValueOf(m.Value), depth)
+		}
 		return
 	}
 	switch rv.Kind() {
@@ -128,9 +135,6 @@ func (w valueWriter) composite(rv reflect.Value, indent string, depth int) {
 		names := make([]string, len(keys))
 		for i, k := range keys {
 			names[i] = keyString(k)
-			if w.red != nil {
-				names[i] = w.red.Value(names[i])
-			}
 		}
 		order := make([]int, len(keys))
 		for i := range order {
@@ -194,18 +198,6 @@ func (w valueWriter) entry(indent, key string, v reflect.Value, depth int) {
 	buf := w.buf
 	buf.WriteString(indent)
 	buf.WriteString(key)
-	if w.red != nil && w.red.SecretKey(key) {
-		// An empty secret stays empty; anything else, composite or not,
-		// is masked whole.
-		s, ok := scalar(v)
-		if !ok || s != "" && s != "<nil>" {
-			s = redact.Mask
-		}
-		buf.WriteString(" = ")
-		buf.WriteString(s)
-		buf.WriteString("\n")
-		return
-	}
 	if s, ok := w.scalar(v); ok {
 		buf.WriteString(" = ")
 		buf.WriteString(s)
@@ -289,6 +281,8 @@ func deref(rv reflect.Value) reflect.Value {
 }
 
 var (
+	objectType   = reflect.TypeFor[report.Object]()
+	rawType      = reflect.TypeFor[json.RawMessage]()
 	timeType     = reflect.TypeFor[time.Time]()
 	durationType = reflect.TypeFor[time.Duration]()
 	errorType    = reflect.TypeFor[error]()
@@ -306,6 +300,8 @@ func scalar(rv reflect.Value) (string, bool) {
 		return "<nil>", true
 	}
 	switch rv.Type() {
+	case rawType:
+		return escape(cutText(string(rv.Bytes()))), true
 	case timeType:
 		t := rv.Interface().(time.Time)
 		if t.IsZero() {

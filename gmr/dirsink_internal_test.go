@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gmr-go/gmr/formatters"
+	"github.com/gmr-go/gmr/gmr/report"
 	"github.com/gmr-go/gmr/sections"
 )
 
@@ -77,8 +78,11 @@ func TestRetention(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("keep me"), 0o600))
 	}
 	var stderr bytes.Buffer
+	// The goroutine and heap sections keep the profiles written beside
+	// each report.
 	r, err := New(WithService("svc"), WithDir(dir), WithRetention(3, 0), WithStderr(&stderr),
-		WithOnlySections(sections.Func("x", func(context.Context) (any, error) { return 1, nil })))
+		WithOnlySections(report.Func("x", func(context.Context) (any, error) { return 1, nil }),
+			sections.Goroutines{SkipLeakProfile: true}, sections.Heap{}))
 	require.NoError(t, err)
 	defer r.dir.close()
 	// Another replica's crash output file, empty while that process lives.
@@ -145,7 +149,7 @@ func TestTriggerFile(t *testing.T) {
 	done := make(chan string, 10)
 	r, err := Setup(WithoutSignal(), WithTriggerFile(path, 10*time.Millisecond), WithStderr(&syncWriter{w: &out}),
 		WithMinInterval(0),
-		WithOnlySections(sections.Func("x", func(context.Context) (any, error) { return 1, nil })),
+		WithOnlySections(report.Func("x", func(context.Context) (any, error) { return 1, nil })),
 		WithFormatter(triggerOnly{}), WithOnReport(func(loc string, err error) { done <- loc }))
 	require.NoError(t, err)
 	defer r.Stop()
@@ -169,7 +173,7 @@ func TestTriggerFile(t *testing.T) {
 // triggerOnly formats only the trigger, for tests.
 type triggerOnly struct{ formatters.Text }
 
-func (triggerOnly) Format(w io.Writer, r *formatters.Report) error {
+func (triggerOnly) Format(w io.Writer, r *report.Report) error {
 	_, err := fmt.Fprintln(w, r.Header.Trigger)
 	return err
 }
@@ -185,7 +189,7 @@ func TestFullAndReadOnlyDisk(t *testing.T) {
 	stderr.w = &bytes.Buffer{}
 	big := strings.Repeat("x", 100<<10) // larger than the whole file system
 	r, err := New(WithDir(mnt), WithStderr(&stderr), WithOnlySections(
-		sections.Func("big", func(context.Context) (any, error) { return big, nil })))
+		report.Func("big", func(context.Context) (any, error) { return big, nil })))
 	require.NoError(t, err)
 	defer r.dir.close()
 
@@ -232,7 +236,7 @@ func TestReportAfterStopGoesToStderr(t *testing.T) {
 	dir := t.TempDir()
 	var stderr bytes.Buffer
 	r, err := New(WithDir(dir), WithStderr(&syncWriter{w: &stderr}),
-		WithOnlySections(sections.Func("x", func(context.Context) (any, error) { return 1, nil })))
+		WithOnlySections(report.Func("x", func(context.Context) (any, error) { return 1, nil })))
 	require.NoError(t, err)
 	r.Stop()
 	loc, err := r.Report(context.Background())

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/gmr-go/gmr/gmr"
-	"github.com/gmr-go/gmr/sections"
+	"github.com/gmr-go/gmr/gmr/report"
 )
 
 // The whole integration: one statement in main. From then on,
@@ -25,7 +25,7 @@ func ExampleSetup() {
 // A Reporter made with New installs no trigger; it writes a report on demand
 // to any writer, here with one custom section only.
 func ExampleReporter_WriteReport() {
-	queue := sections.Func("queue", func(ctx context.Context) (any, error) {
+	queue := report.Func("queue", func(ctx context.Context) (any, error) {
 		return struct {
 			Depth   int `json:"depth"`
 			Workers int `json:"workers"`
@@ -60,7 +60,7 @@ func ExampleReporter_WriteReport() {
 // Sections that fail do not spoil the report: the error is shown in the
 // section's place.
 func ExampleWithSections() {
-	broken := sections.Func("upstream", func(ctx context.Context) (any, error) {
+	broken := report.Func("upstream", func(ctx context.Context) (any, error) {
 		return nil, fmt.Errorf("dial upstream: connection refused")
 	})
 	r, err := gmr.New(gmr.WithOnlySections(broken))

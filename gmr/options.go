@@ -5,12 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/gmr-go/gmr/formatters"
+	"github.com/gmr-go/gmr/gmr/report"
 	"github.com/gmr-go/gmr/sections"
 )
 
@@ -69,10 +72,11 @@ type settings struct {
 	format    formatters.Formatter
 	formatSet bool
 
-	extra    []sections.Section
-	without  map[string]bool
-	replace  []sections.Section
-	replaced bool
+	extra        []report.Section
+	without      map[string]bool
+	withoutOrder []string // as given, for the error on an unknown name
+	replace      []report.Section
+	replaced     bool
 
 	flagSets    []*flag.FlagSet
 	configs     map[string]any
@@ -173,8 +177,16 @@ func WithFormat(name string) Option {
 	}
 }
 
-// WithSections adds sections after the built-in ones, in the order given.
-func WithSections(secs ...sections.Section) Option {
+// WithSections adds sections after the built-in ones, in the order given. A
+// section named as a built-in one ("goroutines", say) replaces it in its
+// place, which is how a built-in section is tuned:
+//
+//	gmr.WithSections(sections.Goroutines{DetailMax: 5000})
+//
+// The options' settings (WithConfig, WithFlagSet, WithEnvironmentAllowlist,
+// the secret settings) still apply to it. Names must be unique and not
+// empty: New reports a repeated or empty name as an error.
+func WithSections(secs ...report.Section) Option {
 	return func(s *settings) error {
 		for i, sec := range secs {
 			if sec == nil {
@@ -187,7 +199,8 @@ func WithSections(secs ...sections.Section) Option {
 }
 
 // WithoutSections drops built-in sections by name ("package", "config",
-// "environment", "goroutines", "threads", "heap").
+// "environment", "goroutines", "threads", "process", "heap"). New reports a
+// name that is not one of them as an error.
 func WithoutSections(names ...string) Option {
 	return func(s *settings) error {
 		if s.without == nil {
@@ -195,14 +208,19 @@ func WithoutSections(names ...string) Option {
 		}
 		for _, n := range names {
 			s.without[n] = true
+			s.withoutOrder = append(s.withoutOrder, n)
 		}
 		return nil
 	}
 }
 
 // WithOnlySections replaces the built-in sections and any added ones with
-// exactly secs, in order.
-func WithOnlySections(secs ...sections.Section) Option {
+// exactly secs, in order. Every other option still applies: built-in
+// sections among secs get the settings of WithConfig, WithFlagSet,
+// WithEnvironmentAllowlist, WithService and WithVersion where they leave
+// them unset, and every section's data is masked with WithSecretKeys and
+// WithSecretFlags.
+func WithOnlySections(secs ...report.Section) Option {
 	return func(s *settings) error {
 		for i, sec := range secs {
 			if sec == nil {
@@ -512,32 +530,128 @@ func defaultService() string {
 	return "service"
 }
 
-// sections returns the report's sections, in order.
-func (s *settings) sections() []sections.Section {
-	if s.replaced {
-		return s.replace
-	}
-	builtin := []sections.Section{
-		sections.Package{Service: s.service, Version: s.version},
-		&sections.Config{
-			FlagSets:        s.flagSetsOrDefault(),
-			Values:          s.configs,
-			SecretFlags:     s.secretFlags,
-			ExtraSecretKeys: s.secretKeys,
-		},
-		sections.Environment{Allow: s.envAllow, ExtraSecretKeys: s.secretKeys},
+// builtinSections returns the built-in sections, in their order, as their
+// zero values: settings fills them in (tune).
+func builtinSections() []report.Section {
+	return []report.Section{
+		sections.Package{},
+		sections.Config{},
+		sections.Environment{},
 		sections.Goroutines{},
 		sections.Threads{},
-		sections.Process{SecretFlags: s.secretFlags, ExtraSecretKeys: s.secretKeys},
+		sections.Process{},
 		sections.Heap{},
 	}
-	var out []sections.Section
-	for _, sec := range builtin {
-		if !s.without[sec.Name()] {
-			out = append(out, sec)
+}
+
+// sections returns the report's sections, in order: the built-in ones less
+// those WithoutSections drops, each replaced in its place by an added
+// section of the same name, then the other added sections; or exactly those
+// of WithOnlySections. Every built-in section in the list, however it got
+// there, gets the settings of the options (tune). A name that WithoutSections
+// does not know, and an empty or repeated section name, is an error that
+// lists the names known.
+func (s *settings) sections() ([]report.Section, error) {
+	builtin := builtinSections()
+	known := make([]string, len(builtin))
+	for i, sec := range builtin {
+		known[i] = sec.Name()
+	}
+	var list []report.Section
+	if s.replaced {
+		list = slices.Clone(s.replace)
+	} else {
+		for _, name := range s.withoutOrder {
+			if !slices.Contains(known, name) {
+				return nil, fmt.Errorf("gmr: WithoutSections: unknown section %q (known: %s)", name, strings.Join(known, ", "))
+			}
+		}
+		for _, sec := range builtin {
+			if !s.without[sec.Name()] {
+				list = append(list, sec)
+			}
+		}
+		added := len(list)
+		for _, sec := range s.extra {
+			name := sectionName(sec)
+			i := slices.IndexFunc(list[:added], func(b report.Section) bool { return b.Name() == name })
+			if i >= 0 && isBuiltinType(list[i]) {
+				list[i] = sec // replaces the built-in in its place
+				continue
+			}
+			list = append(list, sec)
 		}
 	}
-	return append(out, s.extra...)
+	seen := make(map[string]bool, len(list))
+	for _, sec := range list {
+		name := sectionName(sec)
+		switch {
+		case strings.TrimSpace(name) == "" || name == "<unnamed>":
+			return nil, fmt.Errorf("gmr: a section (%T) has an empty name (built-in names: %s)", sec, strings.Join(known, ", "))
+		case seen[name]:
+			return nil, fmt.Errorf("gmr: two sections are named %q; a section replaces a built-in one of the same name, but added sections must have unique names (built-in names: %s)", name, strings.Join(known, ", "))
+		}
+		seen[name] = true
+	}
+	for i, sec := range list {
+		list[i] = s.tune(sec)
+	}
+	return list, nil
+}
+
+// tune returns sec with the options' settings in the fields it leaves
+// unset, when it is a built-in section: the service's name and version, the
+// flag sets and configuration values, the environment allowlist. Any other
+// section is returned as it is. A section given by pointer is copied, never
+// changed.
+func (s *settings) tune(sec report.Section) report.Section {
+	switch v := sec.(type) {
+	case sections.Package:
+		return s.tunePackage(v)
+	case *sections.Package:
+		p := s.tunePackage(*v)
+		return &p
+	case sections.Config:
+		return s.tuneConfig(v)
+	case *sections.Config:
+		c := s.tuneConfig(*v)
+		return &c
+	case sections.Environment:
+		return s.tuneEnvironment(v)
+	case *sections.Environment:
+		e := s.tuneEnvironment(*v)
+		return &e
+	}
+	return sec
+}
+
+func (s *settings) tunePackage(p sections.Package) sections.Package {
+	if p.Service == "" {
+		p.Service = s.service
+	}
+	if p.Version == "" {
+		p.Version = s.version
+	}
+	return p
+}
+
+func (s *settings) tuneConfig(c sections.Config) sections.Config {
+	if len(c.FlagSets) == 0 {
+		c.FlagSets = s.flagSetsOrDefault()
+	}
+	if len(s.configs) > 0 {
+		values := maps.Clone(s.configs)
+		maps.Copy(values, c.Values) // the section's own win
+		c.Values = values
+	}
+	return c
+}
+
+func (s *settings) tuneEnvironment(e sections.Environment) sections.Environment {
+	if e.Allow == nil {
+		e.Allow = s.envAllow
+	}
+	return e
 }
 
 func (s *settings) flagSetsOrDefault() []*flag.FlagSet {

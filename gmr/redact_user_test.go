@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gmr-go/gmr/gmr"
-	"github.com/gmr-go/gmr/sections"
+	"github.com/gmr-go/gmr/gmr/report"
 )
 
 type userConfig struct {
@@ -32,7 +32,7 @@ func (userText) WriteText(w io.Writer) error {
 func TestUserSectionDataIsRedacted(t *testing.T) {
 	canaries := []string{"canary-password-field", "canary-in-url", "canary-map-token", "canary-in-text-layout", "4711"}
 	secs := gmr.WithOnlySections(
-		sections.Func("mine", func(context.Context) (any, error) {
+		report.Func("mine", func(context.Context) (any, error) {
 			return userConfig{
 				Endpoint: "https://bob:canary-in-url@api.example/v1",
 				Password: "canary-password-field",
@@ -40,7 +40,7 @@ func TestUserSectionDataIsRedacted(t *testing.T) {
 				PIN:      4711,
 			}, nil
 		}),
-		sections.Func("layout", func(context.Context) (any, error) { return userText{}, nil }),
+		report.Func("layout", func(context.Context) (any, error) { return userText{}, nil }),
 	)
 	for _, format := range gmr.FormatNames() {
 		t.Run(format, func(t *testing.T) {

@@ -16,7 +16,8 @@ import (
 	"time"
 
 	"github.com/gmr-go/gmr/formatters"
-	"github.com/gmr-go/gmr/sections"
+	"github.com/gmr-go/gmr/gmr/report"
+	"github.com/gmr-go/gmr/internal/redact"
 )
 
 // ErrSignalsUnsupported is returned by Setup on systems without a report
@@ -45,6 +46,7 @@ type Reporter struct {
 	dir      *dirSink       // nil without a report directory
 	names    *regexp.Regexp // matches this service's report files, for retention
 	stderr   *writerSink
+	red      *redact.Redactor // the one Redactor, from every secret setting (mask.go)
 
 	mu sync.Mutex // held while a report is made
 
@@ -61,9 +63,9 @@ type Reporter struct {
 // section whose Collect has not returned (it hung past its deadline) is not
 // started again, so a hung section costs one goroutine, not one per report.
 type sectionSlot struct {
-	sec     sections.Section
+	sec     report.Section
 	name    string
-	redact  bool         // formatters must mask secrets in its data
+	builtin bool         // one of gmr's own sections (mask.go)
 	running atomic.Int64 // start time in Unix nanoseconds of a Collect still running, or 0
 }
 
@@ -80,9 +82,17 @@ func New(opts ...Option) (*Reporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Reporter{s: s, stderr: &writerSink{w: s.stderr, name: "stderr"}}
-	for _, sec := range s.sections() {
-		r.sections = append(r.sections, &sectionSlot{sec: sec, name: sectionName(sec), redact: !redactsItself(sec)})
+	r := &Reporter{
+		s:      s,
+		stderr: &writerSink{w: s.stderr, name: "stderr"},
+		red:    &redact.Redactor{Extra: s.secretKeys, Flags: s.secretFlags},
+	}
+	secs, err := s.sections()
+	if err != nil {
+		return nil, err
+	}
+	for _, sec := range secs {
+		r.sections = append(r.sections, &sectionSlot{sec: sec, name: sectionName(sec), builtin: isBuiltinType(sec)})
 	}
 	r.sink = r.stderr
 	for _, w := range warnings {
@@ -130,14 +140,16 @@ func (r *Reporter) Report(ctx context.Context) (location string, err error) {
 // report makes one report and then calls the WithOnReport function, after
 // releasing the lock, so that the function may call Report or Stop.
 func (r *Reporter) report(ctx context.Context, trigger string) (string, error) {
-	loc, err := r.reportLocked(ctx, trigger)
+	loc, err := r.makeReport(ctx, trigger)
 	if r.s.onReport != nil {
 		r.callOnReport(loc, err)
 	}
 	return loc, err
 }
 
-func (r *Reporter) reportLocked(ctx context.Context, trigger string) (loc string, err error) {
+// makeReport makes one report and writes it to the configured destination,
+// holding r.mu while it does.
+func (r *Reporter) makeReport(ctx context.Context, trigger string) (loc string, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rep := r.collect(ctx, trigger)
@@ -149,7 +161,7 @@ func (r *Reporter) reportLocked(ctx context.Context, trigger string) (loc string
 		ext:     r.s.format.Extension(),
 	}
 	if r.dir != nil && !r.s.noProfiles {
-		rep.Header.Profiles = r.writeProfiles(meta)
+		rep.Header.Profiles = r.writeProfiles(rep, meta)
 	}
 	b, err := r.render(rep)
 	if err != nil {
@@ -181,26 +193,25 @@ func (r *Reporter) reportLocked(ctx context.Context, trigger string) (loc string
 	return loc, nil
 }
 
-// profileNames are the runtime profiles written beside a report file.
-var profileNames = []string{"goroutine", "heap"}
-
-// writeProfiles writes the goroutine and heap profiles beside the report
-// file that meta names, before the report itself, so that they are there
-// when the report appears. It returns the names of the files written.
-func (r *Reporter) writeProfiles(meta fileMeta) []string {
+// writeProfiles writes the runtime profiles that rep's sections were built
+// from (goroutine, heap), masked, beside the report file that meta names,
+// before the report itself, so that they are there when the report appears.
+// They are the same snapshots the report shows, re-encoded: never the
+// runtime's raw bytes, which hold unmasked labels. It returns the names of
+// the files written.
+func (r *Reporter) writeProfiles(rep *report.Report, meta fileMeta) []string {
 	stem := strings.TrimSuffix(meta.fileName(), "."+meta.ext)
 	var names []string
-	for _, p := range profileNames {
-		name := stem + "." + p + ".pb.gz"
-		_, err := r.dir.writeFile(name, func(w io.Writer) error {
-			prof := pprof.Lookup(p)
-			if prof == nil {
-				return fmt.Errorf("no %s profile", p)
-			}
-			return prof.WriteTo(w, 0)
-		})
+	for i := range rep.Sections {
+		p := profileOf(rep.Sections[i].Data)
+		if p == nil || len(p.SampleType) == 0 {
+			continue
+		}
+		kind := profileKind(rep.Sections[i].Data)
+		name := stem + "." + kind + ".pb.gz"
+		_, err := r.dir.writeFile(name, p.Write)
 		if err != nil {
-			r.notice("cannot write %s profile: %v", p, err)
+			r.notice("cannot write %s profile: %v", kind, err)
 			continue
 		}
 		names = append(names, name)
@@ -212,15 +223,15 @@ func (r *Reporter) writeProfiles(meta fileMeta) []string {
 // the report's. A section still running at its deadline (plus a short grace
 // for it to return what it has) is shown as timed out; its goroutine is left
 // to finish on its own, and its late result is dropped.
-func (r *Reporter) collect(ctx context.Context, trigger string) *formatters.Report {
+func (r *Reporter) collect(ctx context.Context, trigger string) *report.Report {
 	start := time.Now()
 	reportCtx, cancel := context.WithTimeout(ctx, r.s.timeout)
 	defer cancel()
 	sectionBudget := min(r.s.sectionTimeout, max(r.s.timeout-collectGrace, r.s.timeout/2))
 
 	host, _ := os.Hostname()
-	rep := &formatters.Report{
-		Header: formatters.Header{
+	rep := &report.Report{
+		Header: report.Header{
 			Service:    r.s.service,
 			Version:    r.s.version,
 			Host:       host,
@@ -230,18 +241,18 @@ func (r *Reporter) collect(ctx context.Context, trigger string) *formatters.Repo
 			GMRVersion: Version(),
 			GoVersion:  runtime.Version(),
 		},
-		Sections: make([]sections.Result, len(r.sections)),
+		Sections: make([]report.Result, len(r.sections)),
 	}
-	chans := make([]chan sections.Result, len(r.sections))
+	chans := make([]chan report.Result, len(r.sections))
 	for i, slot := range r.sections {
 		if since := slot.running.Load(); since != 0 {
-			rep.Sections[i] = sections.Result{
+			rep.Sections[i] = report.Result{
 				Name: slot.name,
 				Err:  fmt.Errorf("skipped: still running from an earlier report, for %v", time.Since(time.Unix(0, since)).Round(time.Millisecond)),
 			}
 			continue
 		}
-		ch := make(chan sections.Result, 1)
+		ch := make(chan report.Result, 1)
 		chans[i] = ch
 		slot.running.Store(start.UnixNano())
 		go func() {
@@ -251,8 +262,12 @@ func (r *Reporter) collect(ctx context.Context, trigger string) *formatters.Repo
 			// told apart in later reports' goroutine sections.
 			secCtx = pprof.WithLabels(secCtx, pprof.Labels("gmr_section", slot.name))
 			pprof.SetGoroutineLabels(secCtx)
-			res := sections.Run(secCtx, slot.sec)
-			res.Redact, res.ExtraSecretKeys = slot.redact, r.s.secretKeys
+			res := report.Run(redact.NewContext(secCtx, r.red), slot.sec)
+			// Masking gets the grace the report allows past the
+			// section's deadline.
+			maskCtx, cancel := context.WithDeadline(reportCtx, start.Add(sectionBudget+collectGrace/2))
+			defer cancel()
+			r.maskResult(maskCtx, &res, slot.builtin)
 			slot.running.Store(0)
 			ch <- res
 		}()
@@ -283,20 +298,21 @@ func (r *Reporter) collect(ctx context.Context, trigger string) *formatters.Repo
 			if ctx.Err() != nil {
 				cause = context.Cause(ctx)
 			}
-			rep.Sections[i] = sections.Result{
+			rep.Sections[i] = report.Result{
 				Name:     r.sections[i].name,
 				Err:      fmt.Errorf("timed out after %v: %w", time.Since(start).Round(time.Millisecond), cause),
 				Duration: time.Since(start),
 			}
 		}
 	}
+	r.maskHeader(&rep.Header)
 	rep.Header.Duration = time.Since(start)
 	return rep
 }
 
 // render formats rep with the configured formatter. If that formatter fails,
 // the report is rendered as text instead, so that it is not lost.
-func (r *Reporter) render(rep *formatters.Report) ([]byte, error) {
+func (r *Reporter) render(rep *report.Report) ([]byte, error) {
 	f := r.s.format
 	b, err := formatReport(func(w io.Writer) error { return f.Format(w, rep) })
 	if err == nil {
@@ -323,31 +339,15 @@ func (r *Reporter) callOnReport(loc string, err error) {
 	r.s.onReport(loc, err)
 }
 
-// notice writes one line to stderr.
+// notice writes one line to stderr, masked: it may quote a path, an error or
+// a trigger.
 func (r *Reporter) notice(format string, args ...any) {
-	line := fmt.Sprintf("gmr: "+format+"\n", args...)
+	line := r.red.Value(fmt.Sprintf("gmr: "+format+"\n", args...))
 	r.stderr.write([]byte(line), fileMeta{}) //nolint:errcheck // nowhere left to report it
 }
 
-// redactsItself reports whether sec is a built-in section, which masks the
-// secrets in its own data. Any other section's data is masked by the
-// formatters (sections.Result.Redact).
-func redactsItself(sec sections.Section) bool {
-	switch sec.(type) {
-	case sections.Package, *sections.Package,
-		sections.Config, *sections.Config,
-		sections.Environment, *sections.Environment,
-		sections.Goroutines, *sections.Goroutines,
-		sections.Threads, *sections.Threads,
-		sections.Process, *sections.Process,
-		sections.Heap, *sections.Heap:
-		return true
-	}
-	return false
-}
-
 // sectionName returns s.Name(), or a placeholder if Name panics.
-func sectionName(s sections.Section) (name string) {
+func sectionName(s report.Section) (name string) {
 	defer func() {
 		if recover() != nil {
 			name = "<unnamed>"

@@ -1,23 +1,33 @@
 package gmr
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gmr-go/gmr/gmr/report"
 	"github.com/gmr-go/gmr/sections"
 )
 
-// environmentSection resolves opts with the environment kv and returns the
-// environment section the reporter would run.
-func environmentSection(t *testing.T, kv map[string]string, opts ...Option) sections.Environment {
+// resolveSections resolves opts with the environment kv and returns the
+// sections the reporter would run, or the error New would return.
+func resolveSections(t *testing.T, kv map[string]string, opts ...Option) ([]report.Section, error) {
 	t.Helper()
 	opts = append(opts, withGetenv(func(k string) string { return kv[k] }))
 	s, warnings, err := resolve(opts)
 	require.NoError(t, err)
 	require.Empty(t, warnings)
-	for _, sec := range s.sections() {
+	return s.sections()
+}
+
+// environmentSection returns the environment section the reporter would run.
+func environmentSection(t *testing.T, kv map[string]string, opts ...Option) sections.Environment {
+	t.Helper()
+	secs, err := resolveSections(t, kv, opts...)
+	require.NoError(t, err)
+	for _, sec := range secs {
 		if e, ok := sec.(sections.Environment); ok {
 			return e
 		}
@@ -41,6 +51,7 @@ func TestEnvironmentAllowlistPrecedence(t *testing.T) {
 		{name: "option over environment", opts: []Option{WithEnvironmentAllowlist("PATH")}, env: map[string]string{EnvAllowlist: "HOME"}, want: []string{"PATH"}},
 		{name: "option without names shows none", opts: []Option{WithEnvironmentAllowlist()}, env: map[string]string{EnvAllowlist: "HOME"}, want: []string{}},
 		{name: "later option wins", opts: []Option{WithEnvironmentAllowlist("A"), WithEnvironmentAllowlist("B")}, want: []string{"B"}},
+		{name: "WithOnlySections keeps it", opts: []Option{WithEnvironmentAllowlist("PATH"), WithOnlySections(sections.Environment{})}, want: []string{"PATH"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,22 +60,68 @@ func TestEnvironmentAllowlistPrecedence(t *testing.T) {
 	}
 }
 
-func TestEnvironmentSectionSettings(t *testing.T) {
-	e := environmentSection(t, nil, WithSecretKeys("pin"))
-	assert.Equal(t, []string{"pin"}, e.ExtraSecretKeys, "WithSecretKeys applies to the environment too")
+func queue(name string) report.Section {
+	return report.Func(name, func(context.Context) (any, error) { return 1, nil })
+}
 
-	s, _, err := resolve([]Option{withGetenv(func(string) string { return "" })})
-	require.NoError(t, err)
-	var names []string
-	for _, sec := range s.sections() {
-		names = append(names, sec.Name())
+func sectionNames(secs []report.Section) []string {
+	names := make([]string, len(secs))
+	for i, sec := range secs {
+		names[i] = sec.Name()
 	}
-	require.GreaterOrEqual(t, len(names), 3)
-	assert.Equal(t, []string{"package", "config", "environment"}, names[:3], "environment comes right after config")
+	return names
+}
 
-	s, _, err = resolve([]Option{WithoutSections("environment"), withGetenv(func(string) string { return "" })})
-	require.NoError(t, err)
-	for _, sec := range s.sections() {
-		assert.NotEqual(t, "environment", sec.Name())
+func TestSectionsComposeAndValidate(t *testing.T) {
+	builtin := []string{"package", "config", "environment", "goroutines", "threads", "process", "heap"}
+	tests := []struct {
+		name    string
+		opts    []Option
+		want    []string
+		wantErr string
+	}{
+		{name: "default", want: builtin},
+		{name: "added after the built-ins", opts: []Option{WithSections(queue("queue"))}, want: append(builtin[:7:7], "queue")},
+		{name: "without", opts: []Option{WithoutSections("environment", "heap")}, want: []string{"package", "config", "goroutines", "threads", "process"}},
+		{name: "a built-in replaced in its place", opts: []Option{WithSections(sections.Goroutines{DetailMax: 5})}, want: builtin},
+		{name: "a custom section in a built-in's place", opts: []Option{WithSections(queue("config"))}, want: builtin},
+		{name: "only", opts: []Option{WithSections(queue("dropped")), WithOnlySections(queue("a"), sections.Heap{})}, want: []string{"a", "heap"}},
+		{name: "unknown WithoutSections name", opts: []Option{WithoutSections("proces")}, wantErr: `unknown section "proces" (known: package, config, environment, goroutines, threads, process, heap)`},
+		{name: "repeated added name", opts: []Option{WithSections(queue("queue"), queue("queue"))}, wantErr: `two sections are named "queue"`},
+		{name: "repeated only name", opts: []Option{WithOnlySections(sections.Heap{}, sections.Heap{})}, wantErr: `two sections are named "heap"`},
+		{name: "empty name", opts: []Option{WithSections(queue(" "))}, wantErr: "has an empty name (built-in names: package, config"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			secs, err := resolveSections(t, nil, tt.opts...)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				_, newErr := New(append(tt.opts, WithStderr(&discard{}))...)
+				assert.Error(t, newErr, "New rejects it too")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, sectionNames(secs))
+		})
 	}
 }
+
+func TestReplacedSectionKeepsSettings(t *testing.T) {
+	secs, err := resolveSections(t, nil, WithSections(sections.Goroutines{DetailMax: 5}))
+	require.NoError(t, err)
+	assert.Equal(t, sections.Goroutines{DetailMax: 5}, secs[3], "the replacement is in the built-in's place")
+
+	own := &sections.Config{Values: map[string]any{"mine": 1}}
+	secs, err = resolveSections(t, nil, WithConfig("app", 2), WithService("svc"), WithVersion("1.0"),
+		WithOnlySections(own, sections.Package{}))
+	require.NoError(t, err)
+	cfg := secs[0].(*sections.Config)
+	assert.Equal(t, map[string]any{"app": 2, "mine": 1}, cfg.Values, "WithConfig reaches a Config given to WithOnlySections")
+	assert.Equal(t, map[string]any{"mine": 1}, own.Values, "the caller's section is copied, not changed")
+	assert.Equal(t, sections.Package{Service: "svc", Version: "1.0"}, secs[1])
+}
+
+type discard struct{}
+
+func (*discard) Write(p []byte) (int, error) { return len(p), nil }

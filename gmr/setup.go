@@ -9,8 +9,6 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
-
-	"github.com/gmr-go/gmr/internal/redact"
 )
 
 var (
@@ -243,7 +241,7 @@ func (r *Reporter) ReportPanic() {
 		return
 	}
 	if r != nil {
-		r.report(context.Background(), "panic: "+redact.Redactor{}.Value(fmt.Sprint(v))) //nolint:errcheck // logged by report
+		r.report(context.Background(), "panic: "+panicText(v)) //nolint:errcheck // logged by report; the trigger is masked with the header
 	}
 	panic(v)
 }
@@ -260,7 +258,18 @@ func ReportPanic() {
 	r := active
 	activeMu.Unlock()
 	if r != nil {
-		r.report(context.Background(), "panic: "+redact.Redactor{}.Value(fmt.Sprint(v))) //nolint:errcheck // logged by report
+		r.report(context.Background(), "panic: "+panicText(v)) //nolint:errcheck // logged by report; the trigger is masked with the header
 	}
 	panic(v)
+}
+
+// panicText formats a panic value, even one whose String or Error method
+// panics.
+func panicText(v any) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = fmt.Sprintf("(%T whose String or Error method panicked)", v)
+		}
+	}()
+	return fmt.Sprint(v)
 }

@@ -19,11 +19,11 @@ import (
 
 	"github.com/gmr-go/gmr/formatters"
 	"github.com/gmr-go/gmr/gmr"
-	"github.com/gmr-go/gmr/sections"
+	"github.com/gmr-go/gmr/gmr/report"
 )
 
-func constSection(name string, v any) sections.Section {
-	return sections.Func(name, func(context.Context) (any, error) { return v, nil })
+func constSection(name string, v any) report.Section {
+	return report.Func(name, func(context.Context) (any, error) { return v, nil })
 }
 
 func TestSetupInProcessSignalAndStop(t *testing.T) {
@@ -64,7 +64,7 @@ func TestSetupInProcessSignalAndStop(t *testing.T) {
 func TestReportTimesOutHungSection(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
-	hung := sections.Func("hung", func(ctx context.Context) (any, error) {
+	hung := report.Func("hung", func(ctx context.Context) (any, error) {
 		<-release // ignores ctx, as a buggy section might
 		return nil, nil
 	})
@@ -111,7 +111,7 @@ type panickyFormatter struct{}
 
 func (panickyFormatter) Name() string      { return "panicky" }
 func (panickyFormatter) Extension() string { return "pnk" }
-func (panickyFormatter) Format(io.Writer, *formatters.Report) error {
+func (panickyFormatter) Format(io.Writer, *report.Report) error {
 	panic("formatter exploded")
 }
 

@@ -49,7 +49,7 @@ const (
 // A flag or value is secret when its name is secret by the redaction rules
 // (a word such as password, secret, token, key or auth, in any case and
 // separator style: DB_PASSWORD, dbPassword and api-key are all secret), when
-// a flag is listed in SecretFlags, or when a struct field is tagged
+// a flag is listed in gmr.WithSecretFlags, or when a struct field is tagged
 // `gmr:"secret"`. A secret is still listed, so that the operator knows it is
 // there, but its value is shown as "***" unless it is empty or is a
 // boolean flag's "true" or "false", which gives nothing away. Everything
@@ -64,7 +64,7 @@ const (
 // secret flag masked however it is written: -db-password=x, --db-password=x,
 // -db-password x and --db-password x all show the flag and "***". A flag is
 // secret on the command line when its name is, or when it is listed in
-// SecretFlags; a flag defined as boolean in every flag set takes no
+// gmr.WithSecretFlags; a flag defined as boolean in every flag set takes no
 // argument, so the argument after it is left alone. Flags the flag sets do
 // not define are judged by name alone.
 //
@@ -99,14 +99,6 @@ type Config struct {
 	// slices, scalars, or pointers to them. Optional. The name is the first
 	// part of each entry's key.
 	Values map[string]any
-	// SecretFlags names flags whose values are masked even though their
-	// names are not secret, such as "dsn2" or "license". Optional. A
-	// leading "-" or "--" is ignored.
-	SecretFlags []string
-	// ExtraSecretKeys are more words that make a flag name or a key secret,
-	// matched like the built-in ones (password, token, ...): against whole
-	// words of the key, ignoring case and separators. Optional.
-	ExtraSecretKeys []string
 }
 
 // ConfigReport is the data of the config section. It implements
@@ -180,10 +172,10 @@ func (Config) Name() string { return "config" }
 // Collect returns a *ConfigReport. If ctx is done before it has finished, it
 // returns what it has with ctx.Err().
 func (c Config) Collect(ctx context.Context) (any, error) {
-	r := redact.Redactor{Extra: c.ExtraSecretKeys}
+	r := *redact.FromContext(ctx)
 	rep := &ConfigReport{CommandLine: []string{}, FlagSets: []ConfigFlagSet{}, Values: []ConfigValue{}}
-	secretFlags := make(map[string]bool, len(c.SecretFlags))
-	for _, name := range c.SecretFlags {
+	secretFlags := make(map[string]bool, len(r.Flags))
+	for _, name := range r.Flags {
 		secretFlags[strings.TrimLeft(name, "-")] = true
 	}
 	flagSets := c.flagSets()
@@ -590,7 +582,9 @@ func (w *walker) walkFields(key string, v reflect.Value, depth int) {
 			continue
 		}
 		fv := v.Field(i)
-		secret := slices.Contains(strings.Split(f.Tag.Get("gmr"), ","), "secret")
+		// Both names are judged: a field DBPassword tagged json:"pw" is
+		// as secret as its Go name says.
+		secret := slices.Contains(strings.Split(f.Tag.Get("gmr"), ","), "secret") || w.r.SecretKey(f.Name)
 		if f.Anonymous && name == "" && secret {
 			// A secret embedded struct is masked whole, under its type's
 			// name, rather than flattened.

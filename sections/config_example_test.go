@@ -15,8 +15,8 @@ func ExampleConfig() {
 	fs := flag.NewFlagSet("shop", flag.ContinueOnError)
 	fs.String("addr", ":8080", "listen address")
 	fs.String("db-password", "", "database password")
-	fs.String("license", "", "license key")
-	args := []string{"shop", "-db-password", "hunter2", "--license=L-1234", "-addr", ":9090"}
+	fs.String("license-key", "", "license key")
+	args := []string{"shop", "-db-password", "hunter2", "--license-key=L-1234", "-addr", ":9090"}
 	if err := fs.Parse(args[1:]); err != nil {
 		fmt.Println("error:", err)
 		return
@@ -28,9 +28,8 @@ func ExampleConfig() {
 		Cert    string `json:"cert" gmr:"secret"`
 	}
 	c := sections.Config{
-		Args:        args,
-		FlagSets:    []*flag.FlagSet{fs},
-		SecretFlags: []string{"license"},
+		Args:     args,
+		FlagSets: []*flag.FlagSet{fs},
 		Values: map[string]any{"db": db{
 			Host:    "db.internal",
 			DSN:     "host=db user=app password=hunter2",
@@ -47,11 +46,11 @@ func ExampleConfig() {
 		fmt.Println("error:", err)
 	}
 	// Output:
-	// command line: shop -db-password *** --license=*** -addr :9090
+	// command line: shop -db-password *** --license-key=*** -addr :9090
 	// flags (shop):
 	//   -addr = :9090 (set; default :8080)
 	//   -db-password = *** (set; default "")
-	//   -license = *** (set; default "")
+	//   -license-key = *** (set; default "")
 	// db:
 	//   db.host = db.internal
 	//   db.dsn = ***

@@ -16,13 +16,20 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func collectConfig(t testing.TB, c Config) *ConfigReport {
 	t.Helper()
-	data, err := c.Collect(context.Background())
+	return collectConfigWith(t, c, &redact.Redactor{})
+}
+
+// collectConfigWith collects c with red as the Reporter's redactor.
+func collectConfigWith(t testing.TB, c Config, red *redact.Redactor) *ConfigReport {
+	t.Helper()
+	data, err := c.Collect(redact.NewContext(context.Background(), red))
 	require.NoError(t, err)
 	rep, ok := data.(*ConfigReport)
 	require.True(t, ok, "Collect returned %T", data)
@@ -76,7 +83,7 @@ func TestConfigFlags(t *testing.T) {
 	fs.Bool("use-secret-manager", false, "a boolean flag with a secret name")
 	require.NoError(t, fs.Parse([]string{"-db-password=hunter2", "-v", "-upstream=https://u:pw1234@up.example.com/x", "-use-secret-manager"}))
 
-	rep := collectConfig(t, Config{Args: []string{}, FlagSets: []*flag.FlagSet{fs, nil, fs}, SecretFlags: []string{"--license"}})
+	rep := collectConfigWith(t, Config{Args: []string{}, FlagSets: []*flag.FlagSet{fs, nil, fs}}, &redact.Redactor{Flags: []string{"--license"}})
 	assert.Empty(t, rep.CommandLine)
 	require.Len(t, rep.FlagSets, 1, "nil and repeated flag sets are skipped")
 	assert.Equal(t, ConfigFlagSet{Name: "shop", Flags: []ConfigFlag{
@@ -109,8 +116,7 @@ func TestConfigExtraSecretKeys(t *testing.T) {
 	fs.String("card-pin", "1234", "")
 	c := Config{FlagSets: []*flag.FlagSet{fs}, Values: map[string]any{"bank": map[string]string{"pin": "9876"}}}
 	assert.Equal(t, "1234", collectConfig(t, c).FlagSets[0].Flags[0].Value)
-	c.ExtraSecretKeys = []string{"PIN"}
-	rep := collectConfig(t, c)
+	rep := collectConfigWith(t, c, &redact.Redactor{Extra: []string{"PIN"}})
 	assert.Equal(t, "***", rep.FlagSets[0].Flags[0].Value)
 	assert.Equal(t, []string{"bank.pin = *** !"}, entries(rep.Values[0]))
 }
@@ -642,8 +648,8 @@ func TestConfigCommandLine(t *testing.T) {
 		"-keyboard-layout=us",
 		"--", "-monkey-count", "3",
 	}
-	c := Config{Args: args, FlagSets: []*flag.FlagSet{fs, other}, SecretFlags: []string{"-license"}}
-	rep := collectConfig(t, c)
+	c := Config{Args: args, FlagSets: []*flag.FlagSet{fs, other}}
+	rep := collectConfigWith(t, c, &redact.Redactor{Flags: []string{"-license"}})
 	assert.Equal(t, []string{
 		"/usr/bin/shop",
 		"-db-password=***",
@@ -670,8 +676,8 @@ func TestConfigCommandLine(t *testing.T) {
 	}
 
 	// ExtraSecretKeys apply to the command line too.
-	c = Config{Args: []string{"shop", "-card-pin", "1234"}, FlagSets: []*flag.FlagSet{fs}, ExtraSecretKeys: []string{"pin"}}
-	assert.Equal(t, []string{"shop", "-card-pin", "***"}, collectConfig(t, c).CommandLine)
+	c = Config{Args: []string{"shop", "-card-pin", "1234"}, FlagSets: []*flag.FlagSet{fs}}
+	assert.Equal(t, []string{"shop", "-card-pin", "***"}, collectConfigWith(t, c, &redact.Redactor{Extra: []string{"pin"}}).CommandLine)
 }
 
 func TestConfigCommandLineDefault(t *testing.T) {

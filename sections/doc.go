@@ -29,7 +29,7 @@
 // A section returns plain data — structs, maps, slices and scalars that
 // encoding/json can marshal — and every formatter renders it:
 //
-//	queue := sections.Func("queue", func(ctx context.Context) (any, error) {
+//	queue := report.Func("queue", func(ctx context.Context) (any, error) {
 //		return map[string]int{"depth": q.Len()}, nil
 //	})
 //

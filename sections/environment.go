@@ -54,9 +54,6 @@ type Environment struct {
 	// form os.Environ returns. Optional: nil means os.Environ() at the
 	// time of each report.
 	Environ []string
-	// ExtraSecretKeys are more words that make a variable's name secret,
-	// as for Config.ExtraSecretKeys. Optional.
-	ExtraSecretKeys []string
 }
 
 // EnvironmentReport is the data of the environment section. It implements
@@ -96,7 +93,7 @@ func (e Environment) Collect(ctx context.Context) (any, error) {
 	if env == nil {
 		env = os.Environ()
 	}
-	r := redact.Redactor{Extra: e.ExtraSecretKeys}
+	r := *redact.FromContext(ctx)
 	rep := &EnvironmentReport{Variables: []EnvironmentVariable{}, Allowlist: e.Allow != nil}
 	type kv struct{ name, value string }
 	vars := make([]kv, 0, len(env))

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gmr-go/gmr/formatters"
+	"github.com/gmr-go/gmr/gmr/report"
 	"github.com/gmr-go/gmr/sections"
 )
 
@@ -24,15 +25,15 @@ var reportFormatters = []formatters.Formatter{formatters.Text{}, formatters.JSON
 
 // render collects secs and renders them in every format, with a fixed
 // header, so that the output depends only on the sections' data.
-func render(t testing.TB, secs ...sections.Section) string {
+func render(t testing.TB, secs ...report.Section) string {
 	t.Helper()
-	r := &formatters.Report{Header: formatters.Header{
+	r := &report.Report{Header: report.Header{
 		Service: "fuzz", Host: "host", PID: 1, Time: time.Unix(0, 0), Trigger: "test",
 	}}
 	for _, s := range secs {
 		data, err := s.Collect(context.Background())
 		require.NoError(t, err)
-		r.Sections = append(r.Sections, sections.Result{Name: s.Name(), Data: data})
+		r.Sections = append(r.Sections, report.Result{Name: s.Name(), Data: data})
 	}
 	var out bytes.Buffer
 	for _, f := range reportFormatters {
@@ -45,7 +46,7 @@ func render(t testing.TB, secs ...sections.Section) string {
 // under key everywhere they can: as a flag on the command line (-key value
 // and --key=value), as a flag in a flag set, in a registered map and
 // struct, and as an environment variable.
-func sectionsWith(key, value string) []sections.Section {
+func sectionsWith(key, value string) []report.Section {
 	args := []string{"/usr/bin/shop"}
 	fs := flag.NewFlagSet("fuzz", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -58,7 +59,7 @@ func sectionsWith(key, value string) []sections.Section {
 	if validEnvName(key) {
 		env = append(env, key+"="+value)
 	}
-	return []sections.Section{
+	return []report.Section{
 		&sections.Config{
 			Args:     args,
 			FlagSets: []*flag.FlagSet{fs},
@@ -146,10 +147,10 @@ func TestEnvironmentEscapesInEveryFormat(t *testing.T) {
 		"\u009b31m\x9b\r\b" // C1 CSI, a stray 0x9b byte, CR, BS
 	env := sections.Environment{Environ: []string{"TITLE=" + hijack, "NAME\x1b[8m=hidden"}}
 	for _, f := range reportFormatters {
-		r := &formatters.Report{}
+		r := &report.Report{}
 		data, err := env.Collect(context.Background())
 		require.NoError(t, err)
-		r.Sections = []sections.Result{{Name: env.Name(), Data: data}}
+		r.Sections = []report.Result{{Name: env.Name(), Data: data}}
 		var buf bytes.Buffer
 		require.NoError(t, f.Format(&buf, r))
 		out := buf.String()

@@ -9,13 +9,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func collectEnv(t testing.TB, e Environment) *EnvironmentReport {
 	t.Helper()
-	data, err := e.Collect(context.Background())
+	return collectEnvWith(t, e, &redact.Redactor{})
+}
+
+// collectEnvWith collects e with red as the Reporter's redactor.
+func collectEnvWith(t testing.TB, e Environment, red *redact.Redactor) *EnvironmentReport {
+	t.Helper()
+	data, err := e.Collect(redact.NewContext(context.Background(), red))
 	require.NoError(t, err)
 	rep, ok := data.(*EnvironmentReport)
 	require.True(t, ok, "Collect returned %T", data)
@@ -121,7 +128,7 @@ func TestEnvironmentExtraSecretKeys(t *testing.T) {
 	env := []string{"CARD_PIN=1234", "PINNED=yes"}
 	assert.Equal(t, []string{"CARD_PIN=1234", "PINNED=yes"}, envVars(collectEnv(t, Environment{Environ: env})))
 	assert.Equal(t, []string{"CARD_PIN=*** !", "PINNED=yes"},
-		envVars(collectEnv(t, Environment{Environ: env, ExtraSecretKeys: []string{"pin"}})))
+		envVars(collectEnvWith(t, Environment{Environ: env}, &redact.Redactor{Extra: []string{"pin"}})))
 }
 
 func TestEnvironmentAllowlist(t *testing.T) {

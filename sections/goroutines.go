@@ -7,13 +7,11 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/gmr-go/gmr/internal/textfmt"
 	"github.com/google/pprof/profile"
 )
@@ -170,6 +168,8 @@ type GoroutineReport struct {
 	// Leaks are the goroutines the leak detector found, when the runtime
 	// offers it.
 	Leaks GoroutineLeaks `json:"leaks"`
+
+	profile *profile.Profile // the snapshot the report was built from
 }
 
 // GoroutineGroup is a set of goroutines with the same stack and labels.
@@ -386,6 +386,7 @@ func (g Goroutines) Collect(ctx context.Context) (any, error) {
 
 	rep := summarize(prof, dump, leaks, lim)
 	rep.ModeReason = reason
+	rep.profile = prof
 	return rep, nil
 }
 
@@ -406,23 +407,6 @@ func profileFrames(p *profile.Profile) int {
 		total = addSat(total, int(min(s.Value[0], math.MaxInt32))*min(n, 100))
 	}
 	return total
-}
-
-// readProfile reads the named runtime/pprof profile in its proto form.
-func readProfile(name string) (*profile.Profile, error) {
-	p := pprof.Lookup(name)
-	if p == nil {
-		return nil, fmt.Errorf("look up %s profile: not found", name)
-	}
-	var buf bytes.Buffer
-	if err := p.WriteTo(&buf, 0); err != nil {
-		return nil, fmt.Errorf("write %s profile: %w", name, err)
-	}
-	prof, err := profile.Parse(&buf)
-	if err != nil {
-		return nil, fmt.Errorf("parse %s profile: %w", name, err)
-	}
-	return prof, nil
 }
 
 // goroutineLimits are a Goroutines' bounds with defaults applied.
@@ -737,21 +721,7 @@ func sampleLabels(s *profile.Sample) map[string]string {
 			add(k, str)
 		}
 	}
-	for k, v := range m {
-		m[k] = redactLabel(k, v)
-	}
-	return m
-}
-
-// redactLabel masks the secrets in a label value. Labels are the program's
-// own data: they are masked as the config section masks values (a "session"
-// or "token" label, a URL with a password).
-func redactLabel(key, value string) string {
-	var r redact.Redactor
-	if r.SecretKey(key) && value != "" {
-		return redact.Mask
-	}
-	return r.Value(value)
+	return m // masked by the Reporter's masking pass, as all section data is
 }
 
 // writeLabelKey writes a canonical form of s's labels to b.

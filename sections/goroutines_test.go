@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gmr-go/gmr/gmr/report"
+	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/gmr-go/gmr/internal/textfmt"
 	"github.com/google/pprof/profile"
 	"github.com/stretchr/testify/assert"
@@ -69,7 +71,7 @@ func parkGoroutines(tb testing.TB, n int, labels ...string) {
 	if len(labels) > 0 {
 		want = map[string]string{}
 		for i := 0; i+1 < len(labels); i += 2 {
-			want[labels[i]] = redactLabel(labels[i], labels[i+1])
+			want[labels[i]] = labels[i+1] // raw: the Reporter's pass masks them
 		}
 	}
 	// A goroutine that has not run yet has a different stack (its entry
@@ -118,7 +120,7 @@ func TestGoroutinesCollect(t *testing.T) {
 	parkGoroutines(t, n)
 	parkGoroutines(t, m, "worker", evil)
 
-	var sec Section = Goroutines{} // the zero value works
+	var sec report.Section = Goroutines{} // the zero value works
 	data, err := sec.Collect(context.Background())
 	require.NoError(t, err)
 	rep := data.(*GoroutineReport)
@@ -507,11 +509,28 @@ func FuzzParseGoroutineProfile(f *testing.F) {
 	})
 }
 
+// TestGoroutineLabelsAreRedacted masks the section's data as the Reporter's
+// masking pass does (redact.InPlace) and checks the labels, in the groups
+// and in the profile kept for the file beside a report.
 func TestGoroutineLabelsAreRedacted(t *testing.T) {
-	parkGoroutines(t, 3, "session", "s3cr3t-label-canary", "tenant", "acme", "upstream", "https://u:pw-canary@up/")
+	parkGoroutines(t, 3, "session", "s3cr3t-label-canary", "tenant", "acme", "upstream", "https://u:pw-canary@up/", "pin", "pin-canary")
 	data, err := Goroutines{SkipLeakProfile: true}.Collect(context.Background())
 	require.NoError(t, err)
 	rep := data.(*GoroutineReport)
+	red := &redact.Redactor{Extra: []string{"pin"}}
+	red.InPlace(rep)
+	red.Profile(rep.Profile())
+	var pb bytes.Buffer
+	require.NoError(t, rep.Profile().Write(&pb))
+	reread, err := profile.Parse(&pb)
+	require.NoError(t, err)
+	for _, s := range reread.Sample {
+		for k, vs := range s.Label {
+			for _, v := range vs {
+				assert.NotContains(t, v, "canary", "label %s in the profile", k)
+			}
+		}
+	}
 	var found *GoroutineGroup
 	for i := range rep.Groups {
 		if rep.Groups[i].Labels["tenant"] == "acme" {
@@ -522,6 +541,7 @@ func TestGoroutineLabelsAreRedacted(t *testing.T) {
 	assert.Equal(t, 3, found.Count)
 	assert.Equal(t, "***", found.Labels["session"], "a label under a secret key")
 	assert.Equal(t, "https://u:***@up/", found.Labels["upstream"], "a secret inside a label value")
+	assert.Equal(t, "***", found.Labels["pin"], "a label under an extra secret key")
 	var buf bytes.Buffer
 	require.NoError(t, rep.WriteText(&buf))
 	assert.NotContains(t, buf.String(), "canary")

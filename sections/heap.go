@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,6 +133,8 @@ type HeapReport struct {
 	// MissingMetrics names, sorted, the runtime/metrics this Go release
 	// did not provide; their fields are zero.
 	MissingMetrics []string `json:"missing_metrics,omitempty"`
+
+	profile *profile.Profile // the heap profile read, or nil
 }
 
 // MemoryClass is one class of memory the Go runtime has mapped.
@@ -272,11 +273,12 @@ func (r *HeapReport) addTopAllocations(n, rate int) {
 		r.ProfileNote = "heap profiling is off (runtime.MemProfileRate = 0)"
 		return
 	}
-	p, err := profileProto("heap")
+	p, err := readProfile("heap")
 	if err != nil {
 		r.ProfileNote = err.Error()
 		return
 	}
+	r.profile = p
 	r.addSites(p, n)
 	if r.GCCycles == 0 {
 		r.ProfileNote = "no GC has completed yet: the heap profile is empty until one does"
@@ -572,24 +574,6 @@ func (r *HeapReport) writeSites(buf *bytes.Buffer) {
 	if rest := r.AllocationSites - len(r.TopAllocations); rest > 0 {
 		fmt.Fprintf(buf, "  ... %s not listed\n", textfmt.Plural(rest, "site"))
 	}
-}
-
-// profileProto reads the named runtime/pprof profile in its proto form
-// and parses it.
-func profileProto(name string) (*profile.Profile, error) {
-	p := pprof.Lookup(name)
-	if p == nil {
-		return nil, fmt.Errorf("%s profile: not found", name)
-	}
-	var buf bytes.Buffer
-	if err := p.WriteTo(&buf, 0); err != nil {
-		return nil, fmt.Errorf("%s profile: write: %w", name, err)
-	}
-	prof, err := profile.Parse(&buf)
-	if err != nil {
-		return nil, fmt.Errorf("%s profile: parse: %w", name, err)
-	}
-	return prof, nil
 }
 
 // stackFrames returns at most n frames of s's stack, innermost call first.

@@ -221,7 +221,7 @@ func (Package) Name() string { return "package" }
 // Collect returns a *PackageReport. Missing information (a binary without
 // build information, an unknown host name) is not an error: the fields stay
 // empty and PackageReport.Note says why.
-func (p Package) Collect(context.Context) (any, error) {
+func (p Package) Collect(ctx context.Context) (any, error) {
 	rep := &PackageReport{
 		Service:       p.Service,
 		Version:       p.Version,
@@ -235,7 +235,7 @@ func (p Package) Collect(context.Context) (any, error) {
 	}
 	var notes []string
 	if bi, ok := debug.ReadBuildInfo(); ok && bi != nil {
-		addBuildInfo(rep, bi)
+		addBuildInfo(rep, bi, redact.FromContext(ctx))
 		rep.addDependencies(bi.Deps, p.MaxDependencies)
 		rep.GODEBUG = godebugSettings(os.Getenv("GODEBUG"), buildSetting(bi, "DefaultGODEBUG"))
 	} else {
@@ -266,8 +266,7 @@ func (p Package) Collect(context.Context) (any, error) {
 }
 
 // addBuildInfo fills in rep's build fields from bi.
-func addBuildInfo(rep *PackageReport, bi *debug.BuildInfo) {
-	var r redact.Redactor
+func addBuildInfo(rep *PackageReport, bi *debug.BuildInfo, r *redact.Redactor) {
 	rep.Path = bi.Path
 	rep.Module = bi.Main.Path
 	rep.ModuleVersion = bi.Main.Version

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -103,7 +104,7 @@ func TestPackageBuildInfo(t *testing.T) {
 		},
 	}
 	var rep PackageReport
-	addBuildInfo(&rep, bi)
+	addBuildInfo(&rep, bi, &redact.Redactor{})
 	assert.Equal(t, "example.com/shop/cmd/api", rep.Path)
 	assert.Equal(t, "example.com/shop", rep.Module)
 	assert.Equal(t, "v1.4.2", rep.ModuleVersion)
@@ -123,7 +124,7 @@ func TestPackageBuildInfo(t *testing.T) {
 
 func TestPackageBuildInfoNoVCS(t *testing.T) {
 	var rep PackageReport
-	addBuildInfo(&rep, &debug.BuildInfo{Path: "command-line-arguments"})
+	addBuildInfo(&rep, &debug.BuildInfo{Path: "command-line-arguments"}, &redact.Redactor{})
 	assert.Nil(t, rep.VCS)
 	assert.Equal(t, "command-line-arguments", rep.Path)
 }

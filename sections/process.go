@@ -73,13 +73,6 @@ type Process struct {
 	// MaxFDs is the most file descriptors listed one by one; all are
 	// counted. Optional. Zero means 64; a negative value lists none.
 	MaxFDs int
-	// SecretFlags names command-line flags whose values are masked, in
-	// addition to those the redaction rules find secret by their names
-	// ("-db-password"). Optional.
-	SecretFlags []string
-	// ExtraSecretKeys adds key patterns to the redaction rules, as
-	// Config.ExtraSecretKeys does. Optional.
-	ExtraSecretKeys []string
 }
 
 // ProcessReport is the data of the process section. It implements
@@ -343,7 +336,7 @@ func (p Process) Collect(ctx context.Context) (any, error) {
 	if r.Cwd, err = os.Getwd(); err != nil {
 		r.note("working directory: %v", err)
 	}
-	r.CommandLine, r.CommandLineOmitted = p.commandLine(os.Args)
+	r.CommandLine, r.CommandLineOmitted = p.commandLine(redact.FromContext(ctx), os.Args)
 
 	readUsage(r)
 	err = readProcFS(ctx, r, p.maxFDs())
@@ -409,12 +402,11 @@ func (r *ProcessReport) addLimits() {
 // commandLine returns args with secrets masked, bounded to maxArgs
 // arguments of at most maxArgLen bytes, and the number of arguments left
 // out.
-func (p Process) commandLine(args []string) ([]string, int) {
-	secret := make(map[string]bool, len(p.SecretFlags))
-	for _, name := range p.SecretFlags {
+func (p Process) commandLine(r *redact.Redactor, args []string) ([]string, int) {
+	secret := make(map[string]bool, len(r.Flags))
+	for _, name := range r.Flags {
 		secret[strings.TrimLeft(name, "-")] = true
 	}
-	r := redact.Redactor{Extra: p.ExtraSecretKeys}
 	scanned := make([]string, len(args))
 	for i, a := range args {
 		if len(a) > maxArgScan {

@@ -9,6 +9,8 @@ import (
 	"runtime/metrics"
 	"sync"
 	"testing"
+
+	"github.com/gmr-go/gmr/gmr/report"
 )
 
 // stwPauseMetrics are the runtime's histograms of stop-the-world pauses:
@@ -88,13 +90,13 @@ func BenchmarkReportSections(b *testing.B) {
 
 	cases := []struct {
 		name string
-		secs []Section
+		secs []report.Section
 	}{
-		{"goroutines", []Section{Goroutines{}}},
-		{"threads", []Section{Threads{}}},
-		{"process", []Section{Process{}}},
-		{"heap", []Section{Heap{}}},
-		{"all", []Section{Goroutines{}, Threads{}, Process{}, Heap{}}},
+		{"goroutines", []report.Section{Goroutines{}}},
+		{"threads", []report.Section{Threads{}}},
+		{"process", []report.Section{Process{}}},
+		{"heap", []report.Section{Heap{}}},
+		{"all", []report.Section{Goroutines{}, Threads{}, Process{}, Heap{}}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -111,7 +113,7 @@ func BenchmarkReportSections(b *testing.B) {
 				var wg sync.WaitGroup
 				for _, s := range c.secs {
 					wg.Go(func() {
-						if res := Run(ctx, s); res.Err != nil {
+						if res := report.Run(ctx, s); res.Err != nil {
 							b.Error(res.Err)
 						}
 					})

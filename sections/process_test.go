@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -70,12 +71,12 @@ func TestProcessCanceled(t *testing.T) {
 }
 
 func TestProcessCommandLine(t *testing.T) {
-	p := Process{SecretFlags: []string{"--license"}, ExtraSecretKeys: []string{"customer"}}
+	red := &redact.Redactor{Flags: []string{"--license"}, Extra: []string{"customer"}}
 	args := []string{"app", "-license", "L-1", "-customer=acme", "-x=" + strings.Repeat("é", 1000)}
 	for range 200 {
 		args = append(args, "-v")
 	}
-	got, omitted := p.commandLine(args)
+	got, omitted := Process{}.commandLine(red, args)
 	require.Len(t, got, maxArgs)
 	assert.Equal(t, len(args)-maxArgs, omitted)
 	assert.Equal(t, []string{"app", "-license", "***", "-customer=***"}, got[:4])
@@ -84,7 +85,7 @@ func TestProcessCommandLine(t *testing.T) {
 
 	// A secret beyond what is scanned is never shown.
 	long := "-config=" + strings.Repeat("x", maxArgScan) + " password=hunter2"
-	got, _ = Process{}.commandLine([]string{"app", long})
+	got, _ = Process{}.commandLine(&redact.Redactor{}, []string{"app", long})
 	assert.NotContains(t, got[1], "hunter2")
 }
 

@@ -71,6 +71,20 @@ type Redactor struct {
 	// separators, so "client_id" matches ClientID, client-id and
 	// CLIENT_ID, but not client_identifier.
 	Extra []string
+	// Flags names command-line flags whose values are secret whatever
+	// their names (gmr.WithSecretFlags). Optional.
+	Flags []string
+}
+
+// SecretFlag reports whether the flag with the given name, without dashes,
+// holds a secret: it is one of Flags, or its name is a secret key.
+func (r Redactor) SecretFlag(name string) bool {
+	for _, f := range r.Flags {
+		if f == name {
+			return true
+		}
+	}
+	return r.SecretKey(name)
 }
 
 // patterns are the default secret words, written without separators.
@@ -263,7 +277,11 @@ func apply(s string, spans []span) string {
 
 // urlPasswords finds the passwords in URLs' user info, such as PASSWORD in
 // postgres://user:PASSWORD@host/db. As in RFC 3986, the authority ends at
-// the first '/', '?' or '#', and the user info at its last '@'.
+// the first '/', '?' or '#', and the user info at its last '@'. A password
+// that holds a raw '/', '?' or '#' (which RFC 3986 forbids but people
+// write: postgres://app:ab/cd@db/app) is found too: when the authority so
+// delimited is "name:rest" with no '@' and rest is no port number, the
+// password runs on to the next '@' before any white space or quote.
 func urlPasswords(s string, spans []span) []span {
 	for off := 0; ; {
 		i := strings.Index(s[off:], "://")
@@ -278,6 +296,19 @@ func urlPasswords(s string, spans []span) []span {
 		}
 		at := strings.LastIndexByte(s[a:e], '@')
 		if at < 0 {
+			colon := strings.IndexByte(s[a:e], ':')
+			if colon < 0 || isPort(s[a+colon+1:e]) {
+				continue
+			}
+			// A raw '/', '?' or '#' in the password: look for its '@'.
+			t := e
+			for t < len(s) && s[t] != '@' && !strings.ContainsRune("\"'<>`", rune(s[t])) && !isSpace(s[t]) {
+				t++
+			}
+			if t < len(s) && s[t] == '@' && a+colon+1 < t {
+				spans = append(spans, span{a + colon + 1, t})
+				off = t
+			}
 			continue
 		}
 		colon := strings.IndexByte(s[a:a+at], ':')
@@ -285,6 +316,17 @@ func urlPasswords(s string, spans []span) []span {
 			spans = append(spans, span{a + colon + 1, a + at})
 		}
 	}
+}
+
+// isPort reports whether s is empty or all decimal digits, as the port of
+// host:port is.
+func isPort(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // dsnRE matches the user:password@ part of a MySQL driver DSN, such as

@@ -3,7 +3,9 @@
 package textfmt
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"unicode"
@@ -105,3 +107,45 @@ func Cut(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// Capture calls write with a writer that keeps the first limit bytes and
+// then fails, and returns what was written, cut after its last whole line
+// when the limit was reached. A panic in write is returned as an error.
+func Capture(write func(io.Writer) error, limit int) (text string, cut bool, err error) {
+	w := &boundedWriter{limit: limit}
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				err = fmt.Errorf("panic: %v", v)
+			}
+		}()
+		err = write(w)
+	}()
+	text = w.buf.String()
+	if w.cut {
+		if i := strings.LastIndexByte(text, '\n'); i >= 0 {
+			text = text[:i+1] // no half line
+		}
+		err = nil
+	}
+	return text, w.cut, err
+}
+
+// boundedWriter keeps the first limit bytes written to it and then fails.
+type boundedWriter struct {
+	buf   strings.Builder
+	limit int
+	cut   bool
+}
+
+func (b *boundedWriter) Write(p []byte) (int, error) {
+	if room := b.limit - b.buf.Len(); len(p) > room {
+		room = max(room, 0)
+		b.buf.Write(p[:room])
+		b.cut = true
+		return room, errFull
+	}
+	return b.buf.Write(p)
+}
+
+var errFull = errors.New("text over its bound")

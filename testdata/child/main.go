@@ -21,9 +21,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gmr-go/gmr/formatters"
 	"github.com/gmr-go/gmr/gmr"
-	"github.com/gmr-go/gmr/sections"
+	"github.com/gmr-go/gmr/gmr/report"
 )
 
 func main() {
@@ -60,7 +59,7 @@ func main() {
 
 	opts := []gmr.Option{gmr.WithService("child"), gmr.WithVersion("9.9.9")}
 	if *hang {
-		opts = append(opts, gmr.WithSections(sections.Func("hung", func(ctx context.Context) (any, error) {
+		opts = append(opts, gmr.WithSections(report.Func("hung", func(ctx context.Context) (any, error) {
 			select {} // ignores its deadline, as a buggy section might
 		})))
 	}
@@ -68,7 +67,7 @@ func main() {
 		opts = append(opts, gmr.WithFormatter(panickyFormatter{}))
 	}
 	if *panicky {
-		opts = append(opts, gmr.WithSections(sections.Func("panicky", func(context.Context) (any, error) {
+		opts = append(opts, gmr.WithSections(report.Func("panicky", func(context.Context) (any, error) {
 			panic("section exploded")
 		})))
 	}
@@ -153,9 +152,9 @@ func fatalStackOverflow() {
 // panickyFormatter is a formatter with a bug: it panics.
 type panickyFormatter struct{}
 
-func (panickyFormatter) Name() string                               { return "panicky" }
-func (panickyFormatter) Extension() string                          { return "txt" }
-func (panickyFormatter) Format(io.Writer, *formatters.Report) error { panic("formatter exploded") }
+func (panickyFormatter) Name() string                           { return "panicky" }
+func (panickyFormatter) Extension() string                      { return "txt" }
+func (panickyFormatter) Format(io.Writer, *report.Report) error { panic("formatter exploded") }
 
 // parkedWorker blocks until release is closed. Tests look for its name and
 // count in the goroutine section.

@@ -1,4 +1,4 @@
-package sections
+package report
 
 import (
 	"context"
@@ -13,31 +13,36 @@ import (
 //
 // Name returns a short, stable, lower-case name ("goroutines", "heap"). It is
 // the section's title in the text report and its key in machine-readable
-// formats, so it must not change between calls.
+// formats, so it must not change between calls, and it must be unique within
+// a report: the Reporter rejects an empty or repeated name.
 //
 // Collect gathers the section's data and returns it as a plain value: a
-// struct, map, slice or scalar that encoding/json can marshal. The returned
-// value must not be modified after Collect returns, because formatters read it
-// concurrently with nothing else but may read it more than once.
+// struct, map, slice or scalar that encoding/json can marshal. The value must
+// not be modified after Collect returns.
 //
 // Collect may be called concurrently with other sections' Collect, and, for
 // the same section, again before an earlier call has returned (a new report
 // may start while a hung one is abandoned). It must therefore be safe for
 // concurrent use.
 //
-// The context carries the section's deadline. A section should return promptly
-// once ctx is done; if it has partial data it may return it together with
-// ctx.Err(). A non-nil error is shown in the section's place in the report;
-// data returned with an error is shown as well. The reporter recovers panics
-// in Collect and reports them as the section's error.
+// The context carries the section's deadline. A section should return
+// promptly once ctx is done; if it has partial data it may return it together
+// with ctx.Err(). A non-nil error is shown in the section's place in the
+// report; data returned with an error is shown as well. The Reporter recovers
+// panics in Collect and reports them as the section's error, and masks
+// secrets in the data, the error and the panic value before anything leaves
+// the process.
 type Section interface {
 	Name() string
 	Collect(ctx context.Context) (any, error)
 }
 
 // TextWriter is implemented by section data that has its own text layout,
-// such as goroutine stacks. The text formatter calls WriteText in place of
-// its generic rendering; other formatters ignore it.
+// such as goroutine stacks. The Reporter calls WriteText once per report and
+// gives its lines to the formatters as Result.Text, masked, escaped and cut
+// to the section's bound; the text formatter shows them in place of its
+// generic rendering, and no line can pass for a banner or the footer.
+// Machine-readable formats ignore it.
 type TextWriter interface {
 	WriteText(w io.Writer) error
 }
@@ -48,7 +53,7 @@ type CollectFunc func(ctx context.Context) (any, error)
 // Func returns a Section with the given name whose Collect calls fn. It is the
 // one-line way to add a custom section:
 //
-//	gmr.WithSections(sections.Func("queue", func(ctx context.Context) (any, error) {
+//	gmr.WithSections(report.Func("queue", func(ctx context.Context) (any, error) {
 //		return map[string]int{"depth": q.Len()}, nil
 //	}))
 func Func(name string, fn CollectFunc) Section {
@@ -69,31 +74,12 @@ func (s funcSection) Collect(ctx context.Context) (any, error) {
 	return s.fn(ctx)
 }
 
-// Result is what one section produced for one report.
-type Result struct {
-	// Name is the section's name.
-	Name string
-	// Data is the value Collect returned; it may be set even when Err is.
-	Data any
-	// Err is the error Collect returned, a recovered panic, or a timeout.
-	Err error
-	// Duration is how long Collect ran, or how long the reporter waited for it.
-	Duration time.Duration
-	// Redact asks formatters to mask secrets in Data, by the redaction
-	// rules of the config section plus ExtraSecretKeys: values under secret
-	// keys (struct fields, map keys, JSON members), and secrets inside
-	// strings (URL passwords, bearer tokens, key=value pairs). The reporter
-	// sets it for sections added with gmr.WithSections, which are not known
-	// to redact their own data; built-in sections redact their own.
-	Redact          bool
-	ExtraSecretKeys []string
-}
-
 // PanicError is the error a Result holds when a section's Collect panicked.
 type PanicError struct {
 	// Section is the name of the section that panicked.
 	Section string
-	// Value is the value passed to panic.
+	// Value is the value passed to panic. After the Reporter's masking pass
+	// it is a string, with its secrets masked.
 	Value any
 	// Stack is the panicking goroutine's stack.
 	Stack []byte

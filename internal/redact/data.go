@@ -1,0 +1,441 @@
+package redact
+
+import (
+	"context"
+	"encoding"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gmr-go/gmr/gmr/report"
+	"github.com/gmr-go/gmr/internal/textfmt"
+)
+
+// Bounds on the tree Data builds from one section's data, so that no value,
+// however large or however shared its parts, costs more than a bounded
+// amount of time and memory to mask and render.
+const (
+	// MaxValues is the most values (scalars and containers) in one tree.
+	MaxValues = 50_000
+	// MaxBytes is the most bytes of strings and keys in one tree.
+	MaxBytes = 1 << 20
+	// MaxEntries is the most entries shown of one map, slice or array.
+	MaxEntries = 1000
+	// MaxDepth is the deepest nesting followed, which also stops cycles.
+	MaxDepth = 24
+	// MaxString is the most bytes shown of one string.
+	MaxString = 64 << 10
+	// MaxJSON is the most bytes a MarshalJSON method may return.
+	MaxJSON = 4 << 20
+)
+
+// Data returns v as a tree of report.Object, []any, string, bool, nil,
+// json.Number, time.Time, time.Duration and json.RawMessage values, with its
+// secrets masked, and a note saying what was cut to keep the tree within
+// its bounds ("" when nothing was). It never modifies v and never panics.
+//
+// Structs become Objects with their fields under their JSON names, as
+// encoding/json lays them out (json tags, omitempty, omitzero, embedded
+// structs flattened). A field is secret when its JSON name or its Go name is
+// a secret key, or it is tagged gmr:"secret"; a map entry is secret when its
+// key is. A secret's value is replaced by Mask whatever its type (an empty
+// one stays empty) and is not read further. Every string, map key and error
+// text is masked as Value masks it. slog.LogValuer values show their
+// LogValue; *url.URL and url.Userinfo values show no password; json.Marshaler
+// output is masked as JSON masks it; other TextMarshalers and errors become
+// their text.
+//
+// The work stops at the context's deadline, at MaxValues values or MaxBytes
+// bytes of text, whichever comes first; containers show at most MaxEntries
+// entries (a map with more than ten times as many shows a sample, since
+// sorting it would cost too much), and nesting stops at MaxDepth.
+func (r *Redactor) Data(ctx context.Context, v any) (tree any, note string) {
+	w := &dataWalker{r: r, m: r.matcher(), ctx: ctx}
+	defer func() {
+		if p := recover(); p != nil {
+			tree, note = nil, fmt.Sprintf("data not shown: rendering it panicked: %s", r.Value(safeSprint(p)))
+		}
+	}()
+	tree = w.value(reflect.ValueOf(v), 0)
+	return tree, w.note
+}
+
+type dataWalker struct {
+	r      *Redactor
+	m      matcher
+	ctx    context.Context
+	values int
+	bytes  int
+	note   string // why the walk stopped; "" while it goes on
+}
+
+var (
+	logValuerType = reflect.TypeFor[slog.LogValuer]()
+	marshalerType = reflect.TypeFor[json.Marshaler]()
+	textType      = reflect.TypeFor[encoding.TextMarshaler]()
+	errorType     = reflect.TypeFor[error]()
+	timeType      = reflect.TypeFor[time.Time]()
+	durationType  = reflect.TypeFor[time.Duration]()
+	rawType       = reflect.TypeFor[json.RawMessage]()
+	urlType       = reflect.TypeFor[url.URL]()
+	userinfoType  = reflect.TypeFor[url.Userinfo]()
+)
+
+// stopped reports whether the walk has reached a bound, counting one more
+// value.
+func (w *dataWalker) stopped() bool {
+	if w.note != "" {
+		return true
+	}
+	w.values++
+	switch {
+	case w.values > MaxValues:
+		w.note = fmt.Sprintf("cut at %s values, the bound for one section's data", textfmt.Commas(MaxValues))
+	case w.bytes > MaxBytes:
+		w.note = fmt.Sprintf("cut at %s of text, the bound for one section's data", textfmt.Bytes(MaxBytes))
+	case w.values%256 == 0 && w.ctx.Err() != nil:
+		w.note = fmt.Sprintf("cut at %s values: the report's deadline passed", textfmt.Commas(w.values))
+	}
+	return w.note != ""
+}
+
+func (w *dataWalker) text(s string) string {
+	if len(s) > MaxString {
+		s = textfmt.Cut(s, MaxString) + fmt.Sprintf("... (%d bytes in all)", len(s))
+	}
+	w.bytes += len(s)
+	return w.r.Value(s)
+}
+
+func (w *dataWalker) value(rv reflect.Value, depth int) any {
+	if w.stopped() {
+		return nil
+	}
+	if depth > MaxDepth {
+		return "... (nesting too deep)"
+	}
+	if !rv.IsValid() {
+		return nil
+	}
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
+		if rv.IsNil() {
+			return nil
+		}
+	}
+	if v, ok := w.special(rv, depth); ok {
+		return v
+	}
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		return w.value(rv.Elem(), depth+1)
+	case reflect.String:
+		return w.text(rv.String())
+	case reflect.Bool:
+		return rv.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return json.Number(strconv.FormatInt(rv.Int(), 10))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return json.Number(strconv.FormatUint(rv.Uint(), 10))
+	case reflect.Float32, reflect.Float64:
+		f := rv.Float()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return strconv.FormatFloat(f, 'g', -1, 64) // JSON has no NaN: show it as text
+		}
+		return json.Number(strconv.FormatFloat(f, 'g', -1, rv.Type().Bits()))
+	case reflect.Complex64, reflect.Complex128:
+		return fmt.Sprint(rv.Complex())
+	case reflect.Slice, reflect.Array:
+		if rv.Type().Elem().Kind() == reflect.Uint8 && rv.Kind() == reflect.Slice {
+			b := rv.Bytes()
+			return w.text(string(b[:min(len(b), MaxString+1)]))
+		}
+		return w.list(rv, depth)
+	case reflect.Map:
+		return w.mapValue(rv, depth)
+	case reflect.Struct:
+		return w.structValue(rv, depth)
+	default: // chan, func, unsafe pointer
+		return "<" + rv.Type().String() + ">"
+	}
+}
+
+// special handles the types that show something other than their fields.
+func (w *dataWalker) special(rv reflect.Value, depth int) (any, bool) {
+	t := rv.Type()
+	if !rv.CanInterface() {
+		return nil, false // reached through an unexported embedded struct
+	}
+	switch t {
+	case timeType, durationType:
+		return rv.Interface(), true
+	case rawType:
+		return w.json(rv.Bytes()), true
+	case urlType:
+		u := rv.Interface().(url.URL)
+		return w.text(u.String()), true
+	case userinfoType:
+		u := rv.Interface().(url.Userinfo)
+		return w.userinfo(&u), true
+	}
+	if t.Kind() == reflect.Pointer {
+		switch t.Elem() {
+		case urlType:
+			return w.text(rv.Interface().(*url.URL).String()), true
+		case userinfoType:
+			return w.userinfo(rv.Interface().(*url.Userinfo)), true
+		}
+	}
+	switch {
+	case t.Implements(logValuerType):
+		var sv slog.Value
+		if p := catch(func() { sv = rv.Interface().(slog.LogValuer).LogValue().Resolve() }); p != "" {
+			return w.text("!LogValue panicked: " + p), true
+		}
+		return w.slog(sv, depth), true
+	case t.Implements(marshalerType):
+		var b []byte
+		var err error
+		if p := catch(func() { b, err = rv.Interface().(json.Marshaler).MarshalJSON() }); p != "" {
+			return w.text("!MarshalJSON panicked: " + p), true
+		}
+		if err != nil {
+			return w.text("!MarshalJSON: " + err.Error()), true
+		}
+		return w.json(b), true
+	case t.Implements(textType):
+		var b []byte
+		var err error
+		if p := catch(func() { b, err = rv.Interface().(encoding.TextMarshaler).MarshalText() }); p != "" {
+			return w.text("!MarshalText panicked: " + p), true
+		}
+		if err != nil {
+			return w.text("!MarshalText: " + err.Error()), true
+		}
+		return w.text(string(b)), true
+	case t.Implements(errorType):
+		var s string
+		if p := catch(func() { s = rv.Interface().(error).Error() }); p != "" {
+			s = "!Error panicked: " + p
+		}
+		return w.text(s), true
+	}
+	return nil, false
+}
+
+func (w *dataWalker) userinfo(u *url.Userinfo) string {
+	if _, ok := u.Password(); ok {
+		return w.text(u.Username() + ":" + Mask)
+	}
+	return w.text(u.Username())
+}
+
+// json masks what a MarshalJSON method returned.
+func (w *dataWalker) json(b []byte) any {
+	if len(b) > MaxJSON {
+		return fmt.Sprintf("!MarshalJSON returned %d bytes, over the %s bound", len(b), textfmt.Bytes(MaxJSON))
+	}
+	w.bytes += len(b)
+	out, err := w.r.JSON(b)
+	if err != nil {
+		return w.text("!" + err.Error())
+	}
+	return json.RawMessage(out)
+}
+
+func (w *dataWalker) list(rv reflect.Value, depth int) any {
+	n := rv.Len()
+	out := make([]any, 0, min(n, MaxEntries+1))
+	for i := range min(n, MaxEntries) {
+		if w.note != "" {
+			return out
+		}
+		out = append(out, w.value(rv.Index(i), depth+1))
+	}
+	if n > MaxEntries {
+		out = append(out, fmt.Sprintf("... and %s more", textfmt.Commas(n-MaxEntries)))
+	}
+	return out
+}
+
+func (w *dataWalker) mapValue(rv reflect.Value, depth int) any {
+	n := rv.Len()
+	type entry struct {
+		key string
+		k   reflect.Value
+	}
+	var entries []entry
+	sampled := n > 10*MaxEntries
+	for it := rv.MapRange(); it.Next(); {
+		if sampled && len(entries) == MaxEntries {
+			break // too big to sort: show the first entries met
+		}
+		entries = append(entries, entry{keyText(it.Key()), it.Key()})
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.key, b.key) })
+	obj := make(report.Object, 0, min(len(entries), MaxEntries)+1)
+	for i, e := range entries {
+		if w.note != "" {
+			return obj
+		}
+		if i == MaxEntries {
+			break
+		}
+		obj = append(obj, w.member(e.key, rv.MapIndex(e.k), depth, false))
+	}
+	switch {
+	case sampled:
+		obj = append(obj, report.Member{Key: "...", Value: fmt.Sprintf("and %s more: a map of %s entries, sampled", textfmt.Commas(n-MaxEntries), textfmt.Commas(n))})
+	case n > MaxEntries:
+		obj = append(obj, report.Member{Key: "...", Value: fmt.Sprintf("and %s more", textfmt.Commas(n-MaxEntries))})
+	}
+	return obj
+}
+
+// member returns one member of an Object, masked whole when its key (or
+// its Go field name, or its gmr tag) says it is secret.
+func (w *dataWalker) member(key string, v reflect.Value, depth int, secret bool) report.Member {
+	if secret || w.m.secret(key) {
+		return report.Member{Key: w.text(key), Value: maskedValue(v)}
+	}
+	return report.Member{Key: w.text(key), Value: w.value(v, depth+1)}
+}
+
+// maskedValue is what a secret shows: Mask, or its emptiness.
+func maskedValue(v reflect.Value) any {
+	for v.IsValid() && (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) && !v.IsNil() {
+		v = v.Elem()
+	}
+	if !v.IsValid() || v.IsZero() {
+		if v.IsValid() && v.Kind() == reflect.String {
+			return ""
+		}
+		return nil
+	}
+	return Mask
+}
+
+func (w *dataWalker) structValue(rv reflect.Value, depth int) any {
+	obj := report.Object{}
+	w.fields(rv, depth, &obj)
+	return obj
+}
+
+func (w *dataWalker) fields(rv reflect.Value, depth int, obj *report.Object) {
+	if depth > MaxDepth {
+		*obj = append(*obj, report.Member{Key: "...", Value: "(embedding too deep)"})
+		return
+	}
+	t := rv.Type()
+	for i := range t.NumField() {
+		if w.note != "" {
+			return
+		}
+		f := t.Field(i)
+		if !f.IsExported() && !f.Anonymous {
+			continue
+		}
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" && opts == "" {
+			continue
+		}
+		fv := rv.Field(i)
+		if f.Anonymous && name == "" {
+			ev := fv
+			if ev.Kind() == reflect.Pointer {
+				if ev.IsNil() {
+					continue
+				}
+				ev = ev.Elem()
+			}
+			if ev.Kind() == reflect.Struct {
+				if f.Tag.Get("gmr") == "secret" {
+					*obj = append(*obj, report.Member{Key: f.Name, Value: maskedValue(ev)})
+					continue
+				}
+				w.fields(ev, depth+1, obj)
+				continue
+			}
+			if !f.IsExported() {
+				continue
+			}
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if (strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")) && fv.IsZero() {
+			continue
+		}
+		secret := f.Tag.Get("gmr") == "secret" || w.m.secret(f.Name)
+		*obj = append(*obj, w.member(name, fv, depth, secret))
+	}
+}
+
+// slog renders a resolved slog.Value.
+func (w *dataWalker) slog(sv slog.Value, depth int) any {
+	switch sv.Kind() {
+	case slog.KindGroup:
+		obj := report.Object{}
+		for _, a := range sv.Group() {
+			if w.note != "" || len(obj) == MaxEntries {
+				break
+			}
+			if w.m.secret(a.Key) {
+				obj = append(obj, report.Member{Key: w.text(a.Key), Value: Mask})
+				continue
+			}
+			obj = append(obj, report.Member{Key: w.text(a.Key), Value: w.slog(a.Value.Resolve(), depth+1)})
+		}
+		return obj
+	case slog.KindAny:
+		v := sv.Any()
+		if _, ok := v.(slog.LogValuer); ok {
+			return w.text(fmt.Sprintf("%T", v)) // LogValue resolved to itself: do not loop
+		}
+		return w.value(reflect.ValueOf(v), depth+1)
+	case slog.KindString:
+		return w.text(sv.String())
+	default:
+		return w.value(reflect.ValueOf(sv.Any()), depth+1)
+	}
+}
+
+// keyText is a map key as text.
+func keyText(k reflect.Value) string {
+	if k.Kind() == reflect.String {
+		return k.String()
+	}
+	var s string
+	if p := catch(func() { s = fmt.Sprint(k.Interface()) }); p != "" {
+		return "!key: " + p
+	}
+	return s
+}
+
+// catch calls f and returns the text of its panic, or "".
+func catch(f func()) (p string) {
+	defer func() {
+		if v := recover(); v != nil {
+			p = safeSprint(v)
+		}
+	}()
+	f()
+	return ""
+}
+
+// safeSprint formats v, even when its String or Error method panics.
+func safeSprint(v any) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = fmt.Sprintf("(%T whose String or Error method panicked)", v)
+		}
+	}()
+	return fmt.Sprint(v)
+}
