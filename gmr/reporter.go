@@ -220,30 +220,18 @@ func (r *Reporter) writeProfiles(rep *report.Report, meta fileMeta) []string {
 }
 
 // collect runs every section concurrently, each under its own deadline within
-// the report's. A section still running at its deadline (plus a short grace
-// for it to return what it has) is shown as timed out; its goroutine is left
-// to finish on its own, and its late result is dropped.
+// the report's, and masks each result as it comes (mask.go). A section still
+// running at its deadline (plus a short grace for it to return what it has
+// so far) is shown as timed out; its goroutine is left to finish on its own,
+// and its late result is dropped.
 func (r *Reporter) collect(ctx context.Context, trigger string) *report.Report {
 	start := time.Now()
 	reportCtx, cancel := context.WithTimeout(ctx, r.s.timeout)
 	defer cancel()
-	sectionBudget := min(r.s.sectionTimeout, max(r.s.timeout-collectGrace, r.s.timeout/2))
+	budget := min(r.s.sectionTimeout, max(r.s.timeout-collectGrace, r.s.timeout/2))
 
-	host, _ := os.Hostname()
-	rep := &report.Report{
-		Header: report.Header{
-			Service:    r.s.service,
-			Version:    r.s.version,
-			Host:       host,
-			PID:        os.Getpid(),
-			Time:       start,
-			Trigger:    trigger,
-			GMRVersion: Version(),
-			GoVersion:  runtime.Version(),
-		},
-		Sections: make([]report.Result, len(r.sections)),
-	}
-	chans := make([]chan report.Result, len(r.sections))
+	rep := &report.Report{Header: r.newHeader(start, trigger), Sections: make([]report.Result, len(r.sections))}
+	pending := make([]<-chan report.Result, len(r.sections))
 	for i, slot := range r.sections {
 		if since := slot.running.Load(); since != 0 {
 			rep.Sections[i] = report.Result{
@@ -252,30 +240,63 @@ func (r *Reporter) collect(ctx context.Context, trigger string) *report.Report {
 			}
 			continue
 		}
-		ch := make(chan report.Result, 1)
-		chans[i] = ch
-		slot.running.Store(start.UnixNano())
-		go func() {
-			secCtx, cancel := context.WithTimeout(reportCtx, sectionBudget)
-			defer cancel()
-			// Label the goroutine, so that a section that hangs can be
-			// told apart in later reports' goroutine sections.
-			secCtx = pprof.WithLabels(secCtx, pprof.Labels("gmr_section", slot.name))
-			pprof.SetGoroutineLabels(secCtx)
-			res := report.Run(redact.NewContext(secCtx, r.red), slot.sec)
-			// Masking gets the grace the report allows past the
-			// section's deadline.
-			maskCtx, cancel := context.WithDeadline(reportCtx, start.Add(sectionBudget+collectGrace/2))
-			defer cancel()
-			r.maskResult(maskCtx, &res, slot.builtin)
-			slot.running.Store(0)
-			ch <- res
-		}()
+		pending[i] = r.start(reportCtx, slot, start, budget)
 	}
-	timer := time.NewTimer(sectionBudget + collectGrace)
+	r.await(ctx, rep, pending, start, budget+collectGrace)
+	rep.Header.Duration = time.Since(start)
+	return rep
+}
+
+// newHeader returns the header of a report started at start, masked.
+func (r *Reporter) newHeader(start time.Time, trigger string) report.Header {
+	host, _ := os.Hostname()
+	h := report.Header{
+		Service:    r.s.service,
+		Version:    r.s.version,
+		Host:       host,
+		PID:        os.Getpid(),
+		Time:       start,
+		Trigger:    trigger,
+		GMRVersion: Version(),
+		GoVersion:  runtime.Version(),
+	}
+	r.maskHeader(&h)
+	return h
+}
+
+// start runs one section's Collect on a goroutine of its own, labelled
+// gmr_section=<name> so that a section that hangs can be told apart in
+// later reports, with the Redactor in its context, and masks the result.
+// The result arrives on the returned channel, which has room for it, so the
+// goroutine never blocks on a report that stopped waiting.
+func (r *Reporter) start(reportCtx context.Context, slot *sectionSlot, start time.Time, budget time.Duration) <-chan report.Result {
+	ch := make(chan report.Result, 1)
+	slot.running.Store(start.UnixNano())
+	go func() {
+		secCtx, cancel := context.WithTimeout(reportCtx, budget)
+		defer cancel()
+		secCtx = pprof.WithLabels(secCtx, pprof.Labels("gmr_section", slot.name))
+		pprof.SetGoroutineLabels(secCtx)
+		res := report.Run(redact.NewContext(secCtx, r.red), slot.sec)
+		// Masking may use half the grace the report allows past the
+		// section's deadline.
+		maskCtx, cancelMask := context.WithDeadline(reportCtx, start.Add(budget+collectGrace/2))
+		defer cancelMask()
+		r.maskResult(maskCtx, &res, slot.builtin)
+		slot.running.Store(0)
+		ch <- res
+	}()
+	return ch
+}
+
+// await fills in rep's results from pending, in order, until wait has passed
+// since start or ctx is done; a section not done by then is shown as timed
+// out.
+func (r *Reporter) await(ctx context.Context, rep *report.Report, pending []<-chan report.Result, start time.Time, wait time.Duration) {
+	timer := time.NewTimer(wait - time.Since(start))
 	defer timer.Stop()
 	expired := false
-	for i, ch := range chans {
+	for i, ch := range pending {
 		if ch == nil {
 			continue
 		}
@@ -300,14 +321,11 @@ func (r *Reporter) collect(ctx context.Context, trigger string) *report.Report {
 			}
 			rep.Sections[i] = report.Result{
 				Name:     r.sections[i].name,
-				Err:      fmt.Errorf("timed out after %v: %w", time.Since(start).Round(time.Millisecond), cause),
+				Err:      r.red.Error(fmt.Errorf("timed out after %v: %w", time.Since(start).Round(time.Millisecond), cause)),
 				Duration: time.Since(start),
 			}
 		}
 	}
-	r.maskHeader(&rep.Header)
-	rep.Header.Duration = time.Since(start)
-	return rep
 }
 
 // render formats rep with the configured formatter. If that formatter fails,
