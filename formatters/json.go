@@ -60,32 +60,12 @@ func JSONSchema() []byte { return bytes.Clone(schema) }
 // JSON writes a report as one JSON object, indented for people to read,
 // followed by a newline. Its zero value is ready to use; it has no options.
 //
-// The object has these fields, all always present unless marked optional;
-// their names are stable (see SchemaVersion):
-//
-//	schema_version   string  SchemaVersion, "1"
-//	header           object  which process, when and why:
-//	  service        string    the service's name
-//	  version        string    the service's version, or ""
-//	  host           string    the host name
-//	  pid            integer   the process id
-//	  time           string    when the report was started, RFC 3339, UTC,
-//	                           with fractional seconds
-//	  trigger        string    what asked for it: "signal SIGUSR2", "api", ...
-//	  gmr_version    string    the version of gmr
-//	  go_version     string    the Go runtime's version, "go1.26.8"
-//	  duration_ms    number    how long collecting the sections took, in
-//	                           milliseconds, to the microsecond
-//	sections         array   one object per section, in the report's order:
-//	  name           string    the section's name: "package", "goroutines", ...
-//	  duration_ms    number    how long the section took, in milliseconds
-//	  data           any       what the section returned, marshalled by
-//	                           encoding/json (json tags give the field names);
-//	                           null when it returned nothing or its data could
-//	                           not be marshalled
-//	  error          string    optional: the section's error; absent when none
-//	  panic_stack    [string]  optional: the stack of a panic in the section,
-//	                           one line per element
+// The object holds "schema_version" (SchemaVersion), a "header" saying which
+// process, when and why, and "sections", one object per section in the
+// report's order with its "name", "duration_ms", "data" and, when there is
+// one, its "error", "panic_stack" and "note". JSONSchema returns the schema
+// that describes every field, and formatters/schema/report.schema.json is
+// the same file: it, not this comment, is the reference.
 //
 // A section is marshalled on its own. If its data cannot be marshalled (a
 // channel or function, a cycle, a NaN or infinite float, a MarshalJSON method
@@ -107,36 +87,6 @@ func JSONSchema() []byte { return bytes.Clone(schema) }
 // (sections.PackageReport, sections.ConfigReport, ...), under their json tags;
 // durations inside section data are integer nanoseconds, as encoding/json
 // writes a time.Duration. JSONSchema describes it all.
-//
-// Example, trimmed:
-//
-//	{
-//	  "schema_version": "1",
-//	  "header": {
-//	    "service": "shop",
-//	    "version": "1.4.2",
-//	    "host": "web-1",
-//	    "pid": 4242,
-//	    "time": "2026-11-25T17:00:00.123Z",
-//	    "trigger": "signal SIGUSR2",
-//	    "gmr_version": "v0.3.0",
-//	    "go_version": "go1.26.8",
-//	    "duration_ms": 7.412
-//	  },
-//	  "sections": [
-//	    {
-//	      "name": "goroutines",
-//	      "duration_ms": 5.91,
-//	      "data": {"total": 41, "group_count": 9, "groups": [...], "source": "goroutine profile (concurrent)"}
-//	    },
-//	    {
-//	      "name": "queue",
-//	      "duration_ms": 0.004,
-//	      "data": null,
-//	      "error": "render section \"queue\": json: unsupported type: chan int"
-//	    }
-//	  ]
-//	}
 type JSON struct{}
 
 // Name returns "json".

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gmr-go/gmr/gmr/report"
+	"github.com/gmr-go/gmr/internal/jsonfields"
 	"github.com/gmr-go/gmr/internal/textfmt"
 )
 
@@ -208,66 +209,20 @@ func (w valueWriter) entry(indent, key string, v reflect.Value, depth int) {
 	w.composite(v, indent+"  ", depth+1)
 }
 
-// structFields yields the exported fields of a struct under their JSON names,
-// skipping fields tagged json:"-" and empty fields tagged omitempty. Embedded
-// structs are flattened as encoding/json does.
+// structFields yields the fields of a struct under their JSON names, as
+// encoding/json lays them out (jsonfields.All).
 func structFields(rv reflect.Value) func(yield func(string, reflect.Value) bool) {
 	return func(yield func(string, reflect.Value) bool) {
-		walkFields(rv, yield)
-	}
-}
-
-func walkFields(rv reflect.Value, yield func(string, reflect.Value) bool) bool {
-	return walkFieldsDepth(rv, yield, 0)
-}
-
-func walkFieldsDepth(rv reflect.Value, yield func(string, reflect.Value) bool, depth int) bool {
-	if depth > maxDepth {
-		return yield("...", reflect.ValueOf("(embedding too deep)"))
-	}
-	t := rv.Type()
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() && !f.Anonymous {
-			continue
-		}
-		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" && opts == "" {
-			continue
-		}
-		fv := rv.Field(i)
-		if f.Anonymous && name == "" {
-			ev := fv
-			if ev.Kind() == reflect.Pointer {
-				if ev.IsNil() {
-					continue
-				}
-				ev = ev.Elem()
+		for f := range jsonfields.All(rv) {
+			v := f.Value
+			if f.TooDeep {
+				v = reflect.ValueOf("(embedding too deep)")
 			}
-			if ev.Kind() == reflect.Struct {
-				if !walkFieldsDepth(ev, yield, depth+1) {
-					return false
-				}
-				continue
-			}
-			if !f.IsExported() {
-				continue
+			if !yield(escape(f.Name), v) {
+				return
 			}
 		}
-		if name == "" {
-			name = f.Name
-		}
-		if strings.Contains(opts, "omitempty") && fv.IsZero() {
-			continue
-		}
-		if strings.Contains(opts, "omitzero") && fv.IsZero() {
-			continue
-		}
-		if !yield(escape(name), fv) {
-			return false
-		}
 	}
-	return true
 }
 
 func deref(rv reflect.Value) reflect.Value {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gmr-go/gmr/gmr/report"
+	"github.com/gmr-go/gmr/internal/jsonfields"
 	"github.com/gmr-go/gmr/internal/textfmt"
 )
 
@@ -329,52 +330,15 @@ func (w *dataWalker) structValue(rv reflect.Value, depth int) any {
 }
 
 func (w *dataWalker) fields(rv reflect.Value, depth int, obj *report.Object) {
-	if depth > MaxDepth {
-		*obj = append(*obj, report.Member{Key: "...", Value: "(embedding too deep)"})
-		return
-	}
-	t := rv.Type()
-	for i := range t.NumField() {
+	for f := range jsonfields.All(rv) {
 		if w.note != "" {
 			return
 		}
-		f := t.Field(i)
-		if !f.IsExported() && !f.Anonymous {
+		if f.TooDeep {
+			*obj = append(*obj, report.Member{Key: f.Name, Value: "(embedding too deep)"})
 			continue
 		}
-		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" && opts == "" {
-			continue
-		}
-		fv := rv.Field(i)
-		if f.Anonymous && name == "" {
-			ev := fv
-			if ev.Kind() == reflect.Pointer {
-				if ev.IsNil() {
-					continue
-				}
-				ev = ev.Elem()
-			}
-			if ev.Kind() == reflect.Struct {
-				if f.Tag.Get("gmr") == "secret" {
-					*obj = append(*obj, report.Member{Key: f.Name, Value: maskedValue(ev)})
-					continue
-				}
-				w.fields(ev, depth+1, obj)
-				continue
-			}
-			if !f.IsExported() {
-				continue
-			}
-		}
-		if name == "" {
-			name = f.Name
-		}
-		if (strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")) && fv.IsZero() {
-			continue
-		}
-		secret := f.Tag.Get("gmr") == "secret" || w.m.secret(f.Name)
-		*obj = append(*obj, w.member(name, fv, depth, secret))
+		*obj = append(*obj, w.member(f.Name, f.Value, depth, f.Secret || w.m.secret(f.GoName)))
 	}
 }
 
