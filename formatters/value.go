@@ -79,119 +79,132 @@ func (w valueWriter) full() bool { return w.buf.Len() > w.limit }
 // scalar is the package's scalar.
 func (w valueWriter) scalar(rv reflect.Value) (string, bool) { return scalar(rv) }
 
-// writeComposite writes the entries of a struct, map or slice, each line
-// starting with indent.
+// composite writes the entries of an Object, struct, map or slice, each
+// line starting with indent.
 func (w valueWriter) composite(rv reflect.Value, indent string, depth int) {
-	buf := w.buf
 	rv = deref(rv)
-	if depth > maxDepth {
-		buf.WriteString(indent)
-		buf.WriteString("... (nesting too deep)\n")
-		return
-	}
-	if rv.Type() == objectType {
-		obj := rv.Interface().(report.Object)
-		if len(obj) == 0 {
-			buf.WriteString(indent)
-			buf.WriteString("(empty)\n")
-		}
-		for _, m := range obj {
-			if w.full() {
-				return
-			}
-			w.entry(indent, escape(m.Key), reflect.ValueOf(m.Value), depth)
-		}
-		return
-	}
-	switch rv.Kind() {
-	case reflect.Struct:
-		n := 0
-		for key, fv := range structFields(rv) {
-			if w.full() {
-				return
-			}
-			w.entry(indent, key, fv, depth)
-			n++
-		}
-		if n == 0 {
-			buf.WriteString(indent)
-			buf.WriteString("(empty)\n")
-		}
-	case reflect.Map:
-		if rv.Len() == 0 {
-			buf.WriteString(indent)
-			buf.WriteString("(empty)\n")
-			return
-		}
-		var keys []reflect.Value
-		sampled := rv.Len() > 10*maxEntries
-		if sampled {
-			// Too big to sort: show the first entries met.
-			for it := rv.MapRange(); it.Next() && len(keys) < maxEntries; {
-				keys = append(keys, it.Key())
-			}
-		} else {
-			keys = rv.MapKeys()
-		}
-		names := make([]string, len(keys))
-		for i, k := range keys {
-			names[i] = keyString(k)
-		}
-		order := make([]int, len(keys))
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortFunc(order, func(a, b int) int { return strings.Compare(names[a], names[b]) })
-		for n, i := range order {
-			if w.full() {
-				return
-			}
-			if n == maxEntries {
-				fmt.Fprintf(buf, "%s... and %s more\n", indent, textfmt.Commas(rv.Len()-n))
-				break
-			}
-			w.entry(indent, names[i], rv.MapIndex(keys[i]), depth)
-		}
-		if sampled {
-			fmt.Fprintf(buf, "%s... and %s more (a map of %s entries: a sample is shown)\n",
-				indent, textfmt.Commas(rv.Len()-len(keys)), textfmt.Commas(rv.Len()))
-		}
-	case reflect.Slice, reflect.Array:
-		if rv.Len() == 0 {
-			buf.WriteString(indent)
-			buf.WriteString("(empty)\n")
-			return
-		}
-		for i := range rv.Len() {
-			if w.full() {
-				return
-			}
-			if i == maxEntries {
-				fmt.Fprintf(buf, "%s... and %s more\n", indent, textfmt.Commas(rv.Len()-i))
-				break
-			}
-			ev := rv.Index(i)
-			if s, ok := w.scalar(ev); ok {
-				buf.WriteString(indent)
-				buf.WriteString("- ")
-				buf.WriteString(s)
-				buf.WriteString("\n")
-				continue
-			}
-			// Render the element with a deeper indent, then turn the
-			// first line's indent into "- ".
-			mark := buf.Len()
-			w.composite(ev, indent+"  ", depth+1)
-			b := buf.Bytes()[mark:]
-			if len(b) >= len(indent)+2 {
-				b[len(indent)] = '-'
-			}
-		}
+	switch {
+	case depth > maxDepth:
+		w.line(indent, "... (nesting too deep)")
+	case rv.IsValid() && rv.Type() == objectType:
+		w.object(rv.Interface().(report.Object), indent, depth)
+	case rv.Kind() == reflect.Struct:
+		w.structValue(rv, indent, depth)
+	case rv.Kind() == reflect.Map:
+		w.mapValue(rv, indent, depth)
+	case rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array:
+		w.list(rv, indent, depth)
 	default:
 		s, _ := w.scalar(rv)
-		buf.WriteString(indent)
-		buf.WriteString(s)
-		buf.WriteString("\n")
+		w.line(indent, s)
+	}
+}
+
+// line writes one line: indent, then s.
+func (w valueWriter) line(indent, s string) {
+	w.buf.WriteString(indent)
+	w.buf.WriteString(s)
+	w.buf.WriteString("\n")
+}
+
+// object writes an Object's members in their order.
+func (w valueWriter) object(obj report.Object, indent string, depth int) {
+	if len(obj) == 0 {
+		w.line(indent, "(empty)")
+	}
+	for _, m := range obj {
+		if w.full() {
+			return
+		}
+		w.entry(indent, escape(m.Key), reflect.ValueOf(m.Value), depth)
+	}
+}
+
+// structValue writes a struct's fields under their JSON names.
+func (w valueWriter) structValue(rv reflect.Value, indent string, depth int) {
+	n := 0
+	for key, fv := range structFields(rv) {
+		if w.full() {
+			return
+		}
+		w.entry(indent, key, fv, depth)
+		n++
+	}
+	if n == 0 {
+		w.line(indent, "(empty)")
+	}
+}
+
+// mapValue writes a map's entries in the order of their keys' text, at most
+// maxEntries of them; a map more than ten times that size is sampled, since
+// sorting it would cost too much.
+func (w valueWriter) mapValue(rv reflect.Value, indent string, depth int) {
+	if rv.Len() == 0 {
+		w.line(indent, "(empty)")
+		return
+	}
+	var keys []reflect.Value
+	sampled := rv.Len() > 10*maxEntries
+	if sampled {
+		for it := rv.MapRange(); it.Next() && len(keys) < maxEntries; {
+			keys = append(keys, it.Key())
+		}
+	} else {
+		keys = rv.MapKeys()
+	}
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = keyString(k)
+	}
+	order := make([]int, len(keys))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(names[a], names[b]) })
+	for n, i := range order {
+		if w.full() {
+			return
+		}
+		if n == maxEntries {
+			w.line(indent, "... and "+textfmt.Commas(rv.Len()-n)+" more")
+			break
+		}
+		w.entry(indent, names[i], rv.MapIndex(keys[i]), depth)
+	}
+	if sampled {
+		w.line(indent, fmt.Sprintf("... and %s more (a map of %s entries: a sample is shown)",
+			textfmt.Commas(rv.Len()-len(keys)), textfmt.Commas(rv.Len())))
+	}
+}
+
+// list writes a slice's or array's elements as "- " items, at most
+// maxEntries of them.
+func (w valueWriter) list(rv reflect.Value, indent string, depth int) {
+	if rv.Len() == 0 {
+		w.line(indent, "(empty)")
+		return
+	}
+	for i := range rv.Len() {
+		if w.full() {
+			return
+		}
+		if i == maxEntries {
+			w.line(indent, "... and "+textfmt.Commas(rv.Len()-i)+" more")
+			break
+		}
+		ev := rv.Index(i)
+		if s, ok := w.scalar(ev); ok {
+			w.line(indent, "- "+s)
+			continue
+		}
+		// Render the element with a deeper indent, then turn the first
+		// line's indent into "- ".
+		mark := w.buf.Len()
+		w.composite(ev, indent+"  ", depth+1)
+		b := w.buf.Bytes()[mark:]
+		if len(b) >= len(indent)+2 {
+			b[len(indent)] = '-'
+		}
 	}
 }
 
