@@ -1,0 +1,83 @@
+package jsonfields
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+type Inner struct {
+	A string `json:"a"`
+	B string
+}
+
+type Hidden struct {
+	C string `json:"c"`
+}
+
+type hiddenLower struct {
+	D string `json:"d"`
+}
+
+type Outer struct {
+	Inner
+	*Hidden
+	hiddenLower
+	Named    Inner  `json:"named"`
+	Skipped  string `json:"-"`
+	Dash     string `json:"-,"`
+	Empty    string `json:"empty,omitempty"`
+	Zero     int    `json:"zero,omitzero"`
+	Password string `json:"pw"`
+	Cert     string `json:"cert" gmr:"secret"`
+	Secret   Inner  `gmr:"secret"`
+	private  string
+}
+
+func TestAll(t *testing.T) {
+	v := Outer{Inner: Inner{A: "a", B: "b"}, hiddenLower: hiddenLower{D: "d"}, Password: "p", private: "x"}
+	var got []string
+	var secret []string
+	for f := range All(reflect.ValueOf(v)) {
+		got = append(got, f.Name+"/"+f.GoName)
+		if f.Secret {
+			secret = append(secret, f.Name)
+		}
+	}
+	assert.Equal(t, []string{
+		"a/A", "B/B", // embedded, flattened
+		// *Hidden is nil: skipped
+		"d/D", // exported fields of an unexported embedded struct
+		"named/Named",
+		"-/Dash", // json:"-," names a field "-"
+		"pw/Password",
+		"cert/Cert",
+		"Secret/Secret",
+	}, got)
+	assert.Equal(t, []string{"cert", "Secret"}, secret)
+}
+
+func TestAllStopsEarly(t *testing.T) {
+	n := 0
+	for range All(reflect.ValueOf(Outer{})) {
+		n++
+		break
+	}
+	assert.Equal(t, 1, n)
+}
+
+type deep struct{ *deep }
+
+func TestAllTooDeep(t *testing.T) {
+	d := &deep{}
+	d.deep = d // a cycle of embedded pointers
+	var last Field
+	n := 0
+	for f := range All(reflect.ValueOf(*d)) {
+		last = f
+		n++
+	}
+	assert.Equal(t, 1, n)
+	assert.True(t, last.TooDeep)
+}
