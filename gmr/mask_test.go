@@ -137,3 +137,21 @@ func TestBuiltinSectionsGetTheOneRedactor(t *testing.T) {
 	assert.Contains(t, out.String(), "GMR_TEST_CARD_PIN")
 	assert.Contains(t, out.String(), "bank.Pin", "WithConfig reaches a Config given to WithOnlySections")
 }
+
+// TestNilReporter follows the documented pattern when Setup fails: every
+// method of the nil Reporter it returns is safe.
+func TestNilReporter(t *testing.T) {
+	r, err := gmr.Setup(gmr.WithDir("/proc/nope/gmr"))
+	require.Error(t, err)
+	require.Nil(t, r)
+	assert.NotPanics(t, func() {
+		defer r.Stop()
+		_, err := r.Report(context.Background())
+		assert.ErrorContains(t, err, "nil Reporter")
+		assert.ErrorContains(t, r.WriteReport(context.Background(), io.Discard), "nil Reporter")
+	})
+	assert.PanicsWithValue(t, "boom", func() {
+		defer r.ReportPanic()
+		panic("boom")
+	}, "ReportPanic on a nil Reporter only re-panics")
+}

@@ -100,8 +100,10 @@ func TestOptionErrors(t *testing.T) {
 	}{
 		{"unknown format", WithFormat("xml"), `gmr: WithFormat: unknown format "xml" (known: text, json, jsonl, jsonl-sections)`},
 		{"nil formatter", WithFormatter(nil), "gmr: WithFormatter: nil formatter"},
-		{"uncatchable signal", WithSignal(syscall.SIGKILL), "gmr: WithSignal: killed cannot be caught"},
-		{"shutdown signal", WithSignal(syscall.SIGTERM), "gmr: WithSignal: terminated is for stopping the process, not for reports"},
+		{"uncatchable signal", WithSignal(syscall.SIGKILL), "gmr: WithSignal: SIGKILL cannot be caught"},
+		{"shutdown signal", WithSignal(syscall.SIGTERM), "gmr: WithSignal: SIGTERM is for stopping the process, not for reports"},
+		{"the runtime's preemption signal", WithSignal(syscall.SIGURG), "gmr: WithSignal: SIGURG is sent by the Go runtime itself to preempt goroutines"},
+		{"the profiler's signal", WithSignal(syscall.SIGPROF), "gmr: WithSignal: SIGPROF is sent by the kernel to a program being CPU-profiled"},
 		{"empty service", WithService(" "), "gmr: WithService: empty service name"},
 		{"empty dir", WithDir(""), "gmr: WithDir: empty directory name"},
 		{"dir is a file", WithDir(notDir), "not a directory"},
@@ -118,6 +120,31 @@ func TestOptionErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.wantErr)
 		})
 	}
+}
+
+// TestRefusedSignalsFromTheEnvironment checks every signal that something
+// other than an operator sends: from GMR_SIGNAL it gives one warning that
+// names it and the default signal; from WithSignal it is an error.
+func TestRefusedSignalsFromTheEnvironment(t *testing.T) {
+	for _, name := range []string{"URG", "PROF", "VTALRM", "CHLD", "PIPE", "ALRM", "IO", "POLL", "SYS", "SEGV", "BUS", "FPE", "ILL", "TRAP", "ABRT"} {
+		t.Run(name, func(t *testing.T) {
+			s, warnings, err := resolve([]Option{withGetenv(env(map[string]string{EnvSignal: name}))})
+			require.NoError(t, err)
+			assert.Equal(t, syscall.SIGUSR2, s.signal, "the default signal")
+			require.Len(t, warnings, 1)
+			assert.Contains(t, warnings[0].Error(), `GMR_SIGNAL="`+name+`"`)
+			assert.Contains(t, warnings[0].Error(), "use SIGUSR1, SIGUSR2, SIGHUP or a trigger file")
+			sig, err := parseSignal(name)
+			require.NoError(t, err)
+			_, err = New(WithSignal(sig), WithStderr(&discard{}))
+			assert.ErrorContains(t, err, "gmr: WithSignal: ")
+		})
+	}
+	// WINCH is a terminal's resize signal: fine for a daemon, so allowed.
+	s, warnings, err := resolve([]Option{withGetenv(env(map[string]string{EnvSignal: "WINCH"}))})
+	require.NoError(t, err)
+	assert.Empty(t, warnings)
+	assert.Equal(t, syscall.SIGWINCH, s.signal)
 }
 
 func TestParseSignal(t *testing.T) {

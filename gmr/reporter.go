@@ -20,10 +20,14 @@ import (
 	"github.com/gmr-go/gmr/internal/redact"
 )
 
-// ErrSignalsUnsupported is returned by Setup on systems without a report
-// signal, such as Windows. The Reporter it returns with it still works
-// through its methods and the trigger file.
+// ErrSignalsUnsupported is the error of WithSignal and GMR_SIGNAL on systems
+// without report signals, such as Windows. Setup itself does not return it:
+// there it writes a notice and the Reporter works through its methods and
+// the trigger file.
 var ErrSignalsUnsupported = errors.New("gmr: report signals are not supported on " + runtime.GOOS + "; use Reporter.Report, Reporter.WriteReport or WithTriggerFile")
+
+// errNilReporter is what the methods of a nil *Reporter return.
+var errNilReporter = errors.New("gmr: nil Reporter (Setup or New returned an error)")
 
 // ErrAlreadySetup is returned by Setup while an earlier Setup's Reporter has
 // not been stopped.
@@ -82,6 +86,9 @@ func New(opts ...Option) (*Reporter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.stderr == io.Writer(os.Stderr) {
+		s.stderr = processStderr()
+	}
 	r := &Reporter{
 		s:      s,
 		stderr: &writerSink{w: s.stderr, name: "stderr"},
@@ -115,8 +122,12 @@ func New(opts ...Option) (*Reporter, error) {
 
 // WriteReport makes a report and writes it to w, whatever the configured
 // destination. It returns an error only when the report could not be
-// formatted or written; failing sections are shown in the report itself.
+// formatted or written; failing sections are shown in the report itself. On
+// a nil Reporter it returns an error and writes nothing.
 func (r *Reporter) WriteReport(ctx context.Context, w io.Writer) error {
+	if r == nil {
+		return errNilReporter
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	b, err := r.render(r.collect(ctx, "api"))
@@ -132,8 +143,12 @@ func (r *Reporter) WriteReport(ctx context.Context, w io.Writer) error {
 // Report makes a report and writes it to the configured destination, stderr
 // or a new file in the report directory, and returns where it went. When the
 // directory cannot be written (full disk, removed directory), the report goes
-// to stderr instead, with one line saying why.
+// to stderr instead, with one line saying why. On a nil Reporter it returns
+// an error and makes no report.
 func (r *Reporter) Report(ctx context.Context) (location string, err error) {
+	if r == nil {
+		return "", errNilReporter
+	}
 	return r.report(ctx, "api")
 }
 

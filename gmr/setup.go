@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -54,9 +55,23 @@ func keepCaught(sig os.Signal) {
 // more report; a storm of signals costs no more than that.
 //
 // Setup may be called once per process at a time: while the Reporter from an
-// earlier Setup has not been stopped, it returns ErrAlreadySetup. On systems
-// without signals (Windows), Setup returns a working Reporter together with
-// ErrSignalsUnsupported.
+// earlier Setup has not been stopped, it returns ErrAlreadySetup.
+//
+// The rule for errors: Setup returns an error only when it returns no
+// Reporter (an invalid option, ErrAlreadySetup), so that `log.Fatal(err)`
+// never ends a service that gmr could have served. Anything that only
+// degrades reports is one notice on stderr: an invalid GMR_* variable, an
+// unusable GMR_DIR, and, on systems without signals (Windows), the missing
+// signal, where reports come from the trigger file and the Reporter's
+// methods. Every method of a nil *Reporter is safe to call, so
+//
+//	r, err := gmr.Setup(...)
+//	if err != nil {
+//		log.Printf("gmr: %v", err)
+//	}
+//	defer r.Stop()
+//
+// is safe whatever Setup returned.
 func Setup(opts ...Option) (*Reporter, error) {
 	activeMu.Lock()
 	defer activeMu.Unlock()
@@ -78,7 +93,7 @@ func Setup(opts ...Option) (*Reporter, error) {
 	switch {
 	case r.s.noSignal:
 	case r.s.signal == nil:
-		err = ErrSignalsUnsupported
+		r.notice("report signals are not supported on %s; reports come from %s and the Reporter's methods", runtime.GOOS, triggerFileHint(r.s.triggerFile))
 	default:
 		r.listen(r.s.signal, trigger)
 	}
@@ -192,8 +207,12 @@ func (r *Reporter) setCrashOutput() {
 // SIGUSR1 and SIGUSR2 by default anyway). Other code's signal.Notify for the
 // same signal is not affected. WriteReport still works after Stop. Stop
 // may be called more than once; when it returns, every goroutine gmr started
-// has exited, except one still running a hung section.
+// has exited, except one still running a hung section. On a nil Reporter
+// it does nothing.
 func (r *Reporter) Stop() {
+	if r == nil {
+		return
+	}
 	r.stopOnce.Do(func() {
 		if r.sigCh != nil {
 			keepCaught(r.sig)
@@ -272,4 +291,13 @@ func panicText(v any) (s string) {
 		}
 	}()
 	return fmt.Sprint(v)
+}
+
+// triggerFileHint names the trigger file for a notice, or says how to set
+// one.
+func triggerFileHint(path string) string {
+	if path == "" {
+		return "a trigger file (set " + EnvTriggerFile + " or WithTriggerFile)"
+	}
+	return "the trigger file " + path
 }
