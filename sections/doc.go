@@ -24,6 +24,17 @@
 // Goroutines.DetailMax so that it stays near 10 ms. Each type's documentation
 // states its cost.
 //
+// # Bounds
+//
+// Every field that bounds what a section shows (Goroutines.MaxGroups,
+// MaxFrames, MaxBytes and DetailMax, Threads.MaxThreads, Process.MaxFDs,
+// Package.MaxDependencies, Heap.MaxSites) follows one rule: zero means the
+// default, the Default constant of the same name (DefaultMaxGroups, ...); a
+// negative value means none, so that the section shows only the counts, or
+// skips the work altogether (no stack dump for a negative DetailMax, no heap
+// profile for a negative MaxSites); and a positive value is the bound. What
+// a bound leaves out is counted in the report.
+//
 // # Writing a section
 //
 // A section returns plain data — structs, maps, slices and scalars that

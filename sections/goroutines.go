@@ -16,24 +16,11 @@ import (
 	"github.com/google/pprof/profile"
 )
 
-// Default bounds of the goroutines section, used for a zero field of
-// Goroutines.
-const (
-	defaultMaxGroups = 64
-	defaultMaxFrames = 64
-	defaultMaxBytes  = 1 << 20
-	// defaultDetailMax is the default of Goroutines.DetailMax: the most
-	// goroutines for which the section takes a full stack dump. See
-	// BenchmarkGoroutineDetail and gmr's BenchmarkReport for how it was
-	// chosen.
-	defaultDetailMax = 1000
-	// detailFramesPerGoroutine is the average number of frames in the
-	// profile's stacks a goroutine may have for a full stack dump of
-	// DetailMax goroutines: 24, which are about 20 in the dump, whose cost
-	// is in its frames.
-	detailFramesPerGoroutine = 24
-	defaultLongWait          = time.Minute
-)
+// detailFramesPerGoroutine is the average number of frames in the
+// profile's stacks a goroutine may have for a full stack dump of DetailMax
+// goroutines: 24, which are about 20 in the dump, whose cost is in its
+// frames.
+const detailFramesPerGoroutine = 24
 
 // Fixed bounds on the detail merged into groups.
 const (
@@ -104,23 +91,23 @@ const goroutineSource = "goroutine profile (concurrent)"
 type Goroutines struct {
 	// MaxGroups is the most groups the report lists, and the most places
 	// in its waiting-long summary and groups of leaked goroutines; the
-	// rest are counted. Optional. Zero means 64.
+	// rest are counted. Optional: zero means DefaultMaxGroups, a negative
+	// value lists none (the counts only).
 	MaxGroups int
 	// MaxFrames is the most frames shown for one stack, innermost first;
-	// the rest are counted in GoroutineGroup.FramesOmitted. Optional. Zero
-	// means 64.
+	// the rest are counted in GoroutineGroup.FramesOmitted. Optional: zero
+	// means DefaultMaxFrames, a negative value shows none.
 	MaxFrames int
 	// MaxBytes bounds, roughly, the size of the section's text rendering:
-	// what would take it past the bound is omitted and counted. Optional.
-	// Zero means 1 MiB.
+	// what would take it past the bound is omitted and counted. Optional:
+	// zero means DefaultMaxBytes (1 MiB), a negative value lists no group.
 	MaxBytes int
 	// DetailMax is the most goroutines (runtime.NumGoroutine) for which
 	// Collect takes a full stack dump, which stops the world, to add ids,
 	// states and wait times. As the dump's cost is in the frames it
 	// prints, their stacks may also have at most 24 frames each on
-	// average (DetailMax × 24 in all). Optional. Zero means 1,000, which
-	// keeps the stop under about 10 ms on a 2-core machine; a negative
-	// value turns the dump off.
+	// average (DetailMax × 24 in all). Optional: zero means
+	// DefaultDetailMax, a negative value turns the dump off.
 	DetailMax int
 	// LongWait is how long a goroutine must have been blocked on a
 	// channel, a lock, a WaitGroup, a Cond or a select to be listed in the
@@ -128,7 +115,8 @@ type Goroutines struct {
 	// the wait shown is rounded down and compared with LongWait; and it
 	// starts counting at the first garbage collection after the goroutine
 	// blocked (there is one at least every two minutes), so a wait may be
-	// reported up to that much short. Optional. Zero means one minute; a
+	// reported up to that much short. Optional: zero means
+	// DefaultLongWait (one minute). It is a threshold, not a bound: a
 	// negative value lists every such goroutine, however briefly it has
 	// been blocked.
 	LongWait time.Duration
@@ -371,7 +359,7 @@ func (g Goroutines) Collect(ctx context.Context) (any, error) {
 		maxFrames = lim.detailMax * detailFramesPerGoroutine
 	}
 	switch n := runtime.NumGoroutine(); {
-	case lim.detailMax < 0:
+	case lim.detailMax == 0:
 		reason = "per-goroutine detail is off (DetailMax < 0)"
 	case n > lim.detailMax:
 		reason = fmt.Sprintf("%s goroutines, more than the detail limit of %s: a full stack dump would stop the program for too long",
@@ -412,29 +400,20 @@ func profileFrames(p *profile.Profile) int {
 // goroutineLimits are a Goroutines' bounds with defaults applied.
 type goroutineLimits struct {
 	groups, frames, bytes int
-	detailMax             int           // negative: no detail
+	detailMax             int           // 0: no detail
 	longWait              time.Duration // negative: any wait
 }
 
 func (g Goroutines) limits() goroutineLimits {
-	orDefault := func(v, def int) int {
-		if v <= 0 {
-			return def
-		}
-		return v
-	}
 	lim := goroutineLimits{
-		groups:    orDefault(g.MaxGroups, defaultMaxGroups),
-		frames:    orDefault(g.MaxFrames, defaultMaxFrames),
-		bytes:     orDefault(g.MaxBytes, defaultMaxBytes),
-		detailMax: g.DetailMax,
+		groups:    bound(g.MaxGroups, DefaultMaxGroups),
+		frames:    bound(g.MaxFrames, DefaultMaxFrames),
+		bytes:     bound(g.MaxBytes, DefaultMaxBytes),
+		detailMax: bound(g.DetailMax, DefaultDetailMax),
 		longWait:  g.LongWait,
 	}
-	if lim.detailMax == 0 {
-		lim.detailMax = defaultDetailMax
-	}
 	if lim.longWait == 0 {
-		lim.longWait = defaultLongWait
+		lim.longWait = DefaultLongWait
 	}
 	return lim
 }

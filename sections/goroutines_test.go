@@ -345,7 +345,7 @@ func TestSummarize(t *testing.T) {
 				}
 				f.sample(1, nil, f.loc("main.a:1"), f.loc("main.z:3"))
 			},
-			lim: goroutineLimits{groups: 2, frames: 2, bytes: defaultMaxBytes},
+			lim: goroutineLimits{groups: 2, frames: 2, bytes: DefaultMaxBytes},
 			want: &GoroutineReport{Total: 1000 + 97*40 + 9*45 + 21 + 1, GroupCount: 99,
 				Groups: []GoroutineGroup{
 					{Count: 1000, Frames: []Frame{fakeFrame("main.a", 1), fakeFrame("main.b", 2)}, FramesOmitted: 1},

@@ -25,12 +25,8 @@ import (
 // recentPauses is the number of GC pauses HeapReport.RecentPauses holds.
 const recentPauses = 8
 
-// defaultMaxSites is the number of allocation sites listed when
-// Heap.MaxSites is zero; maxSiteCallers the callers kept of each.
-const (
-	defaultMaxSites = 10
-	maxSiteCallers  = 3
-)
+// maxSiteCallers is the number of callers kept of each allocation site.
+const maxSiteCallers = 3
 
 // Heap is the "heap" section: heap size, where the memory goes, the
 // garbage collector's settings, progress and pauses, and the functions
@@ -52,8 +48,9 @@ const (
 //
 // Collect is safe for concurrent use.
 type Heap struct {
-	// MaxSites is the most allocation sites listed. Optional. Zero means
-	// 10; a negative value skips the heap profile.
+	// MaxSites is the most allocation sites listed. Optional: zero means
+	// DefaultMaxSites, a negative value lists none, and so does not read
+	// the heap profile at all.
 	MaxSites int
 }
 
@@ -250,19 +247,12 @@ func (h Heap) Collect(ctx context.Context) (any, error) {
 		r.ProfileNote = fmt.Sprintf("heap profile not read: %v", err)
 		return r, err
 	}
-	if n := h.maxSites(); n > 0 {
+	if n := bound(h.MaxSites, DefaultMaxSites); n > 0 {
 		r.addTopAllocations(n, runtime.MemProfileRate)
 	} else {
 		r.ProfileNote = "heap profile not read: Heap.MaxSites is negative"
 	}
 	return r, nil
-}
-
-func (h Heap) maxSites() int {
-	if h.MaxSites == 0 {
-		return defaultMaxSites
-	}
-	return max(h.MaxSites, 0)
 }
 
 // addTopAllocations reads the heap profile, sampled at rate

@@ -337,7 +337,7 @@ func TestHeapTopAllocations(t *testing.T) {
 	require.NotEmpty(t, r.TopAllocations, "note: %s", r.ProfileNote)
 	assert.Empty(t, r.ProfileNote)
 	assert.Equal(t, runtime.MemProfileRate, r.ProfileRate)
-	assert.LessOrEqual(t, len(r.TopAllocations), defaultMaxSites)
+	assert.LessOrEqual(t, len(r.TopAllocations), DefaultMaxSites)
 	assert.GreaterOrEqual(t, r.AllocationSites, len(r.TopAllocations))
 	top := r.TopAllocations[0]
 	assert.Equal(t, "github.com/gmr-go/gmr/sections.heapSite", top.Function)

@@ -39,14 +39,12 @@ type Package struct {
 	// Service and Version are the names the service gives itself, shown as
 	// given. Optional.
 	Service, Version string
-	// MaxDependencies bounds the dependency list. Optional: zero means
-	// DefaultMaxDependencies; negative means no list.
+	// MaxDependencies is the most dependencies listed; the rest are
+	// counted in PackageReport.DependenciesOmitted. Optional: zero means
+	// DefaultMaxDependencies, a negative value lists none (the count
+	// only).
 	MaxDependencies int
 }
-
-// DefaultMaxDependencies is how many dependencies the package section lists
-// unless Package.MaxDependencies says otherwise.
-const DefaultMaxDependencies = 200
 
 // PackageReport is the data of the package section. It implements
 // TextWriter.
@@ -235,9 +233,7 @@ func (p Package) Collect(ctx context.Context) (any, error) {
 	}
 	var notes []string
 	if bi, ok := debug.ReadBuildInfo(); ok && bi != nil {
-		addBuildInfo(rep, bi, redact.FromContext(ctx))
-		rep.addDependencies(bi.Deps, p.MaxDependencies)
-		rep.GODEBUG = godebugSettings(os.Getenv("GODEBUG"), buildSetting(bi, "DefaultGODEBUG"))
+		p.addBuildInfo(rep, bi, redact.FromContext(ctx))
 	} else {
 		notes = append(notes, "no build information in this binary")
 	}
@@ -265,8 +261,9 @@ func (p Package) Collect(ctx context.Context) (any, error) {
 	return rep, nil
 }
 
-// addBuildInfo fills in rep's build fields from bi.
-func addBuildInfo(rep *PackageReport, bi *debug.BuildInfo, r *redact.Redactor) {
+// addBuildInfo fills in rep's build fields, dependencies and GODEBUG
+// settings from bi.
+func (p Package) addBuildInfo(rep *PackageReport, bi *debug.BuildInfo, r *redact.Redactor) {
 	rep.Path = bi.Path
 	rep.Module = bi.Main.Path
 	rep.ModuleVersion = bi.Main.Version
@@ -293,15 +290,12 @@ func addBuildInfo(rep *PackageReport, bi *debug.BuildInfo, r *redact.Redactor) {
 	if vcs != (VCS{}) {
 		rep.VCS = &vcs
 	}
+	rep.addDependencies(bi.Deps, bound(p.MaxDependencies, DefaultMaxDependencies))
+	rep.GODEBUG = godebugSettings(os.Getenv("GODEBUG"), buildSetting(bi, "DefaultGODEBUG"))
 }
 
-// addDependencies lists deps, at most max of them (see
-// Package.MaxDependencies).
+// addDependencies lists deps, at most limit of them.
 func (rep *PackageReport) addDependencies(deps []*debug.Module, limit int) {
-	if limit == 0 {
-		limit = DefaultMaxDependencies
-	}
-	limit = max(limit, 0)
 	for i, d := range deps {
 		if i >= limit {
 			rep.DependenciesOmitted = len(deps) - i

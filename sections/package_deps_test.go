@@ -36,11 +36,11 @@ func TestDependenciesBounded(t *testing.T) {
 	}
 	for _, tt := range tests {
 		rep := &PackageReport{Dependencies: []Dependency{}}
-		rep.addDependencies(deps, tt.limit)
+		rep.addDependencies(deps, bound(tt.limit, DefaultMaxDependencies))
 		assert.Len(t, rep.Dependencies, tt.wantListed, "limit %d", tt.limit)
 		assert.Equal(t, tt.wantOmitted, rep.DependenciesOmitted, "limit %d", tt.limit)
 	}
 	rep := &PackageReport{}
-	rep.addDependencies(deps, 0)
+	rep.addDependencies(deps, 3)
 	assert.Equal(t, Dependency{Path: "b.example/y", Version: "v2.0.0", Replace: "../y"}, rep.Dependencies[1])
 }

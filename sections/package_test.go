@@ -104,7 +104,7 @@ func TestPackageBuildInfo(t *testing.T) {
 		},
 	}
 	var rep PackageReport
-	addBuildInfo(&rep, bi, &redact.Redactor{})
+	Package{}.addBuildInfo(&rep, bi, &redact.Redactor{})
 	assert.Equal(t, "example.com/shop/cmd/api", rep.Path)
 	assert.Equal(t, "example.com/shop", rep.Module)
 	assert.Equal(t, "v1.4.2", rep.ModuleVersion)
@@ -124,7 +124,7 @@ func TestPackageBuildInfo(t *testing.T) {
 
 func TestPackageBuildInfoNoVCS(t *testing.T) {
 	var rep PackageReport
-	addBuildInfo(&rep, &debug.BuildInfo{Path: "command-line-arguments"}, &redact.Redactor{})
+	Package{}.addBuildInfo(&rep, &debug.BuildInfo{Path: "command-line-arguments"}, &redact.Redactor{})
 	assert.Nil(t, rep.VCS)
 	assert.Equal(t, "command-line-arguments", rep.Path)
 }

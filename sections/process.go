@@ -24,9 +24,6 @@ import (
 )
 
 const (
-	// defaultMaxFDs is the number of descriptors listed when
-	// Process.MaxFDs is zero.
-	defaultMaxFDs = 64
 	// maxClassifiedFDs bounds the descriptors whose targets are read to
 	// count them by kind: some 5 µs each.
 	maxClassifiedFDs = 4096
@@ -71,7 +68,8 @@ const (
 // Collect is safe for concurrent use.
 type Process struct {
 	// MaxFDs is the most file descriptors listed one by one; all are
-	// counted. Optional. Zero means 64; a negative value lists none.
+	// counted. Optional: zero means DefaultMaxFDs, a negative value lists
+	// none (the counts only).
 	MaxFDs int
 }
 
@@ -339,19 +337,9 @@ func (p Process) Collect(ctx context.Context) (any, error) {
 	r.CommandLine, r.CommandLineOmitted = p.commandLine(redact.FromContext(ctx), os.Args)
 
 	readUsage(r)
-	err = readProcFS(ctx, r, p.maxFDs())
+	err = readProcFS(ctx, r, bound(p.MaxFDs, DefaultMaxFDs))
 	r.addLimits()
 	return r, err
-}
-
-func (p Process) maxFDs() int {
-	switch {
-	case p.MaxFDs == 0:
-		return defaultMaxFDs
-	case p.MaxFDs < 0:
-		return 0
-	}
-	return p.MaxFDs
 }
 
 // note adds a note saying what could not be read.

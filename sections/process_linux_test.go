@@ -114,7 +114,7 @@ func TestProcessFDsShared(t *testing.T) {
 	assert.Empty(t, none.FDs.List)
 	assert.NotNil(t, none.FDs.List, "[] in JSON, not null")
 	assert.Positive(t, none.FDs.Count)
-	assert.Equal(t, defaultMaxFDs, collectProcess(t, Process{}).FDs.MaxFDs)
+	assert.Equal(t, DefaultMaxFDs, collectProcess(t, Process{}).FDs.MaxFDs)
 }
 
 // cannedFDProc lays out a process directory with the given descriptors

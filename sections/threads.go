@@ -19,10 +19,6 @@ import (
 	"github.com/gmr-go/gmr/internal/textfmt"
 )
 
-// defaultMaxThreads is the number of threads listed when Threads.MaxThreads
-// is zero.
-const defaultMaxThreads = 256
-
 // maxThreadCreateGroups and maxThreadCreateFrames bound the threadcreate
 // profile's groups listed, and the frames shown of each.
 const (
@@ -61,8 +57,9 @@ const (
 // Collect is safe for concurrent use.
 type Threads struct {
 	// MaxThreads is the most threads listed one by one, lowest thread id
-	// first; the rest are counted in ThreadReport.Omitted. Optional. Zero
-	// means 256; a negative value lists none, leaving the counts only.
+	// first; the rest are counted in ThreadReport.Omitted. Optional: zero
+	// means DefaultMaxThreads, a negative value lists none (the counts
+	// only).
 	MaxThreads int
 }
 
@@ -225,7 +222,7 @@ func (t Threads) Collect(ctx context.Context) (any, error) {
 		CgoCalls:   runtime.NumCgoCall(),
 		States:     map[string]int{},
 		Threads:    []Thread{},
-		MaxThreads: t.maxThreads(),
+		MaxThreads: bound(t.MaxThreads, DefaultMaxThreads),
 	}
 	samples := make([]metrics.Sample, numThreadMetrics)
 	for i, name := range threadMetricNames {
@@ -404,16 +401,6 @@ func callerFrames(frames []Frame) []Frame {
 		}
 	}
 	return frames
-}
-
-func (t Threads) maxThreads() int {
-	switch {
-	case t.MaxThreads == 0:
-		return defaultMaxThreads
-	case t.MaxThreads < 0:
-		return 0
-	}
-	return t.MaxThreads
 }
 
 // WriteText writes r as a summary line, the runtime's figures, and a table

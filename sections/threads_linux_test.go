@@ -171,7 +171,7 @@ func TestThreadsMaxThreads(t *testing.T) {
 		max      int
 		wantList func(osThreads int) int
 	}{
-		{0, func(n int) int { return min(n, defaultMaxThreads) }},
+		{0, func(n int) int { return min(n, DefaultMaxThreads) }},
 		{1, func(int) int { return 1 }},
 		{2, func(int) int { return 2 }},
 		{-1, func(int) int { return 0 }},

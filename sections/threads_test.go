@@ -34,7 +34,7 @@ func TestThreadsRuntimeFigures(t *testing.T) {
 	assert.GreaterOrEqual(t, r.ThreadsCreated, r.RuntimeThreads-1, "threads created include the live ones but the main thread")
 	assert.Positive(t, r.OSThreads)
 	assert.GreaterOrEqual(t, r.CgoCalls, int64(0))
-	assert.Equal(t, defaultMaxThreads, r.MaxThreads)
+	assert.Equal(t, DefaultMaxThreads, r.MaxThreads)
 	assert.NotNil(t, r.Threads, "Threads must marshal as [], not null")
 	assert.NotNil(t, r.States)
 	assert.LessOrEqual(t, len(r.Threads), r.MaxThreads)
