@@ -65,7 +65,7 @@ func (r *Redactor) Data(ctx context.Context, v any) (tree any, note string) {
 		}
 	}()
 	tree = w.value(reflect.ValueOf(v), 0)
-	return tree, w.note
+	return tree, w.notes()
 }
 
 type dataWalker struct {
@@ -75,6 +75,30 @@ type dataWalker struct {
 	values int
 	bytes  int
 	note   string // why the walk stopped; "" while it goes on
+
+	// What was cut without stopping the walk, for the note.
+	longLists, sampledMaps, deep, longStrings int
+}
+
+// notes says what the walk cut, "" when nothing.
+func (w *dataWalker) notes() string {
+	var notes []string
+	if w.note != "" {
+		notes = append(notes, w.note)
+	}
+	if w.longLists > 0 {
+		notes = append(notes, fmt.Sprintf("cut at %s entries in %s of its lists and maps", textfmt.Commas(MaxEntries), textfmt.Plural(w.longLists, "case")))
+	}
+	if w.sampledMaps > 0 {
+		notes = append(notes, fmt.Sprintf("cut at a sample of %s entries in %s of over %s entries, too big to sort", textfmt.Commas(MaxEntries), textfmt.Plural(w.sampledMaps, "map"), textfmt.Commas(10*MaxEntries)))
+	}
+	if w.deep > 0 {
+		notes = append(notes, fmt.Sprintf("cut at %d levels of nesting in %s", MaxDepth, textfmt.Plural(w.deep, "place")))
+	}
+	if w.longStrings > 0 {
+		notes = append(notes, fmt.Sprintf("%s cut at %s", textfmt.Plural(w.longStrings, "string"), textfmt.Bytes(MaxString)))
+	}
+	return strings.Join(notes, "; ")
 }
 
 var (
@@ -109,6 +133,7 @@ func (w *dataWalker) stopped() bool {
 
 func (w *dataWalker) text(s string) string {
 	if len(s) > MaxString {
+		w.longStrings++
 		s = textfmt.Cut(s, MaxString) + fmt.Sprintf("... (%d bytes in all)", len(s))
 	}
 	w.bytes += len(s)
@@ -120,6 +145,7 @@ func (w *dataWalker) value(rv reflect.Value, depth int) any {
 		return nil
 	}
 	if depth > MaxDepth {
+		w.deep++
 		return "... (nesting too deep)"
 	}
 	if !rv.IsValid() {
@@ -261,6 +287,7 @@ func (w *dataWalker) list(rv reflect.Value, depth int) any {
 		out = append(out, w.value(rv.Index(i), depth+1))
 	}
 	if n > MaxEntries {
+		w.longLists++
 		out = append(out, fmt.Sprintf("... and %s more", textfmt.Commas(n-MaxEntries)))
 	}
 	return out
@@ -293,8 +320,10 @@ func (w *dataWalker) mapValue(rv reflect.Value, depth int) any {
 	}
 	switch {
 	case sampled:
+		w.sampledMaps++
 		obj = append(obj, report.Member{Key: "...", Value: fmt.Sprintf("and %s more: a map of %s entries, sampled", textfmt.Commas(n-MaxEntries), textfmt.Commas(n))})
 	case n > MaxEntries:
+		w.longLists++
 		obj = append(obj, report.Member{Key: "...", Value: fmt.Sprintf("and %s more", textfmt.Commas(n-MaxEntries))})
 	}
 	return obj
