@@ -42,6 +42,13 @@ const (
 	// DefaultSectionTimeout is how long one section may take
 	// (WithSectionTimeout).
 	DefaultSectionTimeout = 5 * time.Second
+	// PerGoroutine is how much longer the goroutine section may take, and
+	// with it the report, for each goroutine the program has, unless
+	// WithSectionTimeout or WithTimeout is given: the goroutine profile
+	// costs CPU time in proportion to the goroutine count, and this allows
+	// about twice its cost on a small machine, so that a program with a
+	// million goroutines (15 s) still gets its goroutine section.
+	PerGoroutine = 10 * time.Microsecond
 	// DefaultMinInterval is the least time between the starts of two
 	// triggered reports (WithMinInterval).
 	DefaultMinInterval = time.Second
@@ -84,8 +91,10 @@ type settings struct {
 	secretKeys  []string
 	envAllow    []string // nil: no allowlist
 
-	timeout        time.Duration
-	sectionTimeout time.Duration
+	timeout           time.Duration
+	timeoutSet        bool // by WithTimeout: not scaled with the goroutine count
+	sectionTimeout    time.Duration
+	sectionTimeoutSet bool // by WithSectionTimeout
 	minInterval    time.Duration
 	maxReports     int
 	maxBytes       int64
@@ -294,13 +303,14 @@ func WithEnvironmentAllowlist(names ...string) Option {
 
 // WithTimeout sets how long a report waits for its sections. A section that
 // is not done by then is shown as timed out; the report is written anyway.
-// Default: DefaultTimeout.
+// Default: DefaultTimeout, or more for a program with many goroutines (see
+// PerGoroutine).
 func WithTimeout(d time.Duration) Option {
 	return func(s *settings) error {
 		if d <= 0 {
 			return fmt.Errorf("gmr: WithTimeout: %v is not positive", d)
 		}
-		s.timeout = d
+		s.timeout, s.timeoutSet = d, true
 		return nil
 	}
 }
@@ -308,13 +318,14 @@ func WithTimeout(d time.Duration) Option {
 // WithSectionTimeout sets how long one section may take. A section that
 // overruns is shown as timed out, with what it returned by then if it returns
 // promptly once its context is done. Default: DefaultSectionTimeout, and never
-// more than the report's timeout.
+// more than the report's timeout; the goroutine section gets PerGoroutine
+// more for each goroutine.
 func WithSectionTimeout(d time.Duration) Option {
 	return func(s *settings) error {
 		if d <= 0 {
 			return fmt.Errorf("gmr: WithSectionTimeout: %v is not positive", d)
 		}
-		s.sectionTimeout = d
+		s.sectionTimeout, s.sectionTimeoutSet = d, true
 		return nil
 	}
 }

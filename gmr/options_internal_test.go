@@ -193,3 +193,31 @@ func TestFileName(t *testing.T) {
 }
 
 func timeParse(s string) (t time.Time, err error) { return time.Parse(time.RFC3339Nano, s) }
+
+func TestDeadlinesScaleWithGoroutines(t *testing.T) {
+	tests := []struct {
+		name                       string
+		opts                       []Option
+		goroutines                 int
+		report, section, goroutine time.Duration
+	}{
+		{name: "defaults, few goroutines", goroutines: 100,
+			report: DefaultTimeout, section: DefaultSectionTimeout, goroutine: DefaultSectionTimeout + time.Millisecond},
+		{name: "defaults, a million goroutines", goroutines: 1_000_000,
+			report: 15*time.Second + 2*collectGrace, section: DefaultSectionTimeout, goroutine: 15 * time.Second},
+		{name: "an explicit report timeout is kept", opts: []Option{WithTimeout(2 * time.Second)}, goroutines: 1_000_000,
+			report: 2 * time.Second, section: 2*time.Second - collectGrace, goroutine: 2*time.Second - collectGrace},
+		{name: "an explicit section timeout is kept", opts: []Option{WithSectionTimeout(time.Second)}, goroutines: 1_000_000,
+			report: DefaultTimeout, section: time.Second, goroutine: time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := New(append(tt.opts, WithStderr(&discard{}))...)
+			require.NoError(t, err)
+			report, section, goroutine := r.deadlines(tt.goroutines)
+			assert.Equal(t, tt.report, report, "report")
+			assert.Equal(t, tt.section, section, "section")
+			assert.Equal(t, tt.goroutine, goroutine, "goroutine section")
+		})
+	}
+}

@@ -241,9 +241,9 @@ func (r *Reporter) writeProfiles(rep *report.Report, meta fileMeta) []string {
 // and its late result is dropped.
 func (r *Reporter) collect(ctx context.Context, trigger string) *report.Report {
 	start := time.Now()
-	reportCtx, cancel := context.WithTimeout(ctx, r.s.timeout)
+	timeout, budget, goroutineBudget := r.deadlines(runtime.NumGoroutine())
+	reportCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	budget := min(r.s.sectionTimeout, max(r.s.timeout-collectGrace, r.s.timeout/2))
 
 	rep := &report.Report{Header: r.newHeader(start, trigger), Sections: make([]report.Result, len(r.sections))}
 	pending := make([]<-chan report.Result, len(r.sections))
@@ -255,11 +255,33 @@ func (r *Reporter) collect(ctx context.Context, trigger string) *report.Report {
 			}
 			continue
 		}
-		pending[i] = r.start(reportCtx, slot, start, budget)
+		b := budget
+		if slot.builtin && slot.name == "goroutines" {
+			b = goroutineBudget
+		}
+		pending[i] = r.start(reportCtx, slot, start, b)
 	}
-	r.await(ctx, rep, pending, start, budget+collectGrace)
+	r.await(ctx, rep, pending, start, max(budget, goroutineBudget)+collectGrace)
 	rep.Header.Duration = time.Since(start)
 	return rep
+}
+
+// deadlines returns how long a report of a program with the given number
+// of goroutines may take, how long each section may take, and how long the
+// goroutine section may: the defaults grow by PerGoroutine for each
+// goroutine, unless WithTimeout or WithSectionTimeout set them.
+func (r *Reporter) deadlines(goroutines int) (report, section, goroutineSection time.Duration) {
+	report = r.s.timeout
+	section = min(r.s.sectionTimeout, max(report-collectGrace, report/2))
+	goroutineSection = section
+	if !r.s.sectionTimeoutSet {
+		goroutineSection = max(section, DefaultSectionTimeout+time.Duration(goroutines)*PerGoroutine)
+	}
+	if !r.s.timeoutSet {
+		report = max(report, goroutineSection+2*collectGrace)
+	}
+	goroutineSection = min(goroutineSection, max(report-collectGrace, report/2))
+	return report, section, goroutineSection
 }
 
 // newHeader returns the header of a report started at start, masked.
