@@ -51,7 +51,9 @@ func TestMillionGoroutinesReport(t *testing.T) {
 	const parked = 1_000_000
 	c := startChild(t, []string{"GMR_FORMAT=jsonl"}, "-park", "1000000")
 	c.signal(t)
-	waitFor(t, 90*time.Second, "the report", func() bool { return strings.Contains(c.stderr.String(), `"schema_version"`) && strings.HasSuffix(c.stderr.String(), "}\n") })
+	waitFor(t, 90*time.Second, "the report", func() bool {
+		return strings.Contains(c.stderr.String(), `"schema_version"`) && strings.HasSuffix(c.stderr.String(), "}\n")
+	})
 	line := c.stderr.String()[strings.Index(c.stderr.String(), `{"schema_version"`):]
 	var rep jsonGoroutines
 	require.NoError(t, json.Unmarshal([]byte(line), &rep))

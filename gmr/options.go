@@ -95,16 +95,16 @@ type settings struct {
 	timeoutSet        bool // by WithTimeout: not scaled with the goroutine count
 	sectionTimeout    time.Duration
 	sectionTimeoutSet bool // by WithSectionTimeout
-	minInterval    time.Duration
-	maxReports     int
-	maxBytes       int64
-	triggerFile    string
-	pollInterval   time.Duration
-	noCrashOutput  bool
-	noProfiles     bool
-	stderr         io.Writer
-	onReport       func(location string, err error)
-	getenv         func(string) string
+	minInterval       time.Duration
+	maxReports        int
+	maxBytes          int64
+	triggerFile       string
+	pollInterval      time.Duration
+	noCrashOutput     bool
+	noProfiles        bool
+	stderr            io.Writer
+	onReport          func(location string, err error)
+	getenv            func(string) string
 }
 
 // WithService sets the service name shown in the report header and used in
