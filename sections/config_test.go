@@ -490,7 +490,7 @@ func TestConfigOddValues(t *testing.T) {
 	assert.Equal(t, map[string][]string{
 		"stringer":  {"stringer = <panic: bad Stringer>"},
 		"marshaler": {"marshaler = <error: no text>"},
-		"embed":     {"embed.Zone = ", "embed.Common = <nil>"},
+		"embed":     {"embed.Zone = "}, // a nil embedded *Common is left out, as in JSON
 		"nilvaluer": {"nilvaluer = <nil>"},
 		"iface":     {"iface[0] = <func()>", "iface[1] = <chan struct {}>", "iface[2] = <nil>", "iface[3] = <nil>"},
 		"nilany":    {"nilany = <nil>"},
@@ -784,4 +784,74 @@ func TestConfigHugeMapIsSampled(t *testing.T) {
 	v := rep.Values[0]
 	assert.NotEmpty(t, v.Entries)
 	assert.Equal(t, 300_000, len(v.Entries)+v.Omitted, "every key is either shown or counted as omitted")
+}
+
+type jsonLayout struct {
+	Common
+	*Hidden
+	DBPassword string        `json:"pw"`
+	Port       int           `json:"port,omitempty"`
+	Timeout    time.Duration `json:"timeout,omitzero"`
+	Retries    int           `json:"retries,omitempty"`
+	Skipped    string        `json:"-"`
+}
+
+type Hidden struct {
+	Zone string `json:"zone"`
+}
+
+// TestConfigFieldsAsJSON checks that struct fields are laid out as
+// encoding/json lays them out, and judged for secrets by both names.
+func TestConfigFieldsAsJSON(t *testing.T) {
+	v := configValue(t, Config{Values: map[string]any{"app": jsonLayout{
+		Common:     Common{Region: "eu-1"},
+		DBPassword: "hunter2-pw",
+		Retries:    3,
+		Skipped:    "skipped",
+	}}}, "app")
+	assert.Equal(t, []string{
+		"app.region = eu-1", // embedded, flattened; the nil *Hidden left out
+		"app.pw = *** !",    // secret by its Go name, DBPassword
+		"app.retries = 3",   // port and timeout are empty and omitted
+	}, entries(v))
+	assert.True(t, v.Entries[1].Redacted)
+}
+
+func TestConfigUserinfo(t *testing.T) {
+	tests := []struct {
+		name  string
+		value any
+		want  string
+	}{
+		{name: "pointer with password", value: url.UserPassword("app", "hunter2-ui"), want: "app:***"},
+		{name: "value with password", value: *url.UserPassword("app", "hunter2-ui"), want: "app:***"},
+		{name: "pointer without password", value: url.User("app"), want: "app"},
+		{name: "value without password", value: *url.User("app"), want: "app"},
+		{name: "nil pointer", value: (*url.Userinfo)(nil), want: "<nil>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := configValue(t, Config{Values: map[string]any{"conn": map[string]any{"peer": tt.value}}}, "conn")
+			require.Len(t, v.Entries, 1)
+			assert.Equal(t, "conn.peer", v.Entries[0].Key, "an innocent key")
+			assert.Equal(t, tt.want, v.Entries[0].Value)
+			assert.Equal(t, strings.Contains(tt.want, redact.Mask), v.Entries[0].Redacted)
+		})
+	}
+}
+
+type selfEmbedding struct {
+	Name  string
+	Empty struct{}
+	Also  struct{} // same address and type as Empty: no false cycle
+	*selfEmbedding
+}
+
+// TestConfigEmbeddedCycle checks that a cycle of embedded pointers ends at
+// the first repeat, and that zero-size fields are not taken for one.
+func TestConfigEmbeddedCycle(t *testing.T) {
+	se := &selfEmbedding{Name: "se"}
+	se.selfEmbedding = se
+	v := configValue(t, Config{Values: map[string]any{"se": se}}, "se")
+	assert.Equal(t, []string{"se.Name = se", "se.Empty = {}", "se.Also = {}", "se = <cycle>"}, entries(v))
 }

@@ -439,6 +439,24 @@ func (r *ProcessReport) WriteText(w io.Writer) error {
 }
 
 func (r *ProcessReport) writeText(buf *bytes.Buffer) {
+	r.writeHeadline(buf)
+	r.writeLimits(buf)
+	if u := r.Usage; u != nil {
+		u.writeText(buf)
+	}
+	r.writeRlimits(buf)
+	if cg := r.Cgroup; cg != nil {
+		cg.writeText(buf, r)
+	}
+	if fds := r.FDs; fds != nil {
+		fds.writeText(buf)
+	}
+	r.writeNotes(buf)
+}
+
+// writeHeadline writes who the process is, how many figures are near their
+// limits, and the Go runtime's settings.
+func (r *ProcessReport) writeHeadline(buf *bytes.Buffer) {
 	fmt.Fprintf(buf, "pid %d, ppid %d", r.PID, r.PPID)
 	if !r.StartTime.IsZero() {
 		fmt.Fprintf(buf, ", up %v (since %s)", r.Uptime.Round(time.Second), r.StartTime.UTC().Format(time.RFC3339))
@@ -472,55 +490,61 @@ func (r *ProcessReport) writeText(buf *bytes.Buffer) {
 		gomemlimit = textfmt.Bytes(uint64(max(r.GOMEMLIMIT, 0)))
 	}
 	fmt.Fprintf(buf, "GOMAXPROCS %d, GOMEMLIMIT %s\n", r.GOMAXPROCS, gomemlimit)
+}
 
-	if len(r.Limits) > 0 {
-		buf.WriteString("\nlimits:\n")
-		tw := newTable(buf)
-		for _, l := range r.Limits {
-			flag := ""
-			if l.Near {
-				flag = "\tNEAR LIMIT"
-			}
-			fmt.Fprintf(tw, "  %s\t%s / %s\t(%.0f%%)%s\n", textfmt.Escape(l.Name), limitFigure(l.Used, l.Unit), limitFigure(l.Limit, l.Unit),
-				l.Percent, flag)
-		}
-		tw.Flush()
+// writeLimits writes the figures that have limits, those near them
+// flagged.
+func (r *ProcessReport) writeLimits(buf *bytes.Buffer) {
+	if len(r.Limits) == 0 {
+		return
 	}
+	buf.WriteString("\nlimits:\n")
+	tw := newTable(buf)
+	for _, l := range r.Limits {
+		flag := ""
+		if l.Near {
+			flag = "\tNEAR LIMIT"
+		}
+		fmt.Fprintf(tw, "  %s\t%s / %s\t(%.0f%%)%s\n", textfmt.Escape(l.Name), limitFigure(l.Used, l.Unit), limitFigure(l.Limit, l.Unit),
+			l.Percent, flag)
+	}
+	tw.Flush()
+}
 
-	if u := r.Usage; u != nil {
-		buf.WriteString("\nusage:\n")
-		fmt.Fprintf(buf, "  cpu: user %v, system %v\n", u.UserCPU.Round(time.Millisecond), u.SystemCPU.Round(time.Millisecond))
-		fmt.Fprintf(buf, "  memory: max rss %s", textfmt.Bytes(uint64(max(u.MaxRSSBytes, 0))))
-		if u.RSSBytes > 0 {
-			fmt.Fprintf(buf, ", rss %s, virtual %s", textfmt.Bytes(uint64(u.RSSBytes)), textfmt.Bytes(uint64(max(u.VirtualBytes, 0))))
-		}
-		buf.WriteString("\n")
-		fmt.Fprintf(buf, "  page faults: %s minor, %s major\n", textfmt.Commas(int(u.MinorFaults)), textfmt.Commas(int(u.MajorFaults)))
-		fmt.Fprintf(buf, "  context switches: %s voluntary, %s involuntary\n",
-			textfmt.Commas(int(u.VoluntarySwitches)), textfmt.Commas(int(u.InvoluntarySwitches)))
+func (u *ResourceUsage) writeText(buf *bytes.Buffer) {
+	buf.WriteString("\nusage:\n")
+	fmt.Fprintf(buf, "  cpu: user %v, system %v\n", u.UserCPU.Round(time.Millisecond), u.SystemCPU.Round(time.Millisecond))
+	fmt.Fprintf(buf, "  memory: max rss %s", textfmt.Bytes(uint64(max(u.MaxRSSBytes, 0))))
+	if u.RSSBytes > 0 {
+		fmt.Fprintf(buf, ", rss %s, virtual %s", textfmt.Bytes(uint64(u.RSSBytes)), textfmt.Bytes(uint64(max(u.VirtualBytes, 0))))
 	}
+	buf.WriteString("\n")
+	fmt.Fprintf(buf, "  page faults: %s minor, %s major\n", textfmt.Commas(int(u.MinorFaults)), textfmt.Commas(int(u.MajorFaults)))
+	fmt.Fprintf(buf, "  context switches: %s voluntary, %s involuntary\n",
+		textfmt.Commas(int(u.VoluntarySwitches)), textfmt.Commas(int(u.InvoluntarySwitches)))
+}
 
-	if len(r.Rlimits) > 0 {
-		buf.WriteString("\nrlimits:\n")
-		tw := newTable(buf)
-		fmt.Fprintln(tw, "  NAME\tSOFT\tHARD\tUNIT")
-		for _, l := range r.Rlimits {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", textfmt.Escape(l.Name), rlimitText(l.Soft), rlimitText(l.Hard), textfmt.Escape(l.Unit))
-		}
-		tw.Flush()
+// writeRlimits writes the resource limits as a table.
+func (r *ProcessReport) writeRlimits(buf *bytes.Buffer) {
+	if len(r.Rlimits) == 0 {
+		return
 	}
+	buf.WriteString("\nrlimits:\n")
+	tw := newTable(buf)
+	fmt.Fprintln(tw, "  NAME\tSOFT\tHARD\tUNIT")
+	for _, l := range r.Rlimits {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", textfmt.Escape(l.Name), rlimitText(l.Soft), rlimitText(l.Hard), textfmt.Escape(l.Unit))
+	}
+	tw.Flush()
+}
 
-	if cg := r.Cgroup; cg != nil {
-		cg.writeText(buf, r)
+func (r *ProcessReport) writeNotes(buf *bytes.Buffer) {
+	if len(r.Notes) == 0 {
+		return
 	}
-	if fds := r.FDs; fds != nil {
-		fds.writeText(buf)
-	}
-	if len(r.Notes) > 0 {
-		buf.WriteString("\nnotes:\n")
-		for _, n := range r.Notes {
-			fmt.Fprintf(buf, "  - %s\n", textfmt.Escape(n))
-		}
+	buf.WriteString("\nnotes:\n")
+	for _, n := range r.Notes {
+		fmt.Fprintf(buf, "  - %s\n", textfmt.Escape(n))
 	}
 }
 

@@ -79,11 +79,26 @@ func readFDs(ctx context.Context, p procfs.Proc, maxFDs int, limit int64, r *Pro
 		MaxFDs:       maxFDs,
 		Repeated:     []FDTarget{},
 	}
-	type entry struct {
-		FD
-		inode uint64
+	entries := rep.classify(ctx, p, fds, r)
+	if ctx.Err() == nil {
+		rep.addSockets(p, entries, r)
 	}
-	entries := make([]entry, 0, min(len(fds), maxClassifiedFDs))
+	rep.addList(entries, maxFDs)
+	rep.addRepeated(entries)
+	return rep, ctx.Err()
+}
+
+// An fdEntry is a classified descriptor, with its socket's inode.
+type fdEntry struct {
+	FD
+	inode uint64
+}
+
+// classify reads the targets of fds, at most maxClassifiedFDs of them, and
+// counts them by kind. Descriptors closed since the listing are not
+// counted; those whose target cannot be read are of kind "unreadable".
+func (rep *FDReport) classify(ctx context.Context, p procfs.Proc, fds []int, r *ProcessReport) []fdEntry {
+	entries := make([]fdEntry, 0, min(len(fds), maxClassifiedFDs))
 	var unreadable error
 	for i, fd := range fds {
 		if i >= maxClassifiedFDs {
@@ -107,46 +122,54 @@ func readFDs(ctx context.Context, p procfs.Proc, maxFDs int, limit int64, r *Pro
 			if unreadable == nil {
 				unreadable = err
 			}
-			entries = append(entries, entry{FD: FD{FD: fd, Kind: "unreadable", Target: err.Error()}})
+			entries = append(entries, fdEntry{FD: FD{FD: fd, Kind: "unreadable", Target: err.Error()}})
 			rep.Kinds["unreadable"]++
 			continue
 		}
 		kind, inode := procfs.ParseFDTarget(target)
 		rep.Kinds[kind]++
-		entries = append(entries, entry{FD: FD{FD: fd, Kind: kind, Target: target}, inode: inode})
+		entries = append(entries, fdEntry{FD: FD{FD: fd, Kind: kind, Target: target}, inode: inode})
 	}
 	if unreadable != nil {
 		r.note("open fds: %d targets could not be read: %v", rep.Kinds["unreadable"], unreadable)
 	}
+	return entries
+}
 
-	// Sockets: look up all the classified ones, for their states.
+// addSockets looks all the classified sockets up in p's socket tables, for
+// their addresses and states.
+func (rep *FDReport) addSockets(p procfs.Proc, entries []fdEntry, r *ProcessReport) {
 	want := map[uint64]bool{}
 	for _, e := range entries {
 		if e.Kind == procfs.KindSocket {
 			want[e.inode] = true
 		}
 	}
-	if len(want) > 0 && ctx.Err() == nil {
-		found, err := p.Sockets(want, maxSocketTable)
-		if err != nil {
-			r.note("sockets: %v", err)
-		}
-		for i := range entries {
-			e := &entries[i]
-			if e.Kind != procfs.KindSocket {
-				continue
-			}
-			s, ok := found[e.inode]
-			if !ok {
-				rep.SocketStates["unknown"]++
-				continue
-			}
-			rep.SocketStates[s.Proto+" "+s.State]++
-			e.Socket = fdSocket(s)
-		}
+	if len(want) == 0 {
+		return
 	}
+	found, err := p.Sockets(want, maxSocketTable)
+	if err != nil {
+		r.note("sockets: %v", err)
+	}
+	for i := range entries {
+		e := &entries[i]
+		if e.Kind != procfs.KindSocket {
+			continue
+		}
+		s, ok := found[e.inode]
+		if !ok {
+			rep.SocketStates["unknown"]++
+			continue
+		}
+		rep.SocketStates[s.Proto+" "+s.State]++
+		e.Socket = fdSocket(s)
+	}
+}
 
-	// The list: kinds take turns, lowest-numbered first within each.
+// addList lists at most maxFDs of entries, in ascending order: the kinds
+// take turns, lowest-numbered first within each.
+func (rep *FDReport) addList(entries []fdEntry, maxFDs int) {
 	byKind := map[string][]int{}
 	for i, e := range entries {
 		byKind[e.Kind] = append(byKind[e.Kind], i)
@@ -170,8 +193,11 @@ func readFDs(ctx context.Context, p procfs.Proc, maxFDs int, limit int64, r *Pro
 		rep.List = append(rep.List, entries[i].FD)
 	}
 	rep.Omitted = rep.Count - len(rep.List)
+}
 
-	// Repeated targets.
+// addRepeated lists the targets, other than sockets and pipes, that more
+// than one of entries refers to, most first, at most maxRepeated.
+func (rep *FDReport) addRepeated(entries []fdEntry) {
 	counts := map[string]int{}
 	for _, e := range entries {
 		switch e.Kind {
@@ -191,7 +217,6 @@ func readFDs(ctx context.Context, p procfs.Proc, maxFDs int, limit int64, r *Pro
 	if len(rep.Repeated) > maxRepeated {
 		rep.Repeated = rep.Repeated[:maxRepeated]
 	}
-	return rep, ctx.Err()
 }
 
 // fdSocket describes s for the report.

@@ -1,0 +1,110 @@
+package sections
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gmr-go/gmr/internal/redact"
+	"github.com/gmr-go/gmr/internal/textfmt"
+)
+
+// WriteText writes the report as indented lines:
+//
+//	command line: /usr/bin/shop -db-password *** -v "two words"
+//	flags (/usr/bin/shop):
+//	  -addr = :8080
+//	  -db-password = *** (set)
+//	  -v = true (set; default false)
+//	db:
+//	  db.host = localhost
+//	  db.password = ***
+//
+// A value that is empty, has spaces at its ends or characters that are not
+// printable is quoted, with Go escapes ("\x1b[31m"), as is an argument of
+// the command line that is empty or has spaces.
+func (r *ConfigReport) WriteText(w io.Writer) error {
+	var buf bytes.Buffer
+	if len(r.CommandLine) > 0 {
+		buf.WriteString("command line:")
+		for _, a := range r.CommandLine {
+			buf.WriteString(" " + argText(a))
+		}
+		buf.WriteString("\n")
+	}
+	for _, fs := range r.FlagSets {
+		buf.WriteString("flags")
+		if fs.Name != "" {
+			buf.WriteString(" (" + configText(fs.Name, false) + ")")
+		}
+		buf.WriteString(":\n")
+		if len(fs.Flags) == 0 {
+			buf.WriteString("  (none)\n")
+		}
+		for _, f := range fs.Flags {
+			fmt.Fprintf(&buf, "  -%s = %s", configText(f.Name, false), configText(f.Value, f.Redacted))
+			var notes []string
+			if f.Set {
+				notes = append(notes, "set")
+			}
+			if f.Default != f.Value {
+				notes = append(notes, "default "+configText(f.Default, f.Redacted))
+			}
+			if len(notes) > 0 {
+				buf.WriteString(" (" + strings.Join(notes, "; ") + ")")
+			}
+			buf.WriteString("\n")
+		}
+	}
+	for _, v := range r.Values {
+		buf.WriteString(configText(v.Name, false) + ":\n")
+		for _, e := range v.Entries {
+			fmt.Fprintf(&buf, "  %s = %s\n", configText(e.Key, false), configText(e.Value, e.Redacted))
+		}
+		if v.Omitted > 0 {
+			fmt.Fprintf(&buf, "  ... %s more not shown\n", textfmt.Commas(v.Omitted))
+		}
+	}
+	if len(r.CommandLine) == 0 && len(r.FlagSets) == 0 && len(r.Values) == 0 {
+		buf.WriteString("(no flags or values)\n")
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// configText returns s as it is if it is plain text, and quoted with Go
+// escapes otherwise: if it is empty, has spaces at its ends, starts with a
+// quote, has characters that are not printable, or is "***" but was not
+// masked.
+func configText(s string, redacted bool) string {
+	if s == redact.Mask {
+		if redacted {
+			return s
+		}
+		return strconv.Quote(s)
+	}
+	plain := s != "" && s[0] != '"' && s[0] != ' ' && s[len(s)-1] != ' '
+	for _, r := range s {
+		if !plain {
+			break
+		}
+		plain = r != utf8.RuneError && (r == ' ' || unicode.IsPrint(r))
+	}
+	if plain {
+		return s
+	}
+	return strconv.Quote(s)
+}
+
+// argText returns an argument of the command line as configText does, and
+// quoted if it has spaces, so that the arguments can be told apart.
+func argText(s string) string {
+	if strings.ContainsRune(s, ' ') {
+		return strconv.Quote(s)
+	}
+	return configText(s, true)
+}
