@@ -86,8 +86,17 @@ func TestRetention(t *testing.T) {
 	require.NoError(t, err)
 	defer r.dir.close()
 	// Another replica's crash output file, empty while that process lives.
-	liveCrash := filepath.Join(dir, "svc-20190101T000000.000000Z-99999-crash.txt")
+	// Its parent (the go command) is alive.
+	liveCrash := filepath.Join(dir, fmt.Sprintf("svc-20190101T000000.000000Z-%d-crash.txt", os.Getppid()))
 	require.NoError(t, os.WriteFile(liveCrash, nil, 0o600))
+	// The empty crash file of a process that has exited without Stop, and
+	// the non-empty one of a process that crashed.
+	dead := exec.Command("true")
+	require.NoError(t, dead.Run())
+	deadCrash := filepath.Join(dir, fmt.Sprintf("svc-20190101T000000.000000Z-%d-crash.txt", dead.Process.Pid))
+	require.NoError(t, os.WriteFile(deadCrash, nil, 0o600))
+	crashed := filepath.Join(dir, fmt.Sprintf("svc-20190101T000000.000000Z-%d-crash.txt", dead.Process.Pid+1))
+	require.NoError(t, os.WriteFile(crashed, []byte("fatal error: stack overflow"), 0o600))
 	// An old report from an earlier run of this service, with a profile beside it.
 	old := "svc-20200101T000000.000000Z-7-000001"
 	for _, ext := range []string{".txt", ".goroutine.pb.gz"} {
@@ -123,6 +132,7 @@ func TestRetention(t *testing.T) {
 		assert.FileExists(t, filepath.Join(dir, name), "a file gmr did not write for this service")
 	}
 	assert.FileExists(t, liveCrash, "a live process's empty crash file is never pruned")
+	assert.NoFileExists(t, deadCrash, "an exited process's empty crash file is cleaned up")
 
 	t.Run("by bytes", func(t *testing.T) {
 		r.s.maxReports, r.s.maxBytes = 0, 1 // only the newest can stay
@@ -246,4 +256,38 @@ func TestReportAfterStopGoesToStderr(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Empty(t, entries)
+}
+
+// TestRetentionThroughTheOpenedDirectory swaps the report directory for a
+// symbolic link to another directory after New: retention must list and
+// remove only in the directory opened at New, never through the path.
+func TestRetentionThroughTheOpenedDirectory(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "reports")
+	require.NoError(t, os.Mkdir(dir, 0o700))
+	r, err := New(WithService("svc"), WithDir(dir), WithRetention(1, 0), WithStderr(&discard{}), WithoutProfiles(),
+		WithOnlySections(report.Func("x", func(context.Context) (any, error) { return 1, nil })))
+	require.NoError(t, err)
+	defer r.dir.close()
+
+	elsewhere := filepath.Join(base, "elsewhere")
+	require.NoError(t, os.Mkdir(elsewhere, 0o700))
+	victims := []string{"svc-20200101T000000.000000Z-7-000001.txt", "svc-20200101T000000.000000Z-7-000002.txt"}
+	for _, v := range victims {
+		require.NoError(t, os.WriteFile(filepath.Join(elsewhere, v), []byte("not gmr's to delete"), 0o600))
+	}
+	moved := filepath.Join(base, "moved")
+	require.NoError(t, os.Rename(dir, moved))
+	require.NoError(t, os.Symlink(elsewhere, dir))
+
+	for range 3 {
+		_, err := r.Report(context.Background())
+		require.NoError(t, err)
+	}
+	for _, v := range victims {
+		assert.FileExists(t, filepath.Join(elsewhere, v), "retention did not follow the swapped path")
+	}
+	left, err := filepath.Glob(filepath.Join(moved, "svc-*.txt"))
+	require.NoError(t, err)
+	assert.Len(t, left, 1, "retention pruned the opened directory to its bound")
 }

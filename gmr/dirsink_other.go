@@ -73,3 +73,31 @@ func (s *dirSink) remove(names []string) {
 		os.Remove(filepath.Join(s.dir, n))
 	}
 }
+
+// dirEntry is a regular file in the report directory, with its size.
+type dirEntry struct {
+	name string
+	size int64
+}
+
+// list returns the regular files in the directory.
+func (s *dirSink) list() ([]dirEntry, error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []dirEntry
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		if fi, err := e.Info(); err == nil {
+			out = append(out, dirEntry{name: e.Name(), size: fi.Size()})
+		}
+	}
+	return out, nil
+}
+
+// processGone reports false: whether a process exists is not checked here,
+// so no other process's crash file is ever removed.
+func processGone(int) bool { return false }

@@ -130,3 +130,45 @@ func (s *dirSink) remove(names []string) {
 		}
 	}
 }
+
+// dirEntry is a regular file in the report directory, with its size.
+type dirEntry struct {
+	name string
+	size int64
+}
+
+// list returns the regular files in the directory opened at Setup, read
+// through that descriptor, so that retention sees, and removes from, that
+// directory even if its path now leads elsewhere (a symbolic link swapped in
+// after Setup).
+func (s *dirSink) list() ([]dirEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dirFD < 0 {
+		return nil, errors.New("report dir is closed")
+	}
+	fd, err := unix.Openat(s.dirFD, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	d := os.NewFile(uintptr(fd), s.dir)
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
+	var out []dirEntry
+	for _, n := range names {
+		var st unix.Stat_t
+		if unix.Fstatat(s.dirFD, n, &st, unix.AT_SYMLINK_NOFOLLOW) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+			continue
+		}
+		out = append(out, dirEntry{name: n, size: st.Size})
+	}
+	return out, nil
+}
+
+// processGone reports whether no process with the given id exists.
+func processGone(pid int) bool {
+	return pid > 0 && errors.Is(unix.Kill(pid, 0), unix.ESRCH)
+}

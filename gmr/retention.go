@@ -1,10 +1,10 @@
 package gmr
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -20,15 +20,16 @@ func reportNameRE(service string) *regexp.Regexp {
 }
 
 // prune removes this service's oldest reports from the report directory
-// until at most maxReports remain and they take at most maxBytes. The report
-// just written (keep) and this process's crash file are never removed, nor is
-// any file whose name gmr would not have made for this service. Errors are
-// ignored: retention must never cost a report.
+// until at most maxReports remain and they take at most maxBytes, and the
+// empty crash files of this service's processes that no longer exist (a
+// process that ended without Stop: os.Exit, SIGKILL, a crash loop). The
+// report just written (keep) and this process's crash file are never
+// removed, nor is any file whose name gmr would not have made for this
+// service, nor the crash file of a process that still runs. Files are listed
+// and removed through the directory opened at Setup. Errors are ignored:
+// retention must never cost a report.
 func (r *Reporter) prune(keep fileMeta) {
-	if r.s.maxReports == 0 && r.s.maxBytes == 0 {
-		return
-	}
-	entries, err := os.ReadDir(r.dir.dir)
+	entries, err := r.dir.list()
 	if err != nil {
 		return
 	}
@@ -40,8 +41,8 @@ func (r *Reporter) prune(keep fileMeta) {
 	}
 	byStem := map[string]*stem{}
 	for _, e := range entries {
-		m := re.FindStringSubmatch(e.Name())
-		if m == nil || !e.Type().IsRegular() {
+		m := re.FindStringSubmatch(e.name)
+		if m == nil {
 			continue
 		}
 		st := byStem[m[1]]
@@ -49,10 +50,8 @@ func (r *Reporter) prune(keep fileMeta) {
 			st = &stem{name: m[1]}
 			byStem[m[1]] = st
 		}
-		st.files = append(st.files, e.Name())
-		if fi, err := e.Info(); err == nil {
-			st.size += fi.Size()
-		}
+		st.files = append(st.files, e.name)
+		st.size += e.size
 	}
 	keepStem := strings.TrimSuffix(keep.fileName(), "."+keep.ext)
 	crashStem := ""
@@ -65,7 +64,13 @@ func (r *Reporter) prune(keep fileMeta) {
 		// An empty crash file belongs to a process that is still running
 		// (it is removed when that process stops): deleting it would lose
 		// that process's crash output. It is neither counted nor removed.
-		if st.name == crashStem || strings.HasSuffix(st.name, "-crash") && st.size == 0 {
+		if st.name == crashStem {
+			continue
+		}
+		if strings.HasSuffix(st.name, "-crash") && st.size == 0 {
+			if processGone(crashPID(st.name)) {
+				r.dir.remove(st.files)
+			}
 			continue
 		}
 		stems = append(stems, st)
@@ -74,6 +79,9 @@ func (r *Reporter) prune(keep fileMeta) {
 	// Names sort by time, oldest first.
 	slices.SortFunc(stems, func(a, b *stem) int { return strings.Compare(a.name, b.name) })
 
+	if r.s.maxReports == 0 && r.s.maxBytes == 0 {
+		return
+	}
 	count := len(stems)
 	for _, st := range stems {
 		over := r.s.maxReports > 0 && count > r.s.maxReports || r.s.maxBytes > 0 && total > r.s.maxBytes
@@ -83,10 +91,20 @@ func (r *Reporter) prune(keep fileMeta) {
 		if st.name == keepStem {
 			continue
 		}
-		for _, f := range st.files {
-			os.Remove(filepath.Join(r.dir.dir, f))
-		}
+		r.dir.remove(st.files)
 		count--
 		total -= st.size
 	}
+}
+
+// crashPID returns the process id in a crash file's stem,
+// "svc-20261125T170000.123456Z-4242-crash", or 0.
+func crashPID(stem string) int {
+	rest := strings.TrimSuffix(stem, "-crash")
+	i := strings.LastIndexByte(rest, '-')
+	pid, err := strconv.Atoi(rest[i+1:])
+	if err != nil {
+		return 0
+	}
+	return pid
 }
