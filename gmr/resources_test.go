@@ -120,8 +120,9 @@ func TestResourcesReport(t *testing.T) {
 		assert.NotContains(t, proc, "error:")
 		assert.Contains(t, proc, fmt.Sprintf("pid %d, ppid %d, up ", c.pid, os.Getpid()))
 
-		// The command line, secrets masked.
-		assert.Regexp(t, `(?m)^command_line = \S+/resources -db-password \*\*\* --api-token=\*\*\* -verbose postgres://app:\*\*\*@db/app$`, proc)
+		// The command line, secrets masked, is the config section's.
+		assert.NotContains(t, proc, "command_line")
+		assert.Regexp(t, `(?m)^command line: \S+/resources -db-password \*\*\* --api-token=\*\*\* -verbose postgres://app:\*\*\*@db/app$`, reportSection(t, report, "Config"))
 		for _, canary := range []string{"hunter2-canary", "token-canary", "dsn-canary"} {
 			assert.NotContains(t, report, canary)
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -16,10 +15,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
-	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/gmr-go/gmr/internal/textfmt"
 )
 
@@ -34,17 +30,11 @@ const (
 	// NearLimitPercent is the share of a limit from which a figure is
 	// flagged as near it.
 	NearLimitPercent = 80
-	// maxArgs and maxArgLen bound the command line shown; maxArgScan is
-	// the most of an argument looked at for secrets (the rest is never
-	// shown).
-	maxArgs    = 128
-	maxArgLen  = 1024
-	maxArgScan = 4096
 )
 
 // Process is the "process" section: what an operator asks first about a
 // process in trouble. Who and where it is (ids, executable, working
-// directory, command line with secrets masked, start time); what it has
+// directory; the command line is in the config section); what it has
 // used (CPU time, peak memory, context switches); its resource limits; the
 // file descriptors it holds, with the addresses of its sockets; on Linux,
 // the cgroup v2 limits and usage of its container. Every figure that has a
@@ -89,13 +79,6 @@ type ProcessReport struct {
 	// the working directory.
 	Executable string `json:"executable"`
 	Cwd        string `json:"cwd"`
-	// CommandLine is os.Args with secrets masked: the values of flags
-	// whose names are secret (-db-password=x, --db-password x) and
-	// secrets inside any argument (postgres://u:***@host). At most 128
-	// arguments are kept, each cut to 1 KiB; CommandLineOmitted counts
-	// the rest.
-	CommandLine        []string `json:"command_line"`
-	CommandLineOmitted int      `json:"command_line_omitted"`
 	// StartTime is when the process started (Linux: to the clock tick),
 	// and Uptime how long it has run; both are zero where the start time
 	// is not known. In JSON Uptime is nanoseconds.
@@ -334,7 +317,6 @@ func (p Process) Collect(ctx context.Context) (any, error) {
 	if r.Cwd, err = os.Getwd(); err != nil {
 		r.note("working directory: %v", err)
 	}
-	r.CommandLine, r.CommandLineOmitted = p.commandLine(redact.FromContext(ctx), os.Args)
 
 	readUsage(r)
 	err = readProcFS(ctx, r, bound(p.MaxFDs, DefaultMaxFDs))
@@ -387,50 +369,6 @@ func (r *ProcessReport) addLimits() {
 	}
 }
 
-// commandLine returns args with secrets masked, bounded to maxArgs
-// arguments of at most maxArgLen bytes, and the number of arguments left
-// out.
-func (p Process) commandLine(r *redact.Redactor, args []string) ([]string, int) {
-	secret := make(map[string]bool, len(r.Flags))
-	for _, name := range r.Flags {
-		secret[strings.TrimLeft(name, "-")] = true
-	}
-	scanned := make([]string, len(args))
-	for i, a := range args {
-		if len(a) > maxArgScan {
-			a = a[:maxArgScan] // a secret beyond what is scanned is never shown
-		}
-		scanned[i] = a
-	}
-	out := r.Args(scanned, func(name string) bool {
-		if known, isBool := commandLineFlag(name); known && isBool {
-			return false // takes no value: the next argument is not its
-		}
-		return secret[name] || r.SecretKey(name)
-	})
-	omitted := 0
-	if len(out) > maxArgs {
-		out, omitted = out[:maxArgs], len(out)-maxArgs
-	}
-	for i, a := range out {
-		if len(a) > maxArgLen {
-			out[i] = textfmt.Cut(a, maxArgLen) + fmt.Sprintf("... (%d bytes)", len(args[i]))
-		}
-	}
-	return out, omitted
-}
-
-// commandLineFlag reports whether flag.CommandLine defines a flag called
-// name, and whether it is a boolean flag, which takes no separate value.
-func commandLineFlag(name string) (known, isBool bool) {
-	f := flag.CommandLine.Lookup(name)
-	if f == nil {
-		return false, false
-	}
-	b, ok := f.Value.(interface{ IsBoolFlag() bool })
-	return true, ok && b.IsBoolFlag()
-}
-
 // WriteText writes r as a headline, the limits in use with those near
 // their limits flagged, the resource usage, the rlimits, the cgroup, the
 // descriptors and the notes.
@@ -476,15 +414,6 @@ func (r *ProcessReport) writeHeadline(buf *bytes.Buffer) {
 	buf.WriteString("\n")
 	fmt.Fprintf(buf, "uid %d (euid %d), gid %d (egid %d)\n", r.UID, r.EUID, r.GID, r.EGID)
 	fmt.Fprintf(buf, "executable = %s\ncwd = %s\n", textfmt.Escape(r.Executable), textfmt.Escape(r.Cwd))
-	buf.WriteString("command_line =")
-	for _, a := range r.CommandLine {
-		buf.WriteString(" ")
-		buf.WriteString(shellWord(a))
-	}
-	if r.CommandLineOmitted > 0 {
-		fmt.Fprintf(buf, " ... (%s not shown)", textfmt.Plural(r.CommandLineOmitted, "argument"))
-	}
-	buf.WriteString("\n")
 	gomemlimit := "unlimited"
 	if r.GOMEMLIMIT != math.MaxInt64 {
 		gomemlimit = textfmt.Bytes(uint64(max(r.GOMEMLIMIT, 0)))
@@ -708,15 +637,4 @@ func rlimitText(v int64) string {
 		return "unlimited"
 	}
 	return strconv.FormatInt(v, 10)
-}
-
-// shellWord returns s as one word of a command line: bare if it is
-// printable and holds no space or quote, quoted otherwise.
-func shellWord(s string) string {
-	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
-		return r == ' ' || r == '"' || r == '\'' || r == '\\' || r == utf8.RuneError || !unicode.IsPrint(r)
-	}) {
-		return s
-	}
-	return strconv.Quote(s)
 }

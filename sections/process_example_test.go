@@ -30,13 +30,12 @@ func ExampleProcess() {
 func ExampleProcessReport_WriteText() {
 	rep := &sections.ProcessReport{
 		PID: 4242, PPID: 1, UID: 1000, EUID: 1000, GID: 1000, EGID: 1000,
-		Executable:  "/srv/shop/shop",
-		Cwd:         "/srv/shop",
-		CommandLine: []string{"/srv/shop/shop", "-db-password", "***", "-listen", ":8080"},
-		StartTime:   time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC),
-		Uptime:      3 * time.Hour,
-		GOMAXPROCS:  2,
-		GOMEMLIMIT:  math.MaxInt64,
+		Executable: "/srv/shop/shop",
+		Cwd:        "/srv/shop",
+		StartTime:  time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC),
+		Uptime:     3 * time.Hour,
+		GOMAXPROCS: 2,
+		GOMEMLIMIT: math.MaxInt64,
 		Limits: []sections.LimitUse{
 			{Name: "fds", Used: 1010, Limit: 1024, Unit: "count", Percent: 98.6, Near: true},
 			{Name: "cgroup memory", Used: 700 << 20, Limit: 1 << 30, Unit: "bytes", Percent: 68.4},
@@ -67,7 +66,6 @@ func ExampleProcessReport_WriteText() {
 	// uid 1000 (euid 1000), gid 1000 (egid 1000)
 	// executable = /srv/shop/shop
 	// cwd = /srv/shop
-	// command_line = /srv/shop/shop -db-password *** -listen :8080
 	// GOMAXPROCS 2, GOMEMLIMIT unlimited
 	//
 	// limits:

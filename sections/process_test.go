@@ -7,11 +7,9 @@ import (
 	"math"
 	"os"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -38,8 +36,6 @@ func TestProcessCollect(t *testing.T) {
 	wd, err := os.Getwd()
 	require.NoError(t, err)
 	assert.Equal(t, wd, r.Cwd)
-	require.NotEmpty(t, r.CommandLine)
-	assert.Equal(t, os.Args[0], r.CommandLine[0])
 	assert.Equal(t, runtime.GOMAXPROCS(0), r.GOMAXPROCS)
 	assert.Positive(t, r.GOMEMLIMIT)
 	assert.NotNil(t, r.Limits, "[] in JSON, not null")
@@ -70,25 +66,6 @@ func TestProcessCanceled(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 }
 
-func TestProcessCommandLine(t *testing.T) {
-	red := &redact.Redactor{Flags: []string{"--license"}, Extra: []string{"customer"}}
-	args := []string{"app", "-license", "L-1", "-customer=acme", "-x=" + strings.Repeat("é", 1000)}
-	for range 200 {
-		args = append(args, "-v")
-	}
-	got, omitted := Process{}.commandLine(red, args)
-	require.Len(t, got, maxArgs)
-	assert.Equal(t, len(args)-maxArgs, omitted)
-	assert.Equal(t, []string{"app", "-license", "***", "-customer=***"}, got[:4])
-	assert.True(t, strings.HasSuffix(got[4], "... (2003 bytes)"), "a long argument is cut: %q", got[4][len(got[4])-20:])
-	assert.LessOrEqual(t, len(got[4]), maxArgLen+len("... (2003 bytes)"))
-
-	// A secret beyond what is scanned is never shown.
-	long := "-config=" + strings.Repeat("x", maxArgScan) + " password=hunter2"
-	got, _ = Process{}.commandLine(&redact.Redactor{}, []string{"app", long})
-	assert.NotContains(t, got[1], "hunter2")
-}
-
 func TestProcessLimits(t *testing.T) {
 	r := &ProcessReport{
 		Rlimits: []Rlimit{{Name: "nofile", Soft: 1024, Hard: 4096}, {Name: "cpu", Soft: 100, Hard: -1}, {Name: "as", Soft: -1, Hard: -1}},
@@ -111,13 +88,12 @@ func TestProcessLimits(t *testing.T) {
 func testProcessReport() *ProcessReport {
 	return &ProcessReport{
 		PID: 4242, PPID: 1, UID: 1000, EUID: 1000, GID: 100, EGID: 100,
-		Executable:  "/srv/shop/shop",
-		Cwd:         "/srv/shop\x1b[2J",
-		CommandLine: []string{"/srv/shop/shop", "-db-password", "***", "-name", "two words", ""},
-		StartTime:   time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC),
-		Uptime:      3*time.Hour + 2*time.Minute + 5400*time.Millisecond,
-		GOMAXPROCS:  2,
-		GOMEMLIMIT:  math.MaxInt64,
+		Executable: "/srv/shop/shop",
+		Cwd:        "/srv/shop\x1b[2J",
+		StartTime:  time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC),
+		Uptime:     3*time.Hour + 2*time.Minute + 5400*time.Millisecond,
+		GOMAXPROCS: 2,
+		GOMEMLIMIT: math.MaxInt64,
 		Limits: []LimitUse{
 			{Name: "fds", Used: 1010, Limit: 1024, Unit: "count", Percent: 98.6, Near: true},
 			{Name: "cgroup memory", Used: 1900 << 20, Limit: 2 << 30, Unit: "bytes", Percent: 92.8, Near: true},
@@ -158,7 +134,6 @@ func TestProcessReportWriteText(t *testing.T) {
 uid 1000 (euid 1000), gid 100 (egid 100)
 executable = /srv/shop/shop
 cwd = /srv/shop\x1b[2J
-command_line = /srv/shop/shop -db-password *** -name "two words" ""
 GOMAXPROCS 2, GOMEMLIMIT unlimited
 
 limits:
@@ -207,13 +182,13 @@ notes:
 
 	buf.Reset()
 	require.NoError(t, (&ProcessReport{PID: 1, GOMEMLIMIT: 64 << 20, Limits: []LimitUse{{Name: "fds", Used: 900, Limit: 1000, Unit: "count", Percent: 90, Near: true}}}).WriteText(&buf))
-	assert.Equal(t, "pid 1, ppid 0 — 1 figure NEAR ITS LIMIT\nuid 0 (euid 0), gid 0 (egid 0)\nexecutable = \ncwd = \ncommand_line =\n"+
+	assert.Equal(t, "pid 1, ppid 0 — 1 figure NEAR ITS LIMIT\nuid 0 (euid 0), gid 0 (egid 0)\nexecutable = \ncwd = \n"+
 		"GOMAXPROCS 0, GOMEMLIMIT 64.0 MiB\n\nlimits:\n  fds  900 / 1000  (90%)  NEAR LIMIT\n", buf.String())
 
 	buf.Reset()
 	require.NoError(t, (&ProcessReport{Cgroup: &CgroupReport{Path: "/", Dir: "/sys/fs/cgroup",
-		CPU: &CgroupCPU{QuotaCPUs: -1, Quota: -1}}, CommandLineOmitted: 3, GOMEMLIMIT: math.MaxInt64}).WriteText(&buf))
-	assert.Contains(t, buf.String(), "command_line = ... (3 arguments not shown)\n")
+		CPU: &CgroupCPU{QuotaCPUs: -1, Quota: -1}}, GOMEMLIMIT: math.MaxInt64}).WriteText(&buf))
+	assert.NotContains(t, buf.String(), "command_line", "the command line is the config section's")
 	assert.Contains(t, buf.String(), "cgroup v2 / (/sys/fs/cgroup):\n  memory: no memory controller files\n  cpu: no quota, GOMAXPROCS 0\n  pids: no pids controller files\n")
 
 	buf.Reset()
@@ -227,8 +202,8 @@ func TestProcessReportJSON(t *testing.T) {
 	require.NoError(t, err)
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(b, &m))
-	for _, key := range []string{"pid", "ppid", "uid", "euid", "gid", "egid", "executable", "cwd", "command_line",
-		"command_line_omitted", "start_time", "uptime", "gomaxprocs", "gomemlimit_bytes", "limits", "usage", "rlimits",
+	for _, key := range []string{"pid", "ppid", "uid", "euid", "gid", "egid", "executable", "cwd",
+		"start_time", "uptime", "gomaxprocs", "gomemlimit_bytes", "limits", "usage", "rlimits",
 		"fds", "cgroup", "notes"} {
 		assert.Contains(t, m, key)
 	}
@@ -245,6 +220,7 @@ func TestProcessReportJSON(t *testing.T) {
 
 	b, err = json.Marshal(&ProcessReport{})
 	require.NoError(t, err)
+	assert.NotContains(t, string(b), `"command_line`, "the command line is the config section's")
 	for _, key := range []string{"usage", "fds", "cgroup", "start_time"} {
 		assert.NotContains(t, string(b), `"`+key+`"`, "absent parts are left out of JSON")
 	}
