@@ -4,25 +4,35 @@
 // until its stdin is closed.
 //
 // Flags choose hostile behaviour for the tests: a section that hangs or
-// panics, or many goroutines.
+// panics, or many goroutines; -canaries hides secrets in every shape gmr
+// must mask (see canaries).
 package main
 
 import (
 	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
+	"net/url"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"runtime/pprof"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/google/pprof/profile"
 
 	"github.com/gmr-go/gmr/gmr"
 	"github.com/gmr-go/gmr/gmr/report"
+	"github.com/gmr-go/gmr/sections"
 )
 
 func main() {
@@ -38,7 +48,19 @@ func main() {
 	secretConfig := flag.Bool("secret-config", false, "register a config value with a field tagged secret (from $CHILD_SECRET_FIELD) and $DATABASE_URL")
 	setupDelay := flag.Duration("setup-delay", 0, "print \"starting <pid>\" and wait this long before Setup")
 	nofile := flag.Uint64("nofile", 0, "after Setup, lower RLIMIT_NOFILE to this and use up every descriptor")
+	canaryFile := flag.String("canaries", "", "read secrets (JSON, see canaries) from this file and hide them in every shape gmr must mask")
+	onlySections := flag.Bool("only-sections", false, "with -canaries: WithOnlySections(config, environment, the canary sections, goroutines)")
+	dumpFormat := flag.Bool("dump-formatter", false, "use a third-party formatter that writes everything it receives")
 	flag.Parse()
+
+	var secrets *canaries
+	if *canaryFile != "" {
+		var err error
+		if secrets, err = readCanaries(*canaryFile); err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			os.Exit(2)
+		}
+	}
 
 	if *setupDelay > 0 {
 		fmt.Println("starting", os.Getpid())
@@ -53,6 +75,9 @@ func main() {
 	}
 	ready.Wait()
 	parkBlocked(*parkMutex, *parkSelect, release)
+	if secrets != nil {
+		secrets.parkLabelled(release)
+	}
 	for range *leak {
 		go leakedWorker()
 	}
@@ -80,6 +105,14 @@ func main() {
 	}
 	if *timeout > 0 {
 		opts = append(opts, gmr.WithTimeout(*timeout))
+	}
+	dump := &dumpFormatter{}
+	if *dumpFormat {
+		opts = append(opts, gmr.WithFormatter(dump))
+	}
+	if secrets != nil {
+		dump.failWith = secrets.FormatErr
+		opts = append(opts, secrets.options(*onlySections)...)
 	}
 	r, err := gmr.Setup(opts...)
 	if err != nil {
@@ -112,12 +145,30 @@ func main() {
 	// Commands on stdin; its end means stop.
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
+		if cmd, arg, ok := strings.Cut(in.Text(), " "); ok && cmd == "write-report" {
+			// Reporter.WriteReport, to the file arg.
+			if err := writeReport(r, arg); err != nil {
+				fmt.Fprintln(os.Stderr, "child: write-report:", err)
+			}
+			fmt.Println("wrote", arg)
+			continue
+		}
 		switch in.Text() {
 		case "panic":
 			go func() {
 				defer gmr.ReportPanic()
 				panic("child panic canary")
 			}()
+		case "panic-report":
+			// A panic reported by ReportPanic and then recovered, so the
+			// child goes on: the report's trigger quotes the panic value.
+			panicReport(secrets)
+			fmt.Println("panicked")
+		case "fail-format":
+			// The dump formatter fails once, with an error quoting a
+			// secret: gmr's notice about it quotes the error.
+			dump.fail.Store(true)
+			fmt.Println("armed")
 		case "fatal":
 			go fatalStackOverflow()
 		case "fds":
@@ -242,4 +293,252 @@ func selectWaiter(started *sync.WaitGroup, release <-chan struct{}) {
 //go:noinline
 func leakedWorker() {
 	<-make(chan struct{})
+}
+
+// canaries are the secrets of -canaries, one unique value for each shape in
+// which a secret can reach gmr (gmr/canary_test.go). gmr must mask every one
+// of them wherever a report, a profile or a notice goes.
+type canaries struct {
+	// SectionErr is the password in the error a custom section returns.
+	SectionErr string
+	// Panic is the password in the value a custom section panics with.
+	Panic string
+	// LabelToken, LabelAPIKey and LabelDSN are pprof label values of a
+	// parked goroutine: under the secret keys token and api_key, and as the
+	// password of a DSN under the innocent key db.
+	LabelToken, LabelAPIKey, LabelDSN string
+	// LabelPin is a label value under pin, a key that is secret only by
+	// WithSecretKeys("pin").
+	LabelPin string
+	// FieldPW is a custom section's struct field DBPassword, tagged
+	// json:"pw": its Go name is secret, its JSON name is not.
+	FieldPW string
+	// SlashA and SlashB are the two halves of a URL password with a raw
+	// '/' in it, under the innocent key primary in custom section data:
+	// postgres://app:A/B@db/app6.
+	SlashA, SlashB string
+	// Userinfo is the password of a *url.Userinfo under an innocent key in
+	// custom section data, UserinfoValue that of a url.Userinfo value, and
+	// URLPass that of a url.URL and a *url.URL beside them.
+	Userinfo, UserinfoValue, URLPass string
+	// RawJSON is under api_key in a json.RawMessage in custom section
+	// data; DataErr the password of a URL in an error value there.
+	RawJSON, DataErr string
+	// ConfigPin is the Pin of WithConfig("app", ...), secret by
+	// WithSecretKeys("pin").
+	ConfigPin string
+	// ConfigPW, ConfigSlashA/B, ConfigUserinfo and ConfigUserinfoValue
+	// are the shapes of FieldPW, SlashA/B, Userinfo and UserinfoValue in a
+	// WithConfig value, which the config section walks itself.
+	ConfigPW, ConfigSlashA, ConfigSlashB, ConfigUserinfo, ConfigUserinfoValue string
+	// TextWriter is written by custom data's WriteText as password=....
+	TextWriter string
+	// Trigger is in the value of a panic that ReportPanic reports: the
+	// report's trigger, and the notice saying where the report went.
+	Trigger string
+	// OnReport is in the value the WithOnReport function panics with,
+	// which gmr's notice quotes.
+	OnReport string
+	// FormatErr is in the error the dump formatter returns when it fails
+	// (fail-format), which gmr's notice quotes.
+	FormatErr string
+}
+
+func readCanaries(path string) (*canaries, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c := &canaries{}
+	if err := json.Unmarshal(b, c); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// parkLabelled parks two goroutines in labelledWorker, with the label
+// canaries, until release is closed.
+func (c *canaries) parkLabelled(release <-chan struct{}) {
+	var ready sync.WaitGroup
+	for _, labels := range []pprof.LabelSet{
+		pprof.Labels("token", c.LabelToken, "api_key", c.LabelAPIKey, "db", "postgres://u:"+c.LabelDSN+"@h/x", "team", "payments"),
+		pprof.Labels("pin", c.LabelPin, "team", "vault"),
+	} {
+		ready.Add(1)
+		go pprof.Do(context.Background(), labels, func(context.Context) { labelledWorker(&ready, release) })
+	}
+	ready.Wait()
+}
+
+// labelledWorker blocks until release is closed, with its caller's labels.
+//
+//go:noinline
+func labelledWorker(ready *sync.WaitGroup, release <-chan struct{}) {
+	ready.Done()
+	<-release
+}
+
+// canaryData is what the canarydata section returns: secrets in the shapes
+// a naive walk of its fields would show.
+type canaryData struct {
+	User       string          `json:"user"`
+	DBPassword string          `json:"pw"`
+	Primary    string          `json:"primary"`
+	Conn       *url.Userinfo   `json:"conn"`
+	Info       url.Userinfo    `json:"info"`
+	Link       url.URL         `json:"link"`
+	LinkPtr    *url.URL        `json:"link_ptr"`
+	Raw        json.RawMessage `json:"raw"`
+	Cause      error           `json:"cause"`
+}
+
+// canaryText is custom data with its own text layout, which writes a
+// secret as password=... .
+type canaryText struct {
+	Visible string `json:"visible"`
+	secret  string
+}
+
+func (t canaryText) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "visible = %s\npassword=%s\n", t.Visible, t.secret)
+	return err
+}
+
+// options returns the options that hide the canaries: the custom sections,
+// the config value and the secret key pin, the OnReport function; with
+// only, in WithOnlySections.
+func (c *canaries) options(only bool) []gmr.Option {
+	custom := []report.Section{
+		report.Func("dial", func(context.Context) (any, error) {
+			return nil, fmt.Errorf("dial postgres://app:%s@db/app: connection refused", c.SectionErr)
+		}),
+		report.Func("boom", func(ctx context.Context) (any, error) {
+			// Labelled, so that with GODEBUG=tracebacklabels=1 the
+			// panic's stack carries label canaries too.
+			pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("token", c.LabelToken, "pin", c.LabelPin, "db", "postgres://u:"+c.LabelDSN+"@h/x")))
+			panic("bad config: password=" + c.Panic)
+		}),
+		report.Func("canarydata", func(context.Context) (any, error) {
+			return canaryData{
+				User:       "app",
+				DBPassword: c.FieldPW,
+				Primary:    "postgres://app:" + c.SlashA + "/" + c.SlashB + "@db/app6",
+				Conn:       url.UserPassword("app", c.Userinfo),
+				Info:       *url.UserPassword("app", c.UserinfoValue),
+				Raw:        json.RawMessage(`{"region":"eu","api_key":"` + c.RawJSON + `"}`),
+				Cause:      fmt.Errorf("connect postgres://app:%s@db/app: timeout", c.DataErr),
+				Link:       url.URL{Scheme: "https", User: url.UserPassword("app", c.URLPass), Host: "db", Path: "/link"},
+				LinkPtr:    &url.URL{Scheme: "https", User: url.UserPassword("app", c.URLPass), Host: "db", Path: "/link-ptr"},
+			}, nil
+		}),
+		report.Func("textwriter", func(context.Context) (any, error) {
+			return canaryText{Visible: "textwriter-visible", secret: c.TextWriter}, nil
+		}),
+	}
+	opts := []gmr.Option{
+		gmr.WithSecretKeys("pin"),
+		gmr.WithConfig("app", struct {
+			Pin        string
+			DBPassword string `json:"pw"`
+			Primary    string
+			Conn       *url.Userinfo
+			Info       url.Userinfo
+		}{
+			Pin:        c.ConfigPin,
+			DBPassword: c.ConfigPW,
+			Primary:    "postgres://app:" + c.ConfigSlashA + "/" + c.ConfigSlashB + "@db/config6",
+			Conn:       url.UserPassword("app", c.ConfigUserinfo),
+			Info:       *url.UserPassword("app", c.ConfigUserinfoValue),
+		}),
+		gmr.WithOnReport(func(loc string, err error) {
+			fmt.Println("reported", loc)
+			panic("OnReport: api_key=" + c.OnReport)
+		}),
+	}
+	if only {
+		secs := append([]report.Section{sections.Config{}, sections.Environment{}}, custom...)
+		return append(opts, gmr.WithOnlySections(append(secs, sections.Goroutines{})...))
+	}
+	return append(opts, gmr.WithSections(custom...))
+}
+
+// panicReport panics with a secret under ReportPanic, and recovers the
+// panic that ReportPanic raises again once it has reported.
+func panicReport(c *canaries) {
+	secret := "none"
+	if c != nil {
+		secret = c.Trigger
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() { recover() }() // ReportPanic panics again: the child goes on
+		defer gmr.ReportPanic()
+		panic("request failed: Authorization: Bearer " + secret)
+	}()
+	<-done
+}
+
+// writeReport writes a report with Reporter.WriteReport to the file path.
+func writeReport(r *gmr.Reporter, path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	err = r.WriteReport(context.Background(), f)
+	return errors.Join(err, f.Close())
+}
+
+// dumpFormatter is a third-party formatter that masks nothing: it writes
+// everything it receives, so that a test can see that what it receives is
+// already masked. With fail set, its next Format fails with an error
+// quoting failWith.
+type dumpFormatter struct {
+	fail     atomic.Bool
+	failWith string
+}
+
+func (*dumpFormatter) Name() string      { return "dump" }
+func (*dumpFormatter) Extension() string { return "dump" }
+
+func (f *dumpFormatter) Format(w io.Writer, r *report.Report) error {
+	if f.fail.CompareAndSwap(true, false) {
+		return fmt.Errorf("upload report to https://gmr:%s@reports.example/: 403 Forbidden", f.failWith)
+	}
+	fmt.Fprintf(w, "report %#v\n", r)
+	fmt.Fprintf(w, "header %+v\n", r.Header)
+	for _, s := range r.Sections {
+		fmt.Fprintf(w, "section %s\n", s.Name)
+		fmt.Fprintf(w, "data %%#v: %#v\n", s.Data)
+		fmt.Fprintf(w, "data %%+v: %+v\n", s.Data)
+		if b, err := json.Marshal(s.Data); err == nil {
+			fmt.Fprintf(w, "data json: %s\n", b)
+		}
+		if s.Err != nil {
+			fmt.Fprintf(w, "error: %s\nerror %%#v: %#v\n", s.Err.Error(), s.Err)
+			for e := errors.Unwrap(s.Err); e != nil; e = errors.Unwrap(e) {
+				fmt.Fprintf(w, "wrapped error: %s\n", e.Error())
+			}
+			var pe *report.PanicError
+			if errors.As(s.Err, &pe) {
+				fmt.Fprintf(w, "panic value: %#v\npanic stack:\n%s\n", pe.Value, pe.Stack)
+			}
+		}
+		for _, line := range s.Text {
+			fmt.Fprintf(w, "text: %s\n", line)
+		}
+		if tw, ok := s.Data.(report.TextWriter); ok {
+			tw.WriteText(w) //nolint:errcheck // best effort
+		}
+		if d, ok := s.Data.(interface{ Profile() *profile.Profile }); ok && d.Profile() != nil {
+			for _, smp := range d.Profile().Sample {
+				fmt.Fprintf(w, "profile labels: %v\n", smp.Label)
+			}
+			fmt.Fprintf(w, "profile: %s\n", d.Profile().String())
+		}
+		if s.Note != "" {
+			fmt.Fprintf(w, "note: %s\n", s.Note)
+		}
+	}
+	return nil
 }
