@@ -89,8 +89,9 @@ func TestSignalWritesFilesToDir(t *testing.T) {
 
 	for i := 1; i <= 3; i++ {
 		c.signal(t)
-		waitFor(t, 20*time.Second, "report file", func() bool {
-			return len(reportFiles(t, dir)) == i
+		// The notice on stderr comes after the file: wait for both.
+		waitFor(t, 20*time.Second, "report file and its notice", func() bool {
+			return len(reportFiles(t, dir)) == i && strings.Count(c.stderr.String(), ") written to ") == i
 		})
 	}
 	close(stopWatch)
