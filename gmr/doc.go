@@ -61,9 +61,13 @@
 //
 // # Cost
 //
-// The goroutine section reads the runtime's goroutine profile, which is
-// collected concurrently: at 100,000 goroutines a whole report takes about
-// 0.1 s and stalls the program for about as long as the scheduler's noise
-// floor (a few milliseconds), where runtime.Stack(all), the SIGQUIT dump,
-// stops it for over 100 ms. See the README for the benchmark.
+// A report stops the world, briefly, at most three times: the goroutine
+// profile stops it twice, for a moment at its start and end, and collects
+// the stacks between them while the program runs; with at most
+// Goroutines.DetailMax goroutines, a full stack dump (runtime.Stack) stops
+// it once more, for as long as the dump takes. Where the runtime has the
+// goroutine leak profile (Go 1.27), reading it runs a garbage collection
+// cycle, with that cycle's own two short pauses. Writing files stops
+// nothing. runtime.Stack(all), the SIGQUIT dump, instead stops the program
+// for the whole dump of every goroutine. The README has the figures.
 package gmr
