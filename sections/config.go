@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/gmr-go/gmr/internal/textfmt"
@@ -169,17 +168,14 @@ func (Config) Name() string { return "config" }
 func (c Config) Collect(ctx context.Context) (any, error) {
 	r := *redact.FromContext(ctx)
 	rep := &ConfigReport{CommandLine: []string{}, FlagSets: []ConfigFlagSet{}, Values: []ConfigValue{}}
-	secretFlags := make(map[string]bool, len(r.Flags))
-	for _, name := range r.Flags {
-		secretFlags[strings.TrimLeft(name, "-")] = true
-	}
+	secrets := newFlagSecrets(r)
 	flagSets := c.flagSets()
-	rep.CommandLine = commandLine(c.Args, r, secretFlags, flagSets)
+	rep.CommandLine = commandLine(c.Args, secrets, flagSets)
 	for _, fs := range flagSets {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		rep.FlagSets = append(rep.FlagSets, collectFlags(fs, r, secretFlags))
+		rep.FlagSets = append(rep.FlagSets, collectFlags(fs, secrets))
 	}
 	names := make([]string, 0, len(c.Values))
 	for name := range c.Values {

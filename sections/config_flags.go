@@ -4,10 +4,13 @@ import (
 	"flag"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/gmr-go/gmr/internal/redact"
 )
 
+// flagSets returns the flag sets to show: c.FlagSets without nil entries
+// and repeats, or flag.CommandLine if there are none.
 func (c Config) flagSets() []*flag.FlagSet {
 	if len(c.FlagSets) == 0 {
 		return []*flag.FlagSet{flag.CommandLine}
@@ -21,34 +24,66 @@ func (c Config) flagSets() []*flag.FlagSet {
 	return out
 }
 
-// commandLine returns args, or os.Args if args is nil, with secrets masked
-// and each argument bounded to configMaxValue bytes. A flag is secret if
-// secretFlags lists it or r calls its name secret, unless every flag set
-// that defines it defines it as boolean.
-func commandLine(args []string, r redact.Redactor, secretFlags map[string]bool, flagSets []*flag.FlagSet) []string {
-	if args == nil {
-		args = os.Args
+// flagSecrets judges flags by name: a flag is secret when
+// gmr.WithSecretFlags lists it, or when the redaction rules call its name
+// secret.
+type flagSecrets struct {
+	r      redact.Redactor
+	listed map[string]bool // without leading dashes
+}
+
+func newFlagSecrets(r redact.Redactor) flagSecrets {
+	listed := make(map[string]bool, len(r.Flags))
+	for _, name := range r.Flags {
+		listed[strings.TrimLeft(name, "-")] = true
 	}
-	boolFlag := make(map[string]bool)
+	return flagSecrets{r: r, listed: listed}
+}
+
+func (s flagSecrets) secret(name string) bool { return s.listed[name] || s.r.SecretKey(name) }
+
+// isBoolFlag reports whether f is a boolean flag, one that takes no
+// argument (-v, not -v true). A flag whose IsBoolFlag panics is not.
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	if !ok {
+		return false
+	}
+	isBool, _ := call(b.IsBoolFlag)
+	return isBool
+}
+
+// boolFlags returns the names of the flags that every flag set of
+// flagSets that defines them defines as boolean.
+func boolFlags(flagSets []*flag.FlagSet) map[string]bool {
+	out := make(map[string]bool)
 	for _, fs := range flagSets {
 		fs.VisitAll(func(f *flag.Flag) {
-			b, ok := f.Value.(interface{ IsBoolFlag() bool })
-			isBool, _ := call(func() bool { return ok && b.IsBoolFlag() })
-			if prev, seen := boolFlag[f.Name]; !seen || prev {
-				boolFlag[f.Name] = isBool
+			if prev, seen := out[f.Name]; !seen || prev {
+				out[f.Name] = isBoolFlag(f)
 			}
 		})
 	}
-	isSecret := func(name string) bool {
-		return (secretFlags[name] || r.SecretKey(name)) && !boolFlag[name]
+	return out
+}
+
+// commandLine returns args, or os.Args if args is nil, with secrets masked
+// and each argument bounded to configMaxValue bytes. A flag is secret by
+// secrets, unless every flag set that defines it defines it as boolean: it
+// then takes no argument, and the one after it is left alone.
+func commandLine(args []string, secrets flagSecrets, flagSets []*flag.FlagSet) []string {
+	if args == nil {
+		args = os.Args
 	}
+	boolean := boolFlags(flagSets)
+	isSecret := func(name string) bool { return secrets.secret(name) && !boolean[name] }
 	// As in redactText, only the first configMaxScan bytes of an argument
 	// are looked at, and at most configMaxValue bytes shown.
 	scan := make([]string, len(args))
 	for i, a := range args {
 		scan[i] = a[:min(len(a), configMaxScan)]
 	}
-	out := r.Args(scan, isSecret)
+	out := secrets.r.Args(scan, isSecret)
 	for i, a := range out {
 		if len(a) <= configMaxValue && a != scan[i] {
 			continue // masked: its length is not shown
@@ -58,14 +93,17 @@ func commandLine(args []string, r redact.Redactor, secretFlags map[string]bool, 
 	return out
 }
 
-// collectFlags lists the flags of fs.
-func collectFlags(fs *flag.FlagSet, r redact.Redactor, secretFlags map[string]bool) ConfigFlagSet {
+// collectFlags lists the flags of fs. A secret flag's value and default
+// are masked, unless it is a boolean flag showing "true" or "false", which
+// gives nothing away (-use-secret-manager).
+func collectFlags(fs *flag.FlagSet, secrets flagSecrets) ConfigFlagSet {
 	set := make(map[string]bool)
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	out := ConfigFlagSet{Name: fs.Name(), Flags: []ConfigFlag{}}
 	fs.VisitAll(func(f *flag.Flag) {
 		cf := ConfigFlag{Name: f.Name, Value: flagValue(f.Value), Default: f.DefValue, Set: set[f.Name]}
-		if (secretFlags[f.Name] || r.SecretKey(f.Name)) && !plainBool(f, cf) {
+		plainBool := isBoolFlag(f) && isBoolText(cf.Value) && isBoolText(cf.Default)
+		if secrets.secret(f.Name) && !plainBool {
 			for _, s := range []*string{&cf.Value, &cf.Default} {
 				if *s != "" {
 					*s, cf.Redacted = redact.Mask, true
@@ -73,8 +111,8 @@ func collectFlags(fs *flag.FlagSet, r redact.Redactor, secretFlags map[string]bo
 			}
 		} else {
 			var rv, rd bool
-			cf.Value, rv = redactText(r, cf.Value)
-			cf.Default, rd = redactText(r, cf.Default)
+			cf.Value, rv = redactText(secrets.r, cf.Value)
+			cf.Default, rd = redactText(secrets.r, cf.Default)
 			cf.Redacted = rv || rd
 		}
 		out.Flags = append(out.Flags, cf)
@@ -82,29 +120,16 @@ func collectFlags(fs *flag.FlagSet, r redact.Redactor, secretFlags map[string]bo
 	return out
 }
 
-// plainBool reports whether f is a boolean flag whose value and default are
-// "true" or "false": a secret flag's state that gives nothing away, such as
-// -use-secret-manager.
-func plainBool(f *flag.Flag, cf ConfigFlag) bool {
-	b, ok := f.Value.(interface{ IsBoolFlag() bool })
-	if !ok {
-		return false
-	}
-	isBool, _ := call(b.IsBoolFlag)
-	return isBool && isBoolText(cf.Value) && isBoolText(cf.Default)
-}
-
 func isBoolText(s string) bool { return s == "true" || s == "false" }
 
 // flagValue returns v.String(), or a note if v is nil or String panics.
-func flagValue(v flag.Value) (s string) {
+func flagValue(v flag.Value) string {
 	if v == nil {
 		return "<nil>"
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			s = panicText(p)
-		}
-	}()
-	return v.String()
+	s, panicked := call(v.String)
+	if panicked != "" {
+		return panicked
+	}
+	return s
 }

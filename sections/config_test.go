@@ -545,7 +545,10 @@ type configFailWriter struct{}
 func (configFailWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestConfigWriteTextError(t *testing.T) {
-	assert.EqualError(t, (&ConfigReport{}).WriteText(configFailWriter{}), "disk full")
+	assert.EqualError(t, (&ConfigReport{}).WriteText(configFailWriter{}), "write config report: disk full")
+	var buf bytes.Buffer
+	require.NoError(t, (*ConfigReport)(nil).WriteText(&buf))
+	assert.Equal(t, "(no config data)\n", buf.String())
 }
 
 func TestConfigCanceled(t *testing.T) {

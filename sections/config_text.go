@@ -28,7 +28,10 @@ import (
 // printable is quoted, with Go escapes ("\x1b[31m"), as is an argument of
 // the command line that is empty or has spaces.
 func (r *ConfigReport) WriteText(w io.Writer) error {
-	var buf bytes.Buffer
+	return writeBuffered(w, "config", r == nil, func(buf *bytes.Buffer) { r.writeText(buf) })
+}
+
+func (r *ConfigReport) writeText(buf *bytes.Buffer) {
 	if len(r.CommandLine) > 0 {
 		buf.WriteString("command line:")
 		for _, a := range r.CommandLine {
@@ -36,44 +39,54 @@ func (r *ConfigReport) WriteText(w io.Writer) error {
 		}
 		buf.WriteString("\n")
 	}
-	for _, fs := range r.FlagSets {
-		buf.WriteString("flags")
-		if fs.Name != "" {
-			buf.WriteString(" (" + configText(fs.Name, false) + ")")
-		}
-		buf.WriteString(":\n")
-		if len(fs.Flags) == 0 {
-			buf.WriteString("  (none)\n")
-		}
-		for _, f := range fs.Flags {
-			fmt.Fprintf(&buf, "  -%s = %s", configText(f.Name, false), configText(f.Value, f.Redacted))
-			var notes []string
-			if f.Set {
-				notes = append(notes, "set")
-			}
-			if f.Default != f.Value {
-				notes = append(notes, "default "+configText(f.Default, f.Redacted))
-			}
-			if len(notes) > 0 {
-				buf.WriteString(" (" + strings.Join(notes, "; ") + ")")
-			}
-			buf.WriteString("\n")
-		}
+	for i := range r.FlagSets {
+		r.FlagSets[i].writeText(buf)
 	}
-	for _, v := range r.Values {
-		buf.WriteString(configText(v.Name, false) + ":\n")
-		for _, e := range v.Entries {
-			fmt.Fprintf(&buf, "  %s = %s\n", configText(e.Key, false), configText(e.Value, e.Redacted))
-		}
-		if v.Omitted > 0 {
-			fmt.Fprintf(&buf, "  ... %s more not shown\n", textfmt.Commas(v.Omitted))
-		}
+	for i := range r.Values {
+		r.Values[i].writeText(buf)
 	}
 	if len(r.CommandLine) == 0 && len(r.FlagSets) == 0 && len(r.Values) == 0 {
 		buf.WriteString("(no flags or values)\n")
 	}
-	_, err := w.Write(buf.Bytes())
-	return err
+}
+
+// writeText writes the flag set's name and its flags, one to a line, with
+// whether each was set and its default when it differs.
+func (fs *ConfigFlagSet) writeText(buf *bytes.Buffer) {
+	buf.WriteString("flags")
+	if fs.Name != "" {
+		buf.WriteString(" (" + configText(fs.Name, false) + ")")
+	}
+	buf.WriteString(":\n")
+	if len(fs.Flags) == 0 {
+		buf.WriteString("  (none)\n")
+	}
+	for _, f := range fs.Flags {
+		fmt.Fprintf(buf, "  -%s = %s", configText(f.Name, false), configText(f.Value, f.Redacted))
+		var notes []string
+		if f.Set {
+			notes = append(notes, "set")
+		}
+		if f.Default != f.Value {
+			notes = append(notes, "default "+configText(f.Default, f.Redacted))
+		}
+		if len(notes) > 0 {
+			buf.WriteString(" (" + strings.Join(notes, "; ") + ")")
+		}
+		buf.WriteString("\n")
+	}
+}
+
+// writeText writes the value's name and its entries, one to a line, and
+// how many were left out.
+func (v *ConfigValue) writeText(buf *bytes.Buffer) {
+	buf.WriteString(configText(v.Name, false) + ":\n")
+	for _, e := range v.Entries {
+		fmt.Fprintf(buf, "  %s = %s\n", configText(e.Key, false), configText(e.Value, e.Redacted))
+	}
+	if v.Omitted > 0 {
+		fmt.Fprintf(buf, "  ... %s more not shown\n", textfmt.Commas(v.Omitted))
+	}
 }
 
 // configText returns s as it is if it is plain text, and quoted with Go

@@ -178,21 +178,22 @@ func envName(s string) string {
 // that are not printable are quoted, with Go escapes ("\x1b]0;...\a"), so a
 // variable cannot take over the terminal of whoever reads the report.
 func (r *EnvironmentReport) WriteText(w io.Writer) error {
-	var buf bytes.Buffer
+	return writeBuffered(w, "environment", r == nil, func(buf *bytes.Buffer) { r.writeText(buf) })
+}
+
+func (r *EnvironmentReport) writeText(buf *bytes.Buffer) {
 	for _, v := range r.Variables {
-		fmt.Fprintf(&buf, "%s = %s\n", configText(v.Name, false), configText(v.Value, v.Redacted))
+		fmt.Fprintf(buf, "%s = %s\n", configText(v.Name, false), configText(v.Value, v.Redacted))
 	}
 	if len(r.Variables) == 0 {
 		buf.WriteString("(no variables)\n")
 	}
 	if r.Omitted > 0 {
-		fmt.Fprintf(&buf, "... %s more not shown\n", textfmt.Commas(r.Omitted))
+		fmt.Fprintf(buf, "... %s more not shown\n", textfmt.Commas(r.Omitted))
 	}
 	if r.Allowlist {
-		fmt.Fprintf(&buf, "(allowlist: %s not shown)\n", envPlural(r.Hidden, "other variable"))
+		fmt.Fprintf(buf, "(allowlist: %s not shown)\n", envPlural(r.Hidden, "other variable"))
 	}
-	_, err := w.Write(buf.Bytes())
-	return err
 }
 
 // envPlural returns textfmt.Plural(n, noun), with "no" for zero.

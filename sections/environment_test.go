@@ -203,7 +203,7 @@ TITLE = "\x1b]0;pwned\a\x1b[2J\u009b31m"
 "BAD\x1bNAME" = "\xff"
 `, envText(t, rep))
 	assert.NoError(t, (&EnvironmentReport{}).WriteText(&bytes.Buffer{}))
-	assert.EqualError(t, (&EnvironmentReport{}).WriteText(configFailWriter{}), "disk full")
+	assert.EqualError(t, (&EnvironmentReport{}).WriteText(configFailWriter{}), "write environment report: disk full")
 }
 
 func TestEnvironmentCanceled(t *testing.T) {

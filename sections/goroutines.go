@@ -180,17 +180,6 @@ type GoroutineGroup struct {
 	Detail *GoroutineDetail `json:"detail,omitempty"`
 }
 
-// Frame is one call in a stack.
-type Frame struct {
-	// Function is the function's package-qualified name, such as
-	// "net/http.(*Server).Serve", or its address in hex if it is unknown.
-	Function string `json:"function"`
-	// File is the source file's path, if known.
-	File string `json:"file,omitempty"`
-	// Line is the line number in File, if known.
-	Line int `json:"line,omitempty"`
-}
-
 // GoroutineOmission counts what a list in a GoroutineReport left out.
 type GoroutineOmission struct {
 	// Goroutines is the number of goroutines in the omitted groups.
@@ -626,50 +615,6 @@ func locationKey(loc *profile.Location) string {
 	}
 	b.WriteByte(1)
 	return b.String()
-}
-
-// locationFrames appends the frames of loc to dst. A location holds the
-// calls inlined at one address: its first Line is the innermost call and
-// its last the function they were inlined into (see profile.proto), which is
-// the order a stack is shown in.
-func locationFrames(dst []Frame, loc *profile.Location) []Frame {
-	if loc == nil {
-		return append(dst, Frame{Function: "?"})
-	}
-	if len(loc.Line) == 0 {
-		return append(dst, Frame{Function: "0x" + strconv.FormatUint(loc.Address, 16)})
-	}
-	for _, ln := range loc.Line {
-		f := Frame{Function: "?", Line: int(ln.Line)}
-		if fn := ln.Function; fn != nil {
-			if fn.Name != "" {
-				f.Function = fn.Name
-			}
-			f.File = fn.Filename
-		}
-		dst = append(dst, f)
-	}
-	return dst
-}
-
-func sampleFrames(s *profile.Sample) []Frame {
-	out := []Frame{}
-	for _, loc := range s.Location {
-		out = locationFrames(out, loc)
-	}
-	return out
-}
-
-func compareFrames(a, b []Frame) int {
-	return slices.CompareFunc(a, b, func(x, y Frame) int {
-		if c := strings.Compare(x.Function, y.Function); c != 0 {
-			return c
-		}
-		if c := strings.Compare(x.File, y.File); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.Line, y.Line)
-	})
 }
 
 // sampleLabels returns s's string and numeric labels as one map, or nil if

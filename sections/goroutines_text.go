@@ -20,28 +20,23 @@ import (
 // the code made ("sync.(*Mutex).Lock  [+3 runtime frames]"), as panicparse
 // does; the data keeps every frame.
 func (r *GoroutineReport) WriteText(w io.Writer) error {
-	var buf bytes.Buffer
-	if r == nil {
-		buf.WriteString("(no goroutine data)\n")
-	} else {
-		fmt.Fprintf(&buf, "%s in %s", textfmt.Plural(r.Total, "goroutine"), textfmt.Plural(r.GroupCount, "group"))
-		if r.Source != "" {
-			fmt.Fprintf(&buf, " from the %s", textfmt.Escape(r.Source))
-		}
+	return writeBuffered(w, "goroutine", r == nil, func(buf *bytes.Buffer) { r.writeText(buf) })
+}
+
+func (r *GoroutineReport) writeText(buf *bytes.Buffer) {
+	fmt.Fprintf(buf, "%s in %s", textfmt.Plural(r.Total, "goroutine"), textfmt.Plural(r.GroupCount, "group"))
+	if r.Source != "" {
+		fmt.Fprintf(buf, " from the %s", textfmt.Escape(r.Source))
+	}
+	buf.WriteString("\n")
+	writeMode(buf, r)
+	writeWaits(buf, &r.WaitingLong)
+	writeLeaks(buf, &r.Leaks)
+	for i := range r.Groups {
 		buf.WriteString("\n")
-		writeMode(&buf, r)
-		writeWaits(&buf, &r.WaitingLong)
-		writeLeaks(&buf, &r.Leaks)
-		for i := range r.Groups {
-			buf.WriteString("\n")
-			writeGroup(&buf, &r.Groups[i], "")
-		}
-		writeOmission(&buf, "", r.Omitted, "goroutine", "group")
+		writeGroup(buf, &r.Groups[i], "")
 	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("write goroutine report: %w", err)
-	}
-	return nil
+	writeOmission(buf, "", r.Omitted, "goroutine", "group")
 }
 
 func writeMode(buf *bytes.Buffer, r *GoroutineReport) {

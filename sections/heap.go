@@ -231,15 +231,7 @@ func (h Heap) Collect(ctx context.Context) (any, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	classes := memoryClassNames()
-	samples := make([]metrics.Sample, numHeapMetrics+len(classes))
-	for i, name := range heapMetricNames {
-		samples[i].Name = name
-	}
-	for i, name := range classes {
-		samples[numHeapMetrics+i].Name = name
-	}
-	metrics.Read(samples)
+	samples := readMetrics(append(heapMetricNames[:], memoryClassNames()...)...)
 	var stats debug.GCStats
 	debug.ReadGCStats(&stats)
 	r := newHeapReport(samples, &stats)
@@ -300,7 +292,7 @@ func (r *HeapReport) addSites(p *profile.Profile, n int) {
 		if len(s.Value) <= max(space, objects) || s.Value[space] <= 0 {
 			continue
 		}
-		frames := allocatorFramesDropped(stackFrames(s, 16))
+		frames := allocatorFramesDropped(knownFrames(s))
 		frames = frames[:min(len(frames), 1+maxSiteCallers)]
 		if len(frames) == 0 {
 			frames = []Frame{{Function: "?"}}
@@ -338,22 +330,8 @@ func (r *HeapReport) addSites(p *profile.Profile, n int) {
 // and stats.
 func newHeapReport(samples []metrics.Sample, stats *debug.GCStats) *HeapReport {
 	r := &HeapReport{}
-	u := func(i int) uint64 {
-		v := samples[i].Value
-		if v.Kind() != metrics.KindUint64 {
-			r.MissingMetrics = append(r.MissingMetrics, samples[i].Name)
-			return 0
-		}
-		return v.Uint64()
-	}
-	f := func(i int) float64 {
-		v := samples[i].Value
-		if v.Kind() != metrics.KindFloat64 {
-			r.MissingMetrics = append(r.MissingMetrics, samples[i].Name)
-			return 0
-		}
-		return v.Float64()
-	}
+	m := &metricValues{samples: samples}
+	u, f := m.uint64, m.float64
 	objects, unused, free, released := u(mHeapObjectsBytes), u(mHeapUnused), u(mHeapFree), u(mHeapReleased)
 	r.HeapInUseBytes = objects + unused
 	r.HeapAllocBytes = objects
@@ -369,11 +347,7 @@ func newHeapReport(samples []metrics.Sample, stats *debug.GCStats) *HeapReport {
 	// metric; GOGC=off is -1.
 	r.GOGC = int64(u(mGOGC))
 	r.GOMEMLIMIT = int64(u(mGOMEMLIMIT))
-	if v := samples[mGCPauses].Value; v.Kind() == metrics.KindFloat64Histogram {
-		r.GCPauses = summarizePauses(v.Float64Histogram())
-	} else {
-		r.MissingMetrics = append(r.MissingMetrics, samples[mGCPauses].Name)
-	}
+	r.GCPauses = m.pauses(mGCPauses)
 	if gc, total := f(mCPUGC), f(mCPUTotal); total > 0 {
 		r.GCCPUFraction = gc / total
 	}
@@ -383,16 +357,14 @@ func newHeapReport(samples []metrics.Sample, stats *debug.GCStats) *HeapReport {
 	}
 	r.MemoryClasses = []MemoryClass{}
 	r.TopAllocations = []AllocSite{}
-	for _, s := range samples[numHeapMetrics:] {
-		if s.Value.Kind() != metrics.KindUint64 {
-			r.MissingMetrics = append(r.MissingMetrics, s.Name)
+	for i := numHeapMetrics; i < len(samples); i++ {
+		if !m.has(i, metrics.KindUint64) {
 			continue
 		}
-		name := strings.TrimSuffix(strings.TrimPrefix(s.Name, "/memory/classes/"), ":bytes")
-		r.MemoryClasses = append(r.MemoryClasses, MemoryClass{Name: name, Bytes: s.Value.Uint64()})
+		name := strings.TrimSuffix(strings.TrimPrefix(samples[i].Name, "/memory/classes/"), ":bytes")
+		r.MemoryClasses = append(r.MemoryClasses, MemoryClass{Name: name, Bytes: samples[i].Value.Uint64()})
 	}
-
-	slices.Sort(r.MissingMetrics)
+	r.MissingMetrics = m.missingNames()
 
 	if r.GCCycles == 0 && stats.NumGC > 0 {
 		r.GCCycles = uint64(stats.NumGC)
@@ -558,36 +530,12 @@ func (r *HeapReport) writeSites(buf *bytes.Buffer) {
 			at = textfmt.Escape(filepath.Base(s.File)) + ":" + strconv.Itoa(s.Line)
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", textfmt.Bytes(uint64(max(s.InUseBytes, 0))),
-			textfmt.Commas(int(min(s.InUseObjects, math.MaxInt32))), textfmt.Escape(s.Function), at, callersText(s.Callers))
+			textfmt.Commas(int(min(s.InUseObjects, math.MaxInt32))), textfmt.Escape(s.Function), at, framesLine(s.Callers))
 	}
 	tw.Flush()
 	if rest := r.AllocationSites - len(r.TopAllocations); rest > 0 {
 		fmt.Fprintf(buf, "  ... %s not listed\n", textfmt.Plural(rest, "site"))
 	}
-}
-
-// stackFrames returns at most n frames of s's stack, innermost call first.
-// A location holds the calls inlined at one address, innermost first (see
-// profile.proto). Frames the runtime left empty (a zero PC, which the
-// profile writes as address 0 or -1 with no function name) are skipped.
-func stackFrames(s *profile.Sample, n int) []Frame {
-	out := []Frame{}
-	for _, loc := range s.Location {
-		if loc == nil {
-			continue
-		}
-		named := false
-		for _, ln := range loc.Line {
-			if fn := ln.Function; fn != nil && fn.Name != "" {
-				out = append(out, Frame{Function: fn.Name, File: fn.Filename, Line: int(ln.Line)})
-				named = true
-			}
-		}
-		if !named && loc.Address != 0 && loc.Address != math.MaxUint64 {
-			out = append(out, Frame{Function: "0x" + strconv.FormatUint(loc.Address, 16)})
-		}
-	}
-	return out[:min(len(out), n)]
 }
 
 // allocatorFrames are the runtime's allocation functions, which a heap
@@ -607,13 +555,4 @@ func allocatorFramesDropped(frames []Frame) []Frame {
 		frames = frames[1:]
 	}
 	return frames
-}
-
-// callersText writes callers on one line, nearest first.
-func callersText(frames []Frame) string {
-	parts := make([]string, len(frames))
-	for i, f := range frames {
-		parts[i] = textfmt.Escape(f.Function)
-	}
-	return strings.Join(parts, " < ")
 }

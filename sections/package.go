@@ -9,7 +9,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
@@ -342,10 +341,6 @@ func godebugSettings(env, built string) []GODEBUGSetting {
 // nonDefaultUses reads /godebug/non-default-behavior/<name>:events, or 0
 // when the runtime does not track the setting.
 func nonDefaultUses(name string) uint64 {
-	s := []metrics.Sample{{Name: "/godebug/non-default-behavior/" + name + ":events"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
-		return 0
-	}
-	return s[0].Value.Uint64()
+	m := metricValues{samples: readMetrics("/godebug/non-default-behavior/" + name + ":events")}
+	return m.uint64(0)
 }

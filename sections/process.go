@@ -2,7 +2,6 @@ package sections
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -10,10 +9,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strconv"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/gmr-go/gmr/internal/textfmt"
@@ -577,47 +573,6 @@ func (f *FDReport) writeText(buf *bytes.Buffer) {
 			fmt.Fprintf(buf, "  %s × %s\n", textfmt.Commas(t.Count), textfmt.Escape(t.Target))
 		}
 	}
-}
-
-// table is a tabwriter for a report's tables: columns two spaces apart,
-// and, on Flush, rows copied to out with the blanks that pad empty last
-// cells trimmed.
-type table struct {
-	*tabwriter.Writer
-	out *bytes.Buffer
-	tmp bytes.Buffer
-}
-
-func newTable(out *bytes.Buffer) *table {
-	t := &table{out: out}
-	t.Writer = tabwriter.NewWriter(&t.tmp, 0, 0, 2, ' ', 0)
-	return t
-}
-
-// Flush writes the table's rows to its output.
-func (t *table) Flush() {
-	t.Writer.Flush() //nolint:errcheck // writes to a bytes.Buffer
-	for line := range strings.Lines(t.tmp.String()) {
-		t.out.WriteString(strings.TrimRight(line, " \n"))
-		t.out.WriteByte('\n')
-	}
-	t.tmp.Reset()
-}
-
-// countsText writes counts as "200 file, 20 socket", most first.
-func countsText(counts map[string]int) string {
-	names := make([]string, 0, len(counts))
-	for name := range counts {
-		names = append(names, name)
-	}
-	slices.SortFunc(names, func(a, b string) int {
-		return cmp.Or(cmp.Compare(counts[b], counts[a]), strings.Compare(a, b))
-	})
-	parts := make([]string, len(names))
-	for i, name := range names {
-		parts[i] = textfmt.Commas(counts[name]) + " " + textfmt.Escape(name)
-	}
-	return strings.Join(parts, ", ")
 }
 
 // limitFigure formats a figure of a LimitUse.

@@ -11,9 +11,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"slices"
-	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/gmr-go/gmr/internal/textfmt"
@@ -224,12 +222,7 @@ func (t Threads) Collect(ctx context.Context) (any, error) {
 		Threads:    []Thread{},
 		MaxThreads: bound(t.MaxThreads, DefaultMaxThreads),
 	}
-	samples := make([]metrics.Sample, numThreadMetrics)
-	for i, name := range threadMetricNames {
-		samples[i].Name = name
-	}
-	metrics.Read(samples)
-	r.addMetrics(samples)
+	r.addMetrics(readMetrics(threadMetricNames[:]...))
 	r.addThreadCreate()
 	err := listOSThreads(ctx, r)
 	r.summarize()
@@ -239,14 +232,8 @@ func (t Threads) Collect(ctx context.Context) (any, error) {
 // addMetrics fills in r's runtime figures from samples, indexed as
 // threadMetricNames.
 func (r *ThreadReport) addMetrics(samples []metrics.Sample) {
-	u := func(i int) uint64 {
-		v := samples[i].Value
-		if v.Kind() != metrics.KindUint64 {
-			r.MissingMetrics = append(r.MissingMetrics, samples[i].Name)
-			return 0
-		}
-		return v.Uint64()
-	}
+	m := &metricValues{samples: samples}
+	u := m.uint64
 	r.RuntimeThreads = int(min(u(tThreads), math.MaxInt32))
 	r.Goroutines = GoroutineStates{
 		Total:          u(tGoroutines),
@@ -256,12 +243,8 @@ func (r *ThreadReport) addMetrics(samples []metrics.Sample) {
 		Waiting:        u(tWaiting),
 		InSyscallOrCgo: u(tNotInGo),
 	}
-	if v := samples[tLatencies].Value; v.Kind() == metrics.KindFloat64Histogram {
-		r.SchedLatencies = summarizePauses(v.Float64Histogram())
-	} else {
-		r.MissingMetrics = append(r.MissingMetrics, samples[tLatencies].Name)
-	}
-	slices.Sort(r.MissingMetrics)
+	r.SchedLatencies = m.pauses(tLatencies)
+	r.MissingMetrics = m.missingNames()
 }
 
 // addThreadCreate groups the threadcreate profile by stack. It reads the
@@ -336,28 +319,6 @@ func pcsFromKey(key string) []uintptr {
 	return pcs
 }
 
-// pcsFrames symbolizes at most n frames of a stack of return PCs,
-// innermost call first, inlined calls included.
-func pcsFrames(pcs []uintptr, n int) []Frame {
-	out := []Frame{}
-	if len(pcs) == 0 {
-		return out
-	}
-	frames := runtime.CallersFrames(pcs)
-	for len(out) < n {
-		f, more := frames.Next()
-		if f.Function != "" {
-			out = append(out, Frame{Function: f.Function, File: f.File, Line: f.Line})
-		} else if f.PC != 0 {
-			out = append(out, Frame{Function: "0x" + strconv.FormatUint(uint64(f.PC), 16)})
-		}
-		if !more {
-			break
-		}
-	}
-	return out
-}
-
 // addNote adds a sentence to r.Note.
 func (r *ThreadReport) addNote(s string) {
 	if r.Note != "" {
@@ -391,18 +352,6 @@ func (r *ThreadReport) summarize() {
 		"(the runtime keeps the threads it makes: %s so far), or held by runtime.LockOSThread", r.Summary, textfmt.Commas(r.ThreadsCreated))
 }
 
-// callerFrames drops the runtime's own frames from the top of a stack but
-// the last, the runtime function the caller called ("runtime.LockOSThread
-// < main.worker"), so that a cut stack shows whose code it was.
-func callerFrames(frames []Frame) []Frame {
-	for i, f := range frames {
-		if !strings.HasPrefix(f.Function, "runtime.") {
-			return frames[max(i-1, 0):]
-		}
-	}
-	return frames
-}
-
 // WriteText writes r as a summary line, the runtime's figures, and a table
 // of the listed threads.
 func (r *ThreadReport) WriteText(w io.Writer) error {
@@ -416,19 +365,7 @@ func (r *ThreadReport) writeText(buf *bytes.Buffer) {
 		if len(r.Threads) < r.OSThreads {
 			fmt.Fprintf(buf, "of %s listed: ", textfmt.Commas(len(r.Threads)))
 		}
-		names := make([]string, 0, len(r.States))
-		for name := range r.States {
-			names = append(names, name)
-		}
-		slices.SortFunc(names, func(a, b string) int {
-			return cmp.Or(cmp.Compare(r.States[b], r.States[a]), strings.Compare(a, b))
-		})
-		for i, name := range names {
-			if i > 0 {
-				buf.WriteString(", ")
-			}
-			fmt.Fprintf(buf, "%d %s", r.States[name], textfmt.Escape(name))
-		}
+		buf.WriteString(countsText(r.States))
 	}
 	buf.WriteString("\n")
 	if r.PileUp {
@@ -451,7 +388,11 @@ func (r *ThreadReport) writeText(buf *bytes.Buffer) {
 	if len(r.ThreadCreate) > 0 {
 		buf.WriteString("thread_create (threads the runtime made, by stack):\n")
 		for _, g := range r.ThreadCreate {
-			fmt.Fprintf(buf, "  %5d  %s\n", g.Count, framesText(g.Stack))
+			stack := "(no stack: started by the runtime's scheduler)"
+			if len(g.Stack) > 0 {
+				stack = framesLine(g.Stack)
+			}
+			fmt.Fprintf(buf, "  %5d  %s\n", g.Count, stack)
 		}
 		if r.ThreadCreateOmitted > 0 {
 			fmt.Fprintf(buf, "  %5d  (in other stacks)\n", r.ThreadCreateOmitted)
@@ -459,7 +400,7 @@ func (r *ThreadReport) writeText(buf *bytes.Buffer) {
 	}
 	if len(r.Threads) > 0 {
 		buf.WriteString("\n")
-		tw := tabwriter.NewWriter(buf, 0, 0, 2, ' ', 0)
+		tw := newTable(buf)
 		fmt.Fprintln(tw, "TID\tNAME\tSTATE\tUSER\tSYS\tCPU\tVOL\tINVOL")
 		for _, t := range r.Threads {
 			fmt.Fprintf(tw, "%d\t%s\t%s %s\t%v\t%v\t%d\t%d\t%d\n", t.TID, textfmt.Escape(t.Name),
@@ -474,20 +415,6 @@ func (r *ThreadReport) writeText(buf *bytes.Buffer) {
 	if r.Unreadable > 0 {
 		fmt.Fprintf(buf, "... %s could not be read\n", textfmt.Plural(r.Unreadable, "thread"))
 	}
-}
-
-// framesText writes a stack on one line, innermost call first:
-// "main.worker < main.main". An empty stack says the runtime recorded
-// none.
-func framesText(frames []Frame) string {
-	if len(frames) == 0 {
-		return "(no stack: started by the runtime's scheduler)"
-	}
-	parts := make([]string, len(frames))
-	for i, f := range frames {
-		parts[i] = textfmt.Escape(f.Function)
-	}
-	return strings.Join(parts, " < ")
 }
 
 // commas64 formats n with thousands separators.
