@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -247,23 +248,62 @@ func (r *Reporter) collect(ctx context.Context, trigger string) *report.Report {
 
 	rep := &report.Report{Header: r.newHeader(start, trigger), Sections: make([]report.Result, len(r.sections))}
 	pending := make([]<-chan report.Result, len(r.sections))
-	for i, slot := range r.sections {
-		if since := slot.running.Load(); since != 0 {
-			rep.Sections[i] = report.Result{
-				Name: slot.name,
-				Err:  fmt.Errorf("skipped: still running from an earlier report, for %v", time.Since(time.Unix(0, since)).Round(time.Millisecond)),
+	// The goroutine section goes first, alone: the goroutine profile stops
+	// the world at its start and at its end, and each stop waits for every
+	// running goroutine to reach a safe point, so it is shortest when none
+	// of the other sections runs.
+	first := r.goroutineSlot()
+	deadline := start.Add(goroutineBudget + collectGrace)
+	if first >= 0 {
+		if ch := r.launch(reportCtx, rep, first, start, goroutineBudget); ch != nil {
+			wait := time.NewTimer(time.Until(deadline))
+			select {
+			case res := <-ch:
+				rep.Sections[first] = res
+			case <-wait.C:
+				pending[first] = ch
+			case <-ctx.Done():
+				pending[first] = ch
 			}
-			continue
+			wait.Stop()
 		}
-		b := budget
-		if slot.builtin && slot.name == "goroutines" {
-			b = goroutineBudget
-		}
-		pending[i] = r.start(reportCtx, slot, start, b)
 	}
-	r.await(ctx, rep, pending, start, max(budget, goroutineBudget)+collectGrace)
+	rest := time.Now()
+	for i := range r.sections {
+		if i != first {
+			pending[i] = r.launch(reportCtx, rep, i, rest, budget)
+		}
+	}
+	r.await(ctx, rep, pending, start, latest(deadline, rest.Add(budget+collectGrace)))
 	rep.Header.Duration = time.Since(start)
 	return rep
+}
+
+// goroutineSlot returns the index of the built-in goroutine section, or -1.
+func (r *Reporter) goroutineSlot() int {
+	return slices.IndexFunc(r.sections, func(s *sectionSlot) bool { return s.builtin && s.name == "goroutines" })
+}
+
+// launch starts section i (see start), or, when it is still running from an
+// earlier report, records it as skipped in rep and returns nil.
+func (r *Reporter) launch(reportCtx context.Context, rep *report.Report, i int, start time.Time, budget time.Duration) <-chan report.Result {
+	slot := r.sections[i]
+	if since := slot.running.Load(); since != 0 {
+		rep.Sections[i] = report.Result{
+			Name: slot.name,
+			Err:  fmt.Errorf("skipped: still running from an earlier report, for %v", time.Since(time.Unix(0, since)).Round(time.Millisecond)),
+		}
+		return nil
+	}
+	return r.start(reportCtx, slot, start, budget)
+}
+
+// latest returns the later of two times.
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // deadlines returns how long a report of a program with the given number
@@ -326,11 +366,11 @@ func (r *Reporter) start(reportCtx context.Context, slot *sectionSlot, start tim
 	return ch
 }
 
-// await fills in rep's results from pending, in order, until wait has passed
-// since start or ctx is done; a section not done by then is shown as timed
-// out.
-func (r *Reporter) await(ctx context.Context, rep *report.Report, pending []<-chan report.Result, start time.Time, wait time.Duration) {
-	timer := time.NewTimer(wait - time.Since(start))
+// await fills in rep's results from pending, in order, until deadline or
+// until ctx is done; a section not done by then is shown as timed out, with
+// the time since start.
+func (r *Reporter) await(ctx context.Context, rep *report.Report, pending []<-chan report.Result, start, deadline time.Time) {
+	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	expired := false
 	for i, ch := range pending {
