@@ -26,7 +26,6 @@ type Outer struct {
 	hiddenLower
 	Named    Inner  `json:"named"`
 	Skipped  string `json:"-"`
-	Dash     string `json:"-,"`
 	Empty    string `json:"empty,omitempty"`
 	Zero     int    `json:"zero,omitzero"`
 	Password string `json:"pw"`
@@ -50,7 +49,6 @@ func TestAll(t *testing.T) {
 		// *Hidden is nil: skipped
 		"d/D", // exported fields of an unexported embedded struct
 		"named/Named",
-		"-/Dash", // json:"-," names a field "-"
 		"pw/Password",
 		"cert/Cert",
 		"Secret/Secret",

@@ -76,6 +76,11 @@ type dataWalker struct {
 	bytes  int
 	note   string // why the walk stopped; "" while it goes on
 
+	// cutHere is set when the value just asked for was not produced
+	// because the walk stopped: its container leaves it out rather than
+	// show a null that was never there.
+	cutHere bool
+
 	// What was cut without stopping the walk, for the note.
 	longLists, sampledMaps, deep, longStrings int
 }
@@ -117,6 +122,7 @@ var (
 // value.
 func (w *dataWalker) stopped() bool {
 	if w.note != "" {
+		w.cutHere = true
 		return true
 	}
 	w.values++
@@ -128,13 +134,24 @@ func (w *dataWalker) stopped() bool {
 	case w.values%256 == 0 && w.ctx.Err() != nil:
 		w.note = fmt.Sprintf("cut at %s values: the report's deadline passed", textfmt.Commas(w.values))
 	}
-	return w.note != ""
+	w.cutHere = w.note != ""
+	return w.cutHere
 }
 
-func (w *dataWalker) text(s string) string {
-	if len(s) > MaxString {
+// dropped reports, once, whether the value just asked for was cut.
+func (w *dataWalker) dropped() bool {
+	cut := w.cutHere
+	w.cutHere = false
+	return cut
+}
+
+func (w *dataWalker) text(s string) string { return w.textOf(s, len(s)) }
+
+// textOf is text for s, the first bytes of a text of total bytes.
+func (w *dataWalker) textOf(s string, total int) string {
+	if total > MaxString {
 		w.longStrings++
-		s = textfmt.Cut(s, MaxString) + fmt.Sprintf("... (%d bytes in all)", len(s))
+		s = textfmt.Cut(s, MaxString) + fmt.Sprintf("... (%d bytes in all)", total)
 	}
 	w.bytes += len(s)
 	return w.r.Value(s)
@@ -182,7 +199,7 @@ func (w *dataWalker) value(rv reflect.Value, depth int) any {
 	case reflect.Slice, reflect.Array:
 		if rv.Type().Elem().Kind() == reflect.Uint8 && rv.Kind() == reflect.Slice {
 			b := rv.Bytes()
-			return w.text(string(b[:min(len(b), MaxString+1)]))
+			return w.textOf(string(b[:min(len(b), MaxString)]), len(b))
 		}
 		return w.list(rv, depth)
 	case reflect.Map:
@@ -284,7 +301,11 @@ func (w *dataWalker) list(rv reflect.Value, depth int) any {
 		if w.note != "" {
 			return out
 		}
-		out = append(out, w.value(rv.Index(i), depth+1))
+		v := w.value(rv.Index(i), depth+1)
+		if w.dropped() {
+			return out
+		}
+		out = append(out, v)
 	}
 	if n > MaxEntries {
 		w.longLists++
@@ -316,7 +337,11 @@ func (w *dataWalker) mapValue(rv reflect.Value, depth int) any {
 		if i == MaxEntries {
 			break
 		}
-		obj = append(obj, w.member(e.key, rv.MapIndex(e.k), depth, false))
+		m := w.member(e.key, rv.MapIndex(e.k), depth, false)
+		if w.dropped() {
+			return obj
+		}
+		obj = append(obj, m)
 	}
 	switch {
 	case sampled:
@@ -367,7 +392,11 @@ func (w *dataWalker) fields(rv reflect.Value, depth int, obj *report.Object) {
 			*obj = append(*obj, report.Member{Key: f.Name, Value: "(embedding too deep)"})
 			continue
 		}
-		*obj = append(*obj, w.member(f.Name, f.Value, depth, f.Secret || w.m.secret(f.GoName)))
+		m := w.member(f.Name, f.Value, depth, f.Secret || w.m.secret(f.GoName))
+		if w.dropped() {
+			return
+		}
+		*obj = append(*obj, m)
 	}
 }
 
