@@ -314,6 +314,7 @@ type jsonHeader struct {
 	Version    string   `json:"version"`
 	Host       string   `json:"host"`
 	PID        int      `json:"pid"`
+	Started    string   `json:"started"`
 	Time       string   `json:"time"`
 	Trigger    string   `json:"trigger"`
 	GMRVersion string   `json:"gmr_version"`
@@ -349,6 +350,7 @@ func newJSONHeader(h *report.Header) jsonHeader {
 		Version:    h.Version,
 		Host:       h.Host,
 		PID:        h.PID,
+		Started:    rfc3339(h.Started),
 		Time:       rfc3339(h.Time),
 		Trigger:    h.Trigger,
 		GMRVersion: h.GMRVersion,

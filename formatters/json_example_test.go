@@ -22,6 +22,7 @@ func exampleReport() *report.Report {
 			Version:    "1.4.2",
 			Host:       "web-1",
 			PID:        4242,
+			Started:    time.Date(2026, 11, 25, 16, 0, 0, 0, time.UTC),
 			Time:       time.Date(2026, 11, 25, 17, 0, 0, 123e6, time.UTC),
 			Trigger:    "signal SIGUSR2",
 			GMRVersion: "v0.3.0",
@@ -47,6 +48,7 @@ func ExampleJSON() {
 	//     "version": "1.4.2",
 	//     "host": "web-1",
 	//     "pid": 4242,
+	//     "started": "2026-11-25T16:00:00Z",
 	//     "time": "2026-11-25T17:00:00.123Z",
 	//     "trigger": "signal SIGUSR2",
 	//     "gmr_version": "v0.3.0",
@@ -107,7 +109,7 @@ func ExampleJSONLines() {
 		fmt.Println(err)
 	}
 	// Output:
-	// {"schema_version":"1","header":{"service":"shop","version":"1.4.2","host":"web-1","pid":4242,"time":"2026-11-25T17:00:00.123Z","trigger":"signal SIGUSR2","gmr_version":"v0.3.0","go_version":"go1.26.8","duration_ms":1.5},"sections":[{"name":"queue","duration_ms":0.04,"data":{"depth":12}},{"name":"cache","duration_ms":2,"data":null,"error":"backend unreachable"}]}
+	// {"schema_version":"1","header":{"service":"shop","version":"1.4.2","host":"web-1","pid":4242,"started":"2026-11-25T16:00:00Z","time":"2026-11-25T17:00:00.123Z","trigger":"signal SIGUSR2","gmr_version":"v0.3.0","go_version":"go1.26.8","duration_ms":1.5},"sections":[{"name":"queue","duration_ms":0.04,"data":{"depth":12}},{"name":"cache","duration_ms":2,"data":null,"error":"backend unreachable"}]}
 }
 
 // With PerSection, each section is a record of its own, carrying the header
@@ -118,8 +120,8 @@ func ExampleJSONLines_perSection() {
 		fmt.Println(err)
 	}
 	// Output:
-	// {"schema_version":"1","report_id":"shop/web-1/4242/2026-11-25T17:00:00.123Z","header":{"service":"shop","version":"1.4.2","host":"web-1","pid":4242,"time":"2026-11-25T17:00:00.123Z","trigger":"signal SIGUSR2","gmr_version":"v0.3.0","go_version":"go1.26.8","duration_ms":1.5},"section_count":2,"section_index":0,"section_name":"queue","section":{"name":"queue","duration_ms":0.04,"data":{"depth":12}}}
-	// {"schema_version":"1","report_id":"shop/web-1/4242/2026-11-25T17:00:00.123Z","header":{"service":"shop","version":"1.4.2","host":"web-1","pid":4242,"time":"2026-11-25T17:00:00.123Z","trigger":"signal SIGUSR2","gmr_version":"v0.3.0","go_version":"go1.26.8","duration_ms":1.5},"section_count":2,"section_index":1,"section_name":"cache","section":{"name":"cache","duration_ms":2,"data":null,"error":"backend unreachable"}}
+	// {"schema_version":"1","report_id":"shop/web-1/4242/2026-11-25T17:00:00.123Z","header":{"service":"shop","version":"1.4.2","host":"web-1","pid":4242,"started":"2026-11-25T16:00:00Z","time":"2026-11-25T17:00:00.123Z","trigger":"signal SIGUSR2","gmr_version":"v0.3.0","go_version":"go1.26.8","duration_ms":1.5},"section_count":2,"section_index":0,"section_name":"queue","section":{"name":"queue","duration_ms":0.04,"data":{"depth":12}}}
+	// {"schema_version":"1","report_id":"shop/web-1/4242/2026-11-25T17:00:00.123Z","header":{"service":"shop","version":"1.4.2","host":"web-1","pid":4242,"started":"2026-11-25T16:00:00Z","time":"2026-11-25T17:00:00.123Z","trigger":"signal SIGUSR2","gmr_version":"v0.3.0","go_version":"go1.26.8","duration_ms":1.5},"section_count":2,"section_index":1,"section_name":"cache","section":{"name":"cache","duration_ms":2,"data":null,"error":"backend unreachable"}}
 }
 
 func ExampleJSONSchema() {

@@ -166,7 +166,7 @@ func TestJSONShape(t *testing.T) {
 
 	assert.Equal(t, formatters.SchemaVersion, got.SchemaVersion)
 	assert.Equal(t, map[string]any{
-		"service": "demo", "version": "1.2.3", "host": "host-1", "pid": 4242.0,
+		"service": "demo", "version": "1.2.3", "host": "host-1", "pid": 4242.0, "started": "2026-11-25T16:00:00Z",
 		"time": "2026-11-25T17:00:00.123Z", "trigger": "signal SIGUSR2",
 		"gmr_version": "devel", "go_version": "go1.26.8", "duration_ms": 1.5,
 	}, got.Header)
@@ -574,7 +574,7 @@ func realReport(t *testing.T) *report.Report {
 
 	start := time.Now()
 	r := &report.Report{Header: report.Header{
-		Service: "demo", Version: "1.2.3", Host: "host-1", PID: 4242, Time: start,
+		Service: "demo", Version: "1.2.3", Host: "host-1", PID: 4242, Started: start.Add(-time.Hour), Time: start,
 		Trigger: "api", GMRVersion: "devel", GoVersion: "go1.26.8",
 	}}
 	secs := builtinSections()

@@ -90,6 +90,13 @@ func writeHeader(buf *bytes.Buffer, h *report.Header) {
 	if h.PID != 0 {
 		kv("pid", fmt.Sprint(h.PID))
 	}
+	if !h.Started.IsZero() {
+		started := h.Started.UTC().Format(time.RFC3339Nano)
+		if !h.Time.IsZero() {
+			started += " (up " + h.Time.Sub(h.Started).Round(time.Millisecond).String() + ")"
+		}
+		kv("started", started)
+	}
 	if !h.Time.IsZero() {
 		kv("time", h.Time.UTC().Format(time.RFC3339Nano))
 	}

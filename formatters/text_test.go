@@ -98,6 +98,7 @@ func fixedReport(t *testing.T) *report.Report {
 			Version:    "1.2.3",
 			Host:       "host-1",
 			PID:        4242,
+			Started:    time.Date(2026, 11, 25, 16, 0, 0, 0, time.UTC),
 			Time:       time.Date(2026, 11, 25, 17, 0, 0, 123e6, time.UTC),
 			Trigger:    "signal SIGUSR2",
 			GMRVersion: "devel",

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gmr-go/gmr/formatters"
 	"github.com/gmr-go/gmr/gmr/report"
+	"github.com/gmr-go/gmr/internal/procfs"
 	"github.com/gmr-go/gmr/internal/redact"
 )
 
@@ -327,11 +328,16 @@ func (r *Reporter) deadlines(goroutines int) (report, section, goroutineSection 
 // newHeader returns the header of a report started at start, masked.
 func (r *Reporter) newHeader(start time.Time, trigger string) report.Header {
 	host, _ := os.Hostname()
+	started, err := procfs.ProcessStart(start)
+	if err != nil {
+		started = procfs.InitTime() // off Linux, or without /proc
+	}
 	h := report.Header{
 		Service:    r.s.service,
 		Version:    r.s.version,
 		Host:       host,
 		PID:        os.Getpid(),
+		Started:    started,
 		Time:       start,
 		Trigger:    trigger,
 		GMRVersion: Version(),

@@ -118,7 +118,10 @@ func TestResourcesReport(t *testing.T) {
 		proc := reportSection(t, report, "Process")
 		t.Logf("process section:\n%s", proc)
 		assert.NotContains(t, proc, "error:")
-		assert.Contains(t, proc, fmt.Sprintf("pid %d, ppid %d, up ", c.pid, os.Getpid()))
+		assert.Contains(t, proc, fmt.Sprintf("ppid %d, uid ", os.Getpid()))
+		// The process's identity is the header's.
+		assert.Contains(t, report, fmt.Sprintf("\npid = %d\n", c.pid))
+		assert.Regexp(t, `(?m)^started = \d{4}-\d\d-\d\dT[\d:.]+Z \(up [\dhms.]+\)$`, report)
 
 		// The command line, secrets masked, is the config section's.
 		assert.NotContains(t, proc, "command_line")

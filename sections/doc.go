@@ -4,9 +4,11 @@
 //
 // # Built-in sections
 //
-// Each is a struct whose zero value works; its fields are options.
+// Each is a struct whose zero value works; its fields are options. Which
+// process a report is about (host, pid, start time) is in the report's
+// header, and the command line in the config section alone.
 //
-//	Package      build and version, main module, VCS, dependencies, GODEBUG, host, pid, uptime
+//	Package      build and version, main module, VCS, build settings, dependencies, GODEBUG
 //	Config       command line, flags, registered configuration values, secrets masked
 //	Environment  environment variables, secrets masked, optional allowlist
 //	Goroutines   every goroutine grouped by stack and labels, with counts; states, waits
@@ -14,7 +16,7 @@
 //	             what has been waiting long; the leak profile where the runtime has it
 //	Threads      OS threads (Linux: name, state, CPU, switches), scheduler metrics,
 //	             thread creation stacks, pile-ups of threads in system calls or cgo
-//	Process      identity, resource usage, rlimits, open descriptors with socket addresses,
+//	Process      ids, resource usage, rlimits, open descriptors with socket addresses,
 //	             cgroup v2 limits, each figure near its limit flagged
 //	Heap         runtime/metrics heap and GC figures, pause quantiles, GOGC, GOMEMLIMIT,
 //	             top in-use allocation sites from the heap profile

@@ -3,7 +3,6 @@ package sections
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,29 +10,19 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/gmr-go/gmr/internal/textfmt"
 )
 
-// initTime is when this package was initialised: the process's start time,
-// near enough, where the system cannot tell the real one.
-var initTime = time.Now()
-
-// Sources of PackageReport.StartTimeSource.
-const (
-	startFromProc = "/proc"
-	startFromInit = "init"
-)
-
-// Package is the "package" section: which build of which program this is,
-// and which process runs it. Its zero value is ready to use.
+// Package is the "package" section: which build of which program this is.
+// Which process runs it (host, pid, start time) is in the report's header.
+// Its zero value is ready to use.
 //
 // Collect reads the build information the Go toolchain embeds in every
-// binary (runtime/debug.ReadBuildInfo), the host name and, on Linux, two
-// small /proc files. It takes well under a millisecond, stops nothing, and
-// is safe for concurrent use.
+// binary (runtime/debug.ReadBuildInfo) and, for each non-default GODEBUG
+// setting, one runtime/metrics counter. It stops nothing, makes no system
+// call, and is safe for concurrent use.
 type Package struct {
 	// Service and Version are the names the service gives itself, shown as
 	// given. Optional.
@@ -74,19 +63,6 @@ type PackageReport struct {
 	// secret, and secrets inside values, such as -X main.token=... in
 	// -ldflags.
 	BuildSettings []BuildSetting `json:"build_settings"`
-	// Host is the host name; PID the process id.
-	Host string `json:"host"`
-	PID  int    `json:"pid"`
-	// StartTime is when the process started, and StartTimeSource where that
-	// came from: "/proc" (Linux: the kernel's record in /proc/self/stat, to
-	// the clock tick, usually 10 ms), or "init" (the time this package was
-	// initialised, moments after the start, used on other systems or when
-	// /proc cannot be read).
-	StartTime       time.Time `json:"start_time"`
-	StartTimeSource string    `json:"start_time_source"`
-	// Uptime is how long the process has run, at the time of the report.
-	// In JSON it is nanoseconds.
-	Uptime time.Duration `json:"uptime"`
 	// Dependencies are the modules built into the binary, in the
 	// toolchain's order (sorted by path), at most Package.MaxDependencies;
 	// DependenciesOmitted counts the rest.
@@ -132,12 +108,14 @@ type GODEBUGSetting struct {
 //	build_settings:
 //	  -ldflags = "-s -X main.token=***"
 //	  CGO_ENABLED = 0
-//	host = web-1
 func (r *PackageReport) WriteText(w io.Writer) error {
-	var buf bytes.Buffer
+	return writeBuffered(w, "package", r == nil, func(buf *bytes.Buffer) { r.writeText(buf) })
+}
+
+func (r *PackageReport) writeText(buf *bytes.Buffer) {
 	kv := func(indent, k, v string) {
 		// A value of "***" here is a masked secret: show it bare.
-		fmt.Fprintf(&buf, "%s%s = %s\n", indent, configText(k, false), configText(v, true))
+		fmt.Fprintf(buf, "%s%s = %s\n", indent, configText(k, false), configText(v, true))
 	}
 	kv("", "service", r.Service)
 	kv("", "version", r.Version)
@@ -163,35 +141,28 @@ func (r *PackageReport) WriteText(w io.Writer) error {
 	for _, s := range r.BuildSettings {
 		kv("  ", s.Key, s.Value)
 	}
-	kv("", "host", r.Host)
-	kv("", "pid", strconv.Itoa(r.PID))
-	kv("", "start_time", r.StartTime.Format(time.RFC3339Nano))
-	kv("", "start_time_source", r.StartTimeSource)
-	kv("", "uptime", r.Uptime.Round(time.Millisecond).String())
 	buf.WriteString("godebug:\n")
 	if len(r.GODEBUG) == 0 {
 		buf.WriteString("  (all defaults)\n")
 	}
 	for _, g := range r.GODEBUG {
-		fmt.Fprintf(&buf, "  %s = %s (%s; non-default uses: %d)\n",
+		fmt.Fprintf(buf, "  %s = %s (%s; non-default uses: %d)\n",
 			configText(g.Name, false), configText(g.Value, true), g.Source, g.NonDefaultUses)
 	}
-	fmt.Fprintf(&buf, "dependencies (%d):\n", len(r.Dependencies)+r.DependenciesOmitted)
+	fmt.Fprintf(buf, "dependencies (%d):\n", len(r.Dependencies)+r.DependenciesOmitted)
 	for _, d := range r.Dependencies {
 		line := d.Path + " " + d.Version
 		if d.Replace != "" {
 			line += " => " + d.Replace
 		}
-		fmt.Fprintf(&buf, "  %s\n", configText(line, false))
+		fmt.Fprintf(buf, "  %s\n", configText(line, false))
 	}
 	if r.DependenciesOmitted > 0 {
-		fmt.Fprintf(&buf, "  ... and %s more (MaxDependencies)\n", textfmt.Commas(r.DependenciesOmitted))
+		fmt.Fprintf(buf, "  ... and %s more (MaxDependencies)\n", textfmt.Commas(r.DependenciesOmitted))
 	}
 	if r.Note != "" {
 		kv("", "note", r.Note)
 	}
-	_, err := w.Write(buf.Bytes())
-	return err
 }
 
 // VCS describes the version-control state a binary was built from.
@@ -216,8 +187,8 @@ type BuildSetting struct {
 func (Package) Name() string { return "package" }
 
 // Collect returns a *PackageReport. Missing information (a binary without
-// build information, an unknown host name) is not an error: the fields stay
-// empty and PackageReport.Note says why.
+// build information) is not an error: the fields stay empty and
+// PackageReport.Note says why.
 func (p Package) Collect(ctx context.Context) (any, error) {
 	rep := &PackageReport{
 		Service:       p.Service,
@@ -225,38 +196,15 @@ func (p Package) Collect(ctx context.Context) (any, error) {
 		GoVersion:     runtime.Version(),
 		GOOS:          runtime.GOOS,
 		GOARCH:        runtime.GOARCH,
-		PID:           os.Getpid(),
 		BuildSettings: []BuildSetting{},
 		Dependencies:  []Dependency{},
 		GODEBUG:       []GODEBUGSetting{},
 	}
-	var notes []string
 	if bi, ok := debug.ReadBuildInfo(); ok && bi != nil {
 		p.addBuildInfo(rep, bi, redact.FromContext(ctx))
 	} else {
-		notes = append(notes, "no build information in this binary")
+		rep.Note = "no build information in this binary"
 	}
-	host, err := os.Hostname()
-	if err != nil {
-		notes = append(notes, fmt.Sprintf("host name: %v", err))
-	}
-	rep.Host = host
-
-	now := time.Now()
-	start, err := processStart(now)
-	if err == nil && !start.After(now) {
-		rep.StartTime, rep.StartTimeSource = start, startFromProc
-	} else {
-		if err == nil {
-			err = fmt.Errorf("start time %s is in the future", start.Format(time.RFC3339Nano))
-		}
-		if !errors.Is(err, errors.ErrUnsupported) {
-			notes = append(notes, fmt.Sprintf("process start time: %v; using the time gmr was initialised", err))
-		}
-		rep.StartTime, rep.StartTimeSource = initTime, startFromInit
-	}
-	rep.Uptime = now.Sub(rep.StartTime)
-	rep.Note = strings.Join(notes, "; ")
 	return rep, nil
 }
 

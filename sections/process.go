@@ -62,8 +62,8 @@ type Process struct {
 // ProcessReport is the data of the process section. It implements
 // TextWriter.
 type ProcessReport struct {
-	// PID and PPID are the process's and its parent's ids.
-	PID  int `json:"pid"`
+	// PPID is the parent's process id. The process's own id, like its
+	// host and start time, is in the report's header.
 	PPID int `json:"ppid"`
 	// UID, EUID, GID and EGID are the real and effective user and group
 	// ids; -1 on Windows.
@@ -75,11 +75,6 @@ type ProcessReport struct {
 	// the working directory.
 	Executable string `json:"executable"`
 	Cwd        string `json:"cwd"`
-	// StartTime is when the process started (Linux: to the clock tick),
-	// and Uptime how long it has run; both are zero where the start time
-	// is not known. In JSON Uptime is nanoseconds.
-	StartTime time.Time     `json:"start_time,omitzero"`
-	Uptime    time.Duration `json:"uptime"`
 	// GOMAXPROCS and GOMEMLIMIT are the Go runtime's settings, shown
 	// next to the cgroup's CPU and memory limits; GOMEMLIMIT is
 	// math.MaxInt64 when there is no limit.
@@ -294,7 +289,6 @@ func (p Process) Collect(ctx context.Context) (any, error) {
 		return nil, err
 	}
 	r := &ProcessReport{
-		PID:        os.Getpid(),
 		PPID:       os.Getppid(),
 		UID:        os.Getuid(),
 		EUID:       os.Geteuid(),
@@ -391,10 +385,7 @@ func (r *ProcessReport) writeText(buf *bytes.Buffer) {
 // writeHeadline writes who the process is, how many figures are near their
 // limits, and the Go runtime's settings.
 func (r *ProcessReport) writeHeadline(buf *bytes.Buffer) {
-	fmt.Fprintf(buf, "pid %d, ppid %d", r.PID, r.PPID)
-	if !r.StartTime.IsZero() {
-		fmt.Fprintf(buf, ", up %v (since %s)", r.Uptime.Round(time.Second), r.StartTime.UTC().Format(time.RFC3339))
-	}
+	fmt.Fprintf(buf, "ppid %d, uid %d (euid %d), gid %d (egid %d)", r.PPID, r.UID, r.EUID, r.GID, r.EGID)
 	near := 0
 	for _, l := range r.Limits {
 		if l.Near {
@@ -408,7 +399,6 @@ func (r *ProcessReport) writeHeadline(buf *bytes.Buffer) {
 		fmt.Fprintf(buf, " — %d figures NEAR THEIR LIMITS", near)
 	}
 	buf.WriteString("\n")
-	fmt.Fprintf(buf, "uid %d (euid %d), gid %d (egid %d)\n", r.UID, r.EUID, r.GID, r.EGID)
 	fmt.Fprintf(buf, "executable = %s\ncwd = %s\n", textfmt.Escape(r.Executable), textfmt.Escape(r.Cwd))
 	gomemlimit := "unlimited"
 	if r.GOMEMLIMIT != math.MaxInt64 {

@@ -29,11 +29,9 @@ func ExampleProcess() {
 
 func ExampleProcessReport_WriteText() {
 	rep := &sections.ProcessReport{
-		PID: 4242, PPID: 1, UID: 1000, EUID: 1000, GID: 1000, EGID: 1000,
+		PPID: 1, UID: 1000, EUID: 1000, GID: 1000, EGID: 1000,
 		Executable: "/srv/shop/shop",
 		Cwd:        "/srv/shop",
-		StartTime:  time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC),
-		Uptime:     3 * time.Hour,
 		GOMAXPROCS: 2,
 		GOMEMLIMIT: math.MaxInt64,
 		Limits: []sections.LimitUse{
@@ -62,8 +60,7 @@ func ExampleProcessReport_WriteText() {
 		fmt.Println("error:", err)
 	}
 	// Output:
-	// pid 4242, ppid 1, up 3h0m0s (since 2026-11-25T14:00:00Z) — 1 figure NEAR ITS LIMIT
-	// uid 1000 (euid 1000), gid 1000 (egid 1000)
+	// ppid 1, uid 1000 (euid 1000), gid 1000 (egid 1000) — 1 figure NEAR ITS LIMIT
 	// executable = /srv/shop/shop
 	// cwd = /srv/shop
 	// GOMAXPROCS 2, GOMEMLIMIT unlimited

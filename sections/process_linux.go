@@ -30,18 +30,9 @@ var extraRlimits = []rlimitName{
 }
 
 // readProcFS fills in what Linux's /proc and cgroup file system tell: the
-// start time, the current memory sizes, the open descriptors and the
-// cgroup.
+// current memory sizes, the open descriptors and the cgroup.
 func readProcFS(ctx context.Context, r *ProcessReport, maxFDs int) error {
 	self := procfs.Default.Self()
-	now := time.Now()
-	if st, err := self.Stat(); err != nil {
-		r.note("start time: %v", err)
-	} else if start, err := startTime(st, now); err != nil {
-		r.note("start time: %v", err)
-	} else {
-		r.StartTime, r.Uptime = start, now.Sub(start)
-	}
 	if st, err := self.Status(); err != nil {
 		r.note("memory sizes: %v", err)
 	} else if r.Usage != nil {

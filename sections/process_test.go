@@ -26,7 +26,6 @@ func collectProcess(tb testing.TB, p Process) *ProcessReport {
 func TestProcessCollect(t *testing.T) {
 	r := collectProcess(t, Process{})
 	assert.Equal(t, "process", Process{}.Name())
-	assert.Equal(t, os.Getpid(), r.PID)
 	assert.Equal(t, os.Getppid(), r.PPID)
 	assert.Equal(t, os.Getuid(), r.UID)
 	assert.Equal(t, os.Getegid(), r.EGID)
@@ -87,11 +86,9 @@ func TestProcessLimits(t *testing.T) {
 
 func testProcessReport() *ProcessReport {
 	return &ProcessReport{
-		PID: 4242, PPID: 1, UID: 1000, EUID: 1000, GID: 100, EGID: 100,
+		PPID: 1, UID: 1000, EUID: 1000, GID: 100, EGID: 100,
 		Executable: "/srv/shop/shop",
 		Cwd:        "/srv/shop\x1b[2J",
-		StartTime:  time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC),
-		Uptime:     3*time.Hour + 2*time.Minute + 5400*time.Millisecond,
 		GOMAXPROCS: 2,
 		GOMEMLIMIT: math.MaxInt64,
 		Limits: []LimitUse{
@@ -130,8 +127,7 @@ func testProcessReport() *ProcessReport {
 }
 
 func TestProcessReportWriteText(t *testing.T) {
-	want := `pid 4242, ppid 1, up 3h2m5s (since 2026-11-25T14:00:00Z) — 2 figures NEAR THEIR LIMITS
-uid 1000 (euid 1000), gid 100 (egid 100)
+	want := `ppid 1, uid 1000 (euid 1000), gid 100 (egid 100) — 2 figures NEAR THEIR LIMITS
 executable = /srv/shop/shop
 cwd = /srv/shop\x1b[2J
 GOMAXPROCS 2, GOMEMLIMIT unlimited
@@ -181,8 +177,8 @@ notes:
 	assertNoControlChars(t, buf.String())
 
 	buf.Reset()
-	require.NoError(t, (&ProcessReport{PID: 1, GOMEMLIMIT: 64 << 20, Limits: []LimitUse{{Name: "fds", Used: 900, Limit: 1000, Unit: "count", Percent: 90, Near: true}}}).WriteText(&buf))
-	assert.Equal(t, "pid 1, ppid 0 — 1 figure NEAR ITS LIMIT\nuid 0 (euid 0), gid 0 (egid 0)\nexecutable = \ncwd = \n"+
+	require.NoError(t, (&ProcessReport{PPID: 1, GOMEMLIMIT: 64 << 20, Limits: []LimitUse{{Name: "fds", Used: 900, Limit: 1000, Unit: "count", Percent: 90, Near: true}}}).WriteText(&buf))
+	assert.Equal(t, "ppid 1, uid 0 (euid 0), gid 0 (egid 0) — 1 figure NEAR ITS LIMIT\nexecutable = \ncwd = \n"+
 		"GOMAXPROCS 0, GOMEMLIMIT 64.0 MiB\n\nlimits:\n  fds  900 / 1000  (90%)  NEAR LIMIT\n", buf.String())
 
 	buf.Reset()
@@ -202,8 +198,8 @@ func TestProcessReportJSON(t *testing.T) {
 	require.NoError(t, err)
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(b, &m))
-	for _, key := range []string{"pid", "ppid", "uid", "euid", "gid", "egid", "executable", "cwd",
-		"start_time", "uptime", "gomaxprocs", "gomemlimit_bytes", "limits", "usage", "rlimits",
+	for _, key := range []string{"ppid", "uid", "euid", "gid", "egid", "executable", "cwd",
+		"gomaxprocs", "gomemlimit_bytes", "limits", "usage", "rlimits",
 		"fds", "cgroup", "notes"} {
 		assert.Contains(t, m, key)
 	}
@@ -220,8 +216,10 @@ func TestProcessReportJSON(t *testing.T) {
 
 	b, err = json.Marshal(&ProcessReport{})
 	require.NoError(t, err)
-	assert.NotContains(t, string(b), `"command_line`, "the command line is the config section's")
-	for _, key := range []string{"usage", "fds", "cgroup", "start_time"} {
+	for _, key := range []string{"command_line", "pid", "start_time", "uptime"} {
+		assert.NotContains(t, string(b), `"`+key+`"`, "the command line is the config section's, the identity the header's")
+	}
+	for _, key := range []string{"usage", "fds", "cgroup"} {
 		assert.NotContains(t, string(b), `"`+key+`"`, "absent parts are left out of JSON")
 	}
 }

@@ -5,17 +5,13 @@ package sections
 import (
 	"context"
 	"fmt"
-	"sync"
-	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/gmr-go/gmr/internal/procfs"
 )
 
 // listOSThreads fills in r's per-thread list from /proc/self/task.
 func listOSThreads(ctx context.Context, r *ThreadReport) error {
-	return readThreads(ctx, procfs.Default.Self(), clockTicks(), r)
+	return readThreads(ctx, procfs.Default.Self(), procfs.ClockTicks(), r)
 }
 
 // readThreads lists p's threads into r, reading at most r.MaxThreads stat
@@ -74,45 +70,12 @@ func readThreads(ctx context.Context, p procfs.Proc, hz int64, r *ThreadReport) 
 			Name:                st.Comm,
 			State:               string([]byte{st.State}),
 			StateName:           name,
-			User:                ticksToDuration(st.UTime, hz),
-			System:              ticksToDuration(st.STime, hz),
+			User:                procfs.TicksToDuration(st.UTime, hz),
+			System:              procfs.TicksToDuration(st.STime, hz),
 			CPU:                 st.Processor,
 			VoluntarySwitches:   status.VoluntarySwitches,
 			InvoluntarySwitches: status.InvoluntarySwitches,
 		})
 	}
 	return nil
-}
-
-// atClockTick is AT_CLKTCK, the auxiliary vector entry holding the kernel's
-// USER_HZ: the clock ticks per second in which /proc reports CPU times.
-const atClockTick = 17
-
-// clockTicks returns the kernel's clock ticks per second, as
-// sysconf(_SC_CLK_TCK) would: from the auxiliary vector, or 100 (the value
-// on every architecture Go supports) if that cannot be read.
-var clockTicks = sync.OnceValue(func() int64 {
-	auxv, err := unix.Auxv()
-	if err == nil {
-		for _, kv := range auxv {
-			if kv[0] == atClockTick && kv[1] > 0 {
-				return int64(kv[1])
-			}
-		}
-	}
-	return 100
-})
-
-// ticksToDuration converts n clock ticks at hz ticks per second, without
-// overflowing for any realistic n.
-func ticksToDuration(n uint64, hz int64) time.Duration {
-	if hz <= 0 {
-		return 0
-	}
-	h := uint64(hz)
-	secs := n / h
-	if secs > uint64(1<<63-1)/uint64(time.Second) {
-		return time.Duration(1<<63 - 1)
-	}
-	return time.Duration(secs)*time.Second + time.Duration((n%h)*uint64(time.Second)/h)
 }

@@ -268,36 +268,6 @@ func TestReadThreadsCanceled(t *testing.T) {
 	assert.Equal(t, "listing stopped after 0 threads: context canceled", r.Note)
 }
 
-func TestTicksToDuration(t *testing.T) {
-	tests := []struct {
-		ticks uint64
-		hz    int64
-		want  time.Duration
-	}{
-		{0, 100, 0},
-		{1, 100, 10 * time.Millisecond},
-		{250, 100, 2500 * time.Millisecond},
-		{1, 1024, 976562 * time.Nanosecond},
-		{3 * 1024, 1024, 3 * time.Second},
-		{100, 0, 0},
-		{1 << 63, 100, time.Duration(1<<63 - 1)},
-		{1<<64 - 1, 1, time.Duration(1<<63 - 1)},
-	}
-	for _, tt := range tests {
-		assert.Equal(t, tt.want, ticksToDuration(tt.ticks, tt.hz), "%d ticks at %d Hz", tt.ticks, tt.hz)
-	}
-}
-
-func TestClockTicks(t *testing.T) {
-	// USER_HZ is 100 on every architecture Go supports on Linux; the value
-	// must come from the auxiliary vector all the same.
-	assert.Equal(t, int64(100), clockTicks())
-	auxv, err := unix.Auxv()
-	require.NoError(t, err)
-	assert.True(t, slices.ContainsFunc(auxv, func(kv [2]uintptr) bool { return kv[0] == atClockTick && kv[1] == 100 }),
-		"AT_CLKTCK not in the auxiliary vector")
-}
-
 // TestThreadsPileUpInSyscalls blocks goroutines in read(2) on pipes, each
 // holding an OS thread, and checks that the section calls it a pile-up
 // and says why.

@@ -20,6 +20,9 @@ type Header struct {
 	// Host is the host name; PID is the process id.
 	Host string
 	PID  int
+	// Started is when the process started: to the clock tick on Linux,
+	// else when gmr was initialised.
+	Started time.Time
 	// Time is when the report was started.
 	Time time.Time
 	// Trigger says what asked for the report, such as "signal SIGUSR2".
