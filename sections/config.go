@@ -96,7 +96,7 @@ type Config struct {
 }
 
 // ConfigReport is the data of the config section. It implements
-// TextWriter.
+// report.TextWriter.
 type ConfigReport struct {
 	// CommandLine is the command line, program name first, with the values
 	// of secret flags and the secrets inside other arguments masked.

@@ -1,6 +1,7 @@
-// Package sections holds the parts of a Guru Meditation Report: the Section
-// interface, Func to make a section from a function, and the built-in
-// sections.
+// Package sections holds the built-in sections of a Guru Meditation Report.
+// Each implements the Section interface of package report
+// (github.com/gmr-go/gmr/gmr/report), which also holds Func, to make a
+// section from a function, and the rest of the report model.
 //
 // # Built-in sections
 //
@@ -22,9 +23,12 @@
 //	             top in-use allocation sites from the heap profile
 //
 // None of them stops the world for longer than the runtime's own profile
-// collection, except the goroutine dump in detail mode, which is bounded by
-// Goroutines.DetailMax so that it stays near 10 ms. Each type's documentation
-// states its cost.
+// collection, except the goroutines section's full stack dump in detail
+// mode, which stops it for the whole dump and is bounded by
+// Goroutines.DetailMax. Each type's documentation states its cost in kind:
+// what it reads, and whether and how long it stops the world; the
+// benchmarks measure it (go test -bench), and the README quotes their
+// figures.
 //
 // # Bounds
 //
@@ -46,8 +50,16 @@
 //		return map[string]int{"depth": q.Len()}, nil
 //	})
 //
-// Data that wants its own text layout may implement TextWriter. A section
-// added to a report with gmr.WithSections has its data masked by the
-// formatters with the same rules as the config section, since it is not known
-// to mask its own.
+// Data that wants its own text layout may implement report.TextWriter.
+//
+// # Masking
+//
+// The Reporter masks every section's data, built-in or added with
+// gmr.WithSections, in one pass after collection and before any formatter
+// or file sees it, with one redactor built from every secret setting and
+// the same rules as the config section (see package report). The built-in
+// sections also mask early where a secret would otherwise be copied or
+// flattened out of reach (flags, the command line, configuration values,
+// the environment, build settings), with the redactor the Reporter puts in
+// their context; a section of your own need not mask anything.
 package sections

@@ -40,9 +40,9 @@ var envNotSecret = map[string]bool{"PWD": true, "OLDPWD": true}
 // With an allowlist (Allow), only the variables it names are shown, still
 // redacted; the others are only counted.
 //
-// Collect copies the environment (os.Environ) once; it takes microseconds
-// and is safe for concurrent use. It shows at most 1,000 variables and
-// 1 KiB of each value.
+// Collect copies the environment (os.Environ) once and stops nothing; it is
+// safe for concurrent use. It shows at most 1,000 variables and 1 KiB of
+// each value.
 type Environment struct {
 	// Allow, if not nil, names the only variables to show. A name ending
 	// in "*" stands for every variable whose name starts with the rest:
@@ -57,7 +57,7 @@ type Environment struct {
 }
 
 // EnvironmentReport is the data of the environment section. It implements
-// TextWriter.
+// report.TextWriter.
 type EnvironmentReport struct {
 	// Variables are the variables shown, in order of name.
 	Variables []EnvironmentVariable `json:"variables"`

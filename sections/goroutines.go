@@ -48,28 +48,23 @@ const goroutineSource = "goroutine profile (concurrent)"
 // Collect always reads the runtime's goroutine profile (runtime/pprof's
 // "goroutine" profile, in its protocol buffer form) and groups its samples.
 // Since Go 1.19 that profile is collected concurrently: the world is stopped
-// twice, briefly, to start and to finish, not for the whole dump. Measured
-// on a 2-core VM by gmr's BenchmarkReport, at 1,000, 10,000 and 100,000
-// parked goroutines, Collect's longest stop of the world stays under
-// 0.5 ms, where runtime.Stack(buf, true) stops it for 2 ms, 15 ms and 120
-// to 200 ms. A goroutine ticking every 100 µs meanwhile sees gaps of 0.8,
-// 1.2 and 3 ms (1.2 ms when the program is idle): at 100,000 the profile
-// walks the goroutines in runtime code for most of its 90 ms, and timers
-// due on the processor it runs on fire up to a few milliseconds late. The
-// calling goroutine does that work while the program runs on: Collect
-// takes 1.5, 11 and 90 ms, as long as the profile alone takes to write,
-// almost all of it in runtime/pprof. The profile's memory is the runtime's:
-// about 250 bytes a goroutine (25 MB at 100,000), garbage once Collect
-// returns, so 1,000,000 goroutines cost 250 MB for a moment.
+// twice, briefly, to start and to finish, however many goroutines there
+// are, where runtime.Stack(buf, true) stops it for the whole dump, which
+// grows with them. The calling goroutine does the work while the program
+// runs on, walking every goroutine's stack in runtime code, so timers due
+// on the processor it runs on may fire late while it does; its time, almost
+// all of it runtime/pprof's, grows with the number of goroutines and their
+// stacks, and so does the profile's memory, which is the runtime's and
+// garbage once Collect returns. gmr's BenchmarkReport measures all of
+// these against runtime.Stack; the README quotes its figures.
 //
 // # Detail
 //
 // The profile has no goroutine ids, states or wait times. While the program
-// has at most DetailMax goroutines (1,000 by default), Collect also takes a
-// full stack dump with runtime.Stack(buf, true), which does stop the world,
-// for about 2 µs a goroutine with stacks 3 calls deep, 6.5 µs 12 deep and
-// 11 µs 22 deep (BenchmarkGoroutineDetail): 2 to 11 ms at 1,000 goroutines.
-// It merges the dump into the groups: each group gets its goroutines'
+// has at most DetailMax goroutines (DefaultDetailMax unless set), Collect
+// also takes a full stack dump with runtime.Stack(buf, true), which does
+// stop the world, for a time that grows with the goroutines and the depth
+// of their stacks (BenchmarkGoroutineDetail measures it). It merges the dump into the groups: each group gets its goroutines'
 // states and longest waits, their ids and the go statements that created
 // them, and the report gets a "waiting long" summary. Above DetailMax the
 // report is in grouped mode and says so.
@@ -127,7 +122,7 @@ type Goroutines struct {
 }
 
 // GoroutineReport is the data of the goroutines section. It implements
-// TextWriter.
+// report.TextWriter.
 type GoroutineReport struct {
 	// Total is the number of goroutines in the profile.
 	Total int `json:"total"`

@@ -35,13 +35,13 @@ const maxSiteCallers = 3
 // Collect reads runtime/metrics (the memory classes, GC settings and
 // pauses, and the memory-limit GC activity) and runtime/debug.ReadGCStats;
 // neither stops the world, unlike runtime.ReadMemStats (ReadGCStats
-// briefly holds the heap's lock, as allocating a new span does). That
-// takes 10 to 30 µs. It then writes and parses the heap profile
-// (runtime/pprof's "heap", which does not stop the world either) to find
-// the top allocation sites: about 5 ms on a 2-core VM whatever the heap's
-// size, most of it runtime/pprof writing the profile, which it gzips
-// (allocating some 1.7 MiB of garbage); more for a program with many
-// thousands of distinct allocating stacks. The heap profile describes the
+// briefly holds the heap's lock, as allocating a new span does). It then
+// writes and parses the heap profile (runtime/pprof's "heap", which does
+// not stop the world either) to find the top allocation sites, unless
+// MaxSites is negative. That is most of its work, nearly all of it
+// runtime/pprof writing the profile, which it gzips, allocating garbage;
+// it grows with the number of distinct allocating stacks, not with the
+// heap's size (BenchmarkHeap measures it). The heap profile describes the
 // heap as of the last completed GC: objects allocated since are not in it
 // yet. A metric that this Go release does not provide is listed in
 // HeapReport.MissingMetrics and its field left zero.
@@ -55,7 +55,7 @@ type Heap struct {
 }
 
 // HeapReport is the data of the heap section. Sizes are in bytes. It
-// implements TextWriter.
+// implements report.TextWriter.
 type HeapReport struct {
 	// HeapInUseBytes is the memory in heap spans that hold objects: the
 	// objects and the unused space between them (runtime.MemStats.HeapInuse).

@@ -35,7 +35,7 @@ type Package struct {
 }
 
 // PackageReport is the data of the package section. It implements
-// TextWriter.
+// report.TextWriter.
 type PackageReport struct {
 	// Service and Version are Package's fields, as given.
 	Service string `json:"service"`

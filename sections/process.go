@@ -17,7 +17,7 @@ import (
 
 const (
 	// maxClassifiedFDs bounds the descriptors whose targets are read to
-	// count them by kind: some 5 µs each.
+	// count them by kind: one readlink(2) each.
 	maxClassifiedFDs = 4096
 	// maxSocketTable bounds the bytes read from each socket table.
 	maxSocketTable = 8 << 20
@@ -40,12 +40,11 @@ const (
 //
 // Collect stops nothing. On Linux it reads about a dozen small files in
 // /proc and the cgroup file system, lists /proc/self/fd and reads the
-// target of each descriptor (some 5 µs each, for at most 4,096), and, if
-// the process holds sockets, the socket tables of its network namespace
-// until it has found them all (at most 8 MiB of each table). On a 2-core
-// VM it takes about 0.3 ms for a process with a dozen descriptors, 1.5 ms
-// with 220 of which 20 are sockets, and 10 to 20 ms with 1,100 of which
-// 100 are sockets.
+// target of each descriptor (one readlink(2) each, for at most 4,096), and,
+// if the process holds sockets, the socket tables of its network namespace
+// until it has found them all (at most 8 MiB of each table). Its time grows
+// with the descriptors, and most with the sockets, whose tables it reads
+// (BenchmarkProcess measures it).
 //
 // Nothing missing fails the section: off Linux, without /proc, or without
 // cgroup v2, the report holds what could be read and ProcessReport.Notes
@@ -60,7 +59,7 @@ type Process struct {
 }
 
 // ProcessReport is the data of the process section. It implements
-// TextWriter.
+// report.TextWriter.
 type ProcessReport struct {
 	// PPID is the parent's process id. The process's own id, like its
 	// host and start time, is in the report's header.

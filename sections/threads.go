@@ -40,11 +40,9 @@ const (
 // per listed thread, stat and status: each thread's id, name, scheduling
 // state, user and system CPU time, the CPU it last ran on, and its
 // voluntary and involuntary context switches. It does not stop the world
-// or signal any thread. It costs eight system calls per listed thread,
-// some 30 to 50 µs on a 2-core VM (more when the machine is busy): 0.3 ms
-// for a service with a handful of threads, about 5 ms with 100, 12 ms at
-// the default bound of 256, and 50 ms for 1,000 threads with the bound
-// raised. A thread that exits between the listing and the read of its
+// or signal any thread. It costs eight system calls per listed thread, so
+// its time grows with the threads listed, up to MaxThreads
+// (BenchmarkThreads measures it). A thread that exits between the listing and the read of its
 // files is skipped. If /proc cannot be read at all, Collect still returns
 // the runtime's figures, with ThreadReport.Note saying why the list is
 // missing; it does not return an error for that.
@@ -62,7 +60,7 @@ type Threads struct {
 }
 
 // ThreadReport is the data of the threads section. It implements
-// TextWriter.
+// report.TextWriter.
 //
 // On Linux, len(Threads) + Omitted + Unreadable == OSThreads.
 type ThreadReport struct {
