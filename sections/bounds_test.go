@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -36,6 +37,30 @@ func boundWaiterA(stop <-chan struct{}, wg *sync.WaitGroup) { wg.Done(); <-stop 
 func boundWaiterB(stop <-chan struct{}, wg *sync.WaitGroup) { wg.Done(); <-stop }
 func boundWaiterC(stop <-chan struct{}, wg *sync.WaitGroup) { wg.Done(); <-stop }
 
+// boundAllocA, B and C allocate 4 MiB each, live until the test ends, so
+// that the heap profile has more allocation sites than the small bound of
+// TestSectionBounds, however sparse the rest of the heap is.
+func boundAllocA() (out [][]byte) {
+	for range 64 {
+		out = append(out, make([]byte, 64<<10))
+	}
+	return out
+}
+
+func boundAllocB() (out [][]byte) {
+	for range 64 {
+		out = append(out, make([]byte, 64<<10))
+	}
+	return out
+}
+
+func boundAllocC() (out [][]byte) {
+	for range 64 {
+		out = append(out, make([]byte, 64<<10))
+	}
+	return out
+}
+
 // TestSectionBounds checks that every bound of every section follows the
 // one rule: zero means the default, a negative value none, and a positive
 // value is the bound.
@@ -48,7 +73,7 @@ func TestSectionBounds(t *testing.T) {
 	go boundWaiterB(stop, &wg)
 	go boundWaiterC(stop, &wg)
 	wg.Wait()
-	heapSink = heapSite(64, 64<<10)
+	heapSink = slices.Concat(boundAllocA(), boundAllocB(), boundAllocC())
 	defer func() { heapSink = nil }()
 	runtime.GC() // the heap profile shows the heap as of the last GC
 
