@@ -226,7 +226,7 @@ func (w valueWriter) entry(indent, key string, v reflect.Value, depth int) {
 // encoding/json lays them out (jsonfields.All).
 func structFields(rv reflect.Value) func(yield func(string, reflect.Value) bool) {
 	return func(yield func(string, reflect.Value) bool) {
-		for f := range jsonfields.All(rv) {
+		for f := range jsonfields.All(rv, nil) {
 			v := f.Value
 			if f.TooDeep {
 				v = reflect.ValueOf("(embedding too deep)")

@@ -858,3 +858,20 @@ func TestConfigEmbeddedCycle(t *testing.T) {
 	v := configValue(t, Config{Values: map[string]any{"se": se}}, "se")
 	assert.Equal(t, []string{"se.Name = se", "se.Empty = {}", "se.Also = {}", "se = <cycle>"}, entries(v))
 }
+
+// AuthSettings is embedded by serviceConfig: its type's name is secret.
+type AuthSettings struct {
+	User  string
+	Realm string
+}
+
+type serviceConfig struct {
+	AuthSettings
+	Host string `json:"host"`
+}
+
+func TestConfigSecretEmbeddedByTypeName(t *testing.T) {
+	rep := collectConfig(t, Config{Args: []string{}, Values: map[string]any{"svc": serviceConfig{AuthSettings{"app", "corp"}, "db"}}})
+	assert.Equal(t, []string{"svc.AuthSettings = *** !", "svc.host = db"}, entries(rep.Values[0]),
+		"an embedded struct whose type's name is secret is masked whole, not flattened")
+}

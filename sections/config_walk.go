@@ -288,7 +288,7 @@ func (w *walker) walkStruct(key string, v reflect.Value, depth int) {
 // walked show as "<cycle>".
 func (w *walker) walkFields(key string, v reflect.Value, depth int) {
 	var seen map[fieldID]bool
-	for f := range jsonfields.All(v) {
+	for f := range jsonfields.All(v, w.r.SecretKey) {
 		if f.TooDeep {
 			w.emit(key, "<too deep>", false)
 			return

@@ -22,8 +22,8 @@ type Field struct {
 	// Value is the field's value.
 	Value reflect.Value
 	// Secret is set when the field is tagged gmr:"secret". An embedded
-	// struct so tagged is yielded whole, under its type's name, rather
-	// than flattened.
+	// struct so tagged, or whose type's name is secret, is yielded whole,
+	// under its type's name, rather than flattened (see All).
 	Secret bool
 	// TooDeep is set on a placeholder field yielded in place of embedded
 	// structs nested deeper than MaxEmbedding.
@@ -36,11 +36,16 @@ type Field struct {
 // embedded structs (and of non-nil embedded pointers to structs) flattened
 // into v's, unless they have a json name of their own. Unlike encoding/json
 // it does not drop fields whose names collide.
-func All(v reflect.Value) func(yield func(Field) bool) {
-	return func(yield func(Field) bool) { walk(v, yield, 0) }
+//
+// An embedded struct that is tagged gmr:"secret", or whose type's name
+// secret reports secret (an embedded Credentials, say), is not flattened:
+// it is yielded whole, with Secret set, so that a caller masks it whole.
+// secret may be nil.
+func All(v reflect.Value, secret func(name string) bool) func(yield func(Field) bool) {
+	return func(yield func(Field) bool) { walk(v, secret, yield, 0) }
 }
 
-func walk(v reflect.Value, yield func(Field) bool, depth int) bool {
+func walk(v reflect.Value, isSecret func(string) bool, yield func(Field) bool, depth int) bool {
 	if depth > MaxEmbedding {
 		return yield(Field{Name: "...", TooDeep: true})
 	}
@@ -66,13 +71,13 @@ func walk(v reflect.Value, yield func(Field) bool, depth int) bool {
 				ev = ev.Elem()
 			}
 			if ev.Kind() == reflect.Struct {
-				if secret {
+				if secret || isSecret != nil && isSecret(f.Name) {
 					if !yield(Field{Name: f.Name, GoName: f.Name, Value: fv, Secret: true}) {
 						return false
 					}
 					continue
 				}
-				if !walk(ev, yield, depth+1) {
+				if !walk(ev, isSecret, yield, depth+1) {
 					return false
 				}
 				continue

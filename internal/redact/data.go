@@ -384,7 +384,7 @@ func (w *dataWalker) structValue(rv reflect.Value, depth int) any {
 }
 
 func (w *dataWalker) fields(rv reflect.Value, depth int, obj *report.Object) {
-	for f := range jsonfields.All(rv) {
+	for f := range jsonfields.All(rv, w.m.secret) {
 		if w.note != "" {
 			return
 		}

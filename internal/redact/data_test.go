@@ -99,6 +99,17 @@ type fields struct {
 	Err error
 }
 
+// Credentials is embedded by withCreds: its name says it is secret.
+type Credentials struct {
+	User string
+	Pass string
+}
+
+type withCreds struct {
+	Credentials
+	Host string `json:"host"`
+}
+
 func TestDataMasks(t *testing.T) {
 	u, err := url.Parse("postgres://app:hunter2@db/app")
 	require.NoError(t, err)
@@ -114,6 +125,8 @@ func TestDataMasks(t *testing.T) {
 		{name: "field by Go name when its json tag is innocent", v: innocentTag{DBPassword: "hunter2", Host: "db"},
 			want: `{"pw":"***","host":"db"}`},
 		{name: "field by json tag", v: secretTag{Name: "hunter2"}, want: `{"password":"***"}`},
+		{name: "an embedded struct whose type's name is secret is masked whole", v: withCreds{Credentials{User: "app", Pass: "hunter2"}, "db"},
+			want: `{"Credentials":"***","host":"db"}`},
 		{name: "field tagged gmr secret, whatever its type", v: gmrSecret{Thing: "x", Blob: map[string]int{"a": 1}, Plain: "p"},
 			want: `{"Thing":"***","blob":"***","Plain":"p"}`},
 		{name: "pointer to struct", v: &innocentTag{DBPassword: "hunter2"}, want: `{"pw":"***","host":""}`},
