@@ -82,7 +82,7 @@ func TestRetention(t *testing.T) {
 	// each report.
 	r, err := New(WithService("svc"), WithDir(dir), WithRetention(3, 0), WithStderr(&stderr),
 		WithOnlySections(report.Func("x", func(context.Context) (any, error) { return 1, nil }),
-			sections.Goroutines{SkipLeakProfile: true}, sections.Heap{}))
+			sections.Goroutines{}, sections.Heap{}))
 	require.NoError(t, err)
 	defer r.dir.close()
 	// Another replica's crash output file, empty while that process lives.

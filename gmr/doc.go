@@ -31,6 +31,8 @@
 //	WithSignal                 GMR_SIGNAL         SIGUSR2
 //	WithTriggerFile            GMR_TRIGGER_FILE   none
 //	WithEnvironmentAllowlist   GMR_ENV_ALLOW      every variable, masked
+//	sections.Goroutines        GMR_LEAK_PROFILE   off (it runs a GC cycle)
+//	  {LeakProfile: true}
 //	WithService                -                  executable name
 //
 // An invalid option is an error from Setup. An invalid environment variable

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,10 @@ const (
 	// EnvAllowlist names the only environment variables the environment
 	// section shows, separated by commas: "HOME,LANG,GMR_*".
 	EnvAllowlist = "GMR_ENV_ALLOW"
+	// EnvLeakProfile, set to "1" or "true", makes the built-in goroutine
+	// section read the goroutine leak profile where the runtime offers it
+	// (sections.Goroutines.LeakProfile), at the cost of a GC cycle.
+	EnvLeakProfile = "GMR_LEAK_PROFILE"
 )
 
 // Defaults for the limits a Reporter works within. Each can be changed by an
@@ -90,6 +95,7 @@ type settings struct {
 	secretFlags []string
 	secretKeys  []string
 	envAllow    []string // nil: no allowlist
+	leakProfile bool     // GMR_LEAK_PROFILE
 
 	timeout           time.Duration
 	timeoutSet        bool // by WithTimeout: not scaled with the goroutine count
@@ -488,6 +494,13 @@ func resolve(opts []Option) (s *settings, warnings []error, err error) {
 	if s.triggerFile == "" {
 		s.triggerFile = s.getenv(EnvTriggerFile)
 	}
+	if v := strings.TrimSpace(s.getenv(EnvLeakProfile)); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			warnings = append(warnings, fmt.Errorf("%s=%q: not a boolean; the leak profile stays off", EnvLeakProfile, v))
+		}
+		s.leakProfile = on
+	}
 	if !s.signalSet {
 		s.signal = defaultSignal
 		if name := s.getenv(EnvSignal); name != "" {
@@ -612,7 +625,8 @@ func (s *settings) sections() ([]report.Section, error) {
 
 // tune returns sec with the options' settings in the fields it leaves
 // unset, when it is a built-in section: the service's name and version, the
-// flag sets and configuration values, the environment allowlist. Any other
+// flag sets and configuration values, the environment allowlist, and
+// GMR_LEAK_PROFILE. Any other
 // section is returned as it is. A section given by pointer is copied, never
 // changed.
 func (s *settings) tune(sec report.Section) report.Section {
@@ -632,6 +646,13 @@ func (s *settings) tune(sec report.Section) report.Section {
 	case *sections.Environment:
 		e := s.tuneEnvironment(*v)
 		return &e
+	case sections.Goroutines:
+		v.LeakProfile = v.LeakProfile || s.leakProfile
+		return v
+	case *sections.Goroutines:
+		g := *v
+		g.LeakProfile = g.LeakProfile || s.leakProfile
+		return &g
 	}
 	return sec
 }

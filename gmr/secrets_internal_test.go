@@ -125,3 +125,20 @@ func TestReplacedSectionKeepsSettings(t *testing.T) {
 type discard struct{}
 
 func (*discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func TestLeakProfileFromTheEnvironment(t *testing.T) {
+	for _, tt := range []struct {
+		env  string
+		want bool
+		warn bool
+	}{{"", false, false}, {"1", true, false}, {"true", true, false}, {"0", false, false}, {"yes please", false, true}} {
+		t.Run(tt.env, func(t *testing.T) {
+			s, warnings, err := resolve([]Option{withGetenv(func(k string) string { return map[string]string{EnvLeakProfile: tt.env}[k] })})
+			require.NoError(t, err)
+			assert.Equal(t, tt.warn, len(warnings) == 1, "warnings: %v", warnings)
+			secs, err := s.sections()
+			require.NoError(t, err)
+			assert.Equal(t, sections.Goroutines{LeakProfile: tt.want}, secs[3])
+		})
+	}
+}

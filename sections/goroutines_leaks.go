@@ -6,21 +6,24 @@ import (
 	"github.com/google/pprof/profile"
 )
 
+// leakProfileOff is the leaks' note when Goroutines.LeakProfile is not set.
+const leakProfileOff = "off (GMR_LEAK_PROFILE=1 reads the leak profile, at the cost of a GC cycle)"
+
 // leakInput is the goroutineleak profile, or why there is none.
 type leakInput struct {
 	prof *profile.Profile
 	note string
 }
 
-// readLeaks reads the goroutineleak profile, if the runtime offers it and g
-// does not skip it. Writing it runs the leak detector: a full GC cycle that
+// readLeaks reads the goroutineleak profile, if g asks for it and the
+// runtime offers it. Writing it runs the leak detector: a full GC cycle that
 // marks goroutines blocked on what no running goroutine can reach.
 func (g Goroutines) readLeaks() leakInput {
-	if g.SkipLeakProfile {
-		return leakInput{note: "skipped (SkipLeakProfile is set)"}
+	if !g.LeakProfile {
+		return leakInput{note: leakProfileOff}
 	}
 	if pprof.Lookup("goroutineleak") == nil {
-		return leakInput{note: "not available: the runtime offers no goroutineleak profile (Go 1.26 does when built with GOEXPERIMENT=goroutineleakprofile)"}
+		return leakInput{note: "not available: the runtime offers no goroutineleak profile (Go 1.27 does; Go 1.26 when built with GOEXPERIMENT=goroutineleakprofile)"}
 	}
 	p, err := readProfile("goroutineleak")
 	if err != nil {

@@ -26,12 +26,12 @@ func leakedForGoroutinesTest() {
 func TestGoroutineLeaks(t *testing.T) {
 	var text bytes.Buffer
 	if pprof.Lookup("goroutineleak") == nil {
-		rep := collectGoroutines(t, Goroutines{})
+		rep := collectGoroutines(t, Goroutines{LeakProfile: true})
 		assert.False(t, rep.Leaks.Available)
 		assert.Empty(t, rep.Leaks.Groups)
 		require.NoError(t, rep.WriteText(&text))
 		assert.Contains(t, text.String(), "\n\nleaked goroutines: not available: the runtime offers no goroutineleak profile"+
-			" (Go 1.26 does when built with GOEXPERIMENT=goroutineleakprofile)\n\n")
+			" (Go 1.27 does; Go 1.26 when built with GOEXPERIMENT=goroutineleakprofile)\n\n")
 		return
 	}
 
@@ -42,7 +42,7 @@ func TestGoroutineLeaks(t *testing.T) {
 	var rep *GoroutineReport
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		rep = collectGoroutines(t, Goroutines{})
+		rep = collectGoroutines(t, Goroutines{LeakProfile: true})
 		if g := groupIn(&GoroutineReport{Groups: rep.Leaks.Groups}, fn); g != nil && g.Count == 3 {
 			break
 		}
@@ -70,10 +70,10 @@ func TestGoroutineLeaks(t *testing.T) {
 	assert.Contains(t, text.String(), "\n  state: chan receive (leaked)\n")
 }
 
-func TestGoroutineLeaksSkipped(t *testing.T) {
-	rep := collectGoroutines(t, Goroutines{SkipLeakProfile: true})
-	assert.Equal(t, GoroutineLeaks{Note: "skipped (SkipLeakProfile is set)"}, rep.Leaks)
+func TestGoroutineLeaksOffByDefault(t *testing.T) {
+	rep := collectGoroutines(t, Goroutines{})
+	assert.Equal(t, GoroutineLeaks{Note: leakProfileOff}, rep.Leaks)
 	var text bytes.Buffer
 	require.NoError(t, rep.WriteText(&text))
-	assert.Contains(t, text.String(), "\n\nleaked goroutines: skipped (SkipLeakProfile is set)\n")
+	assert.Contains(t, text.String(), "\n\nleaked goroutines: "+leakProfileOff+"\n")
 }

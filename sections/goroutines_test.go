@@ -514,7 +514,7 @@ func FuzzParseGoroutineProfile(f *testing.F) {
 // and in the profile kept for the file beside a report.
 func TestGoroutineLabelsAreRedacted(t *testing.T) {
 	parkGoroutines(t, 3, "session", "s3cr3t-label-canary", "tenant", "acme", "upstream", "https://u:pw-canary@up/", "pin", "pin-canary")
-	data, err := Goroutines{SkipLeakProfile: true}.Collect(context.Background())
+	data, err := Goroutines{}.Collect(context.Background())
 	require.NoError(t, err)
 	rep := data.(*GoroutineReport)
 	red := &redact.Redactor{Extra: []string{"pin"}}
