@@ -54,10 +54,12 @@ func (r *Reporter) maskResult(ctx context.Context, res *report.Result, builtin b
 		}
 	}
 	if hasText {
-		// A built-in's text comes from its masked data; a user's text is
-		// taken before its data is replaced by a tree.
+		// A built-in's text is rendered from its data, masked above, and
+		// is not masked again as text, which would take its "PWD = /srv"
+		// for a secret pair; a user's text is taken before its data is
+		// replaced by a tree, and masked line by line.
 		var note string
-		res.Text, note = r.textLines(tw)
+		res.Text, note = r.textLines(tw, !builtin)
 		if note != "" {
 			notes = append(notes, note)
 		}
@@ -72,10 +74,10 @@ func (r *Reporter) maskResult(ctx context.Context, res *report.Result, builtin b
 	res.Note = strings.Join(notes, "; ")
 }
 
-// textLines calls tw.WriteText and returns its lines, masked, escaped for a
-// terminal (tabs as four spaces), and cut at maxText bytes. A WriteText that
-// fails or panics has its error as the last line.
-func (r *Reporter) textLines(tw report.TextWriter) (lines []string, note string) {
+// textLines calls tw.WriteText and returns its lines, masked when mask is
+// set, escaped for a terminal (tabs as four spaces), and cut at maxText
+// bytes. A WriteText that fails or panics has its error as the last line.
+func (r *Reporter) textLines(tw report.TextWriter, mask bool) (lines []string, note string) {
 	text, cut, err := textfmt.Capture(tw.WriteText, maxText)
 	if cut {
 		note = fmt.Sprintf("text cut at %s, the bound for one section", textfmt.Bytes(maxText))
@@ -83,7 +85,10 @@ func (r *Reporter) textLines(tw report.TextWriter) (lines []string, note string)
 	if err != nil {
 		text += "\nerror: write text: " + err.Error()
 	}
-	text = strings.TrimSuffix(r.red.Value(text), "\n")
+	if mask {
+		text = r.red.Value(text)
+	}
+	text = strings.TrimSuffix(text, "\n")
 	lines = []string{}
 	if text == "" {
 		return lines, note

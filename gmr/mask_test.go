@@ -155,3 +155,18 @@ func TestNilReporter(t *testing.T) {
 		panic("boom")
 	}, "ReportPanic on a nil Reporter only re-panics")
 }
+
+// TestBuiltinTextIsNotMaskedTwice checks that a built-in section's text,
+// rendered from its masked data, is not masked again as text: PWD is a
+// directory, which the environment section shows, though "PWD = /srv"
+// reads like a secret pair.
+func TestBuiltinTextIsNotMaskedTwice(t *testing.T) {
+	r, err := gmr.New(gmr.WithStderr(io.Discard), gmr.WithOnlySections(
+		sections.Environment{Environ: []string{"PWD=/srv/app", "DB_PASSWORD=cnry-pw"}}))
+	require.NoError(t, err)
+	var out strings.Builder
+	require.NoError(t, r.WriteReport(context.Background(), &out))
+	assert.Contains(t, out.String(), "\nPWD = /srv/app\n")
+	assert.Contains(t, out.String(), "\nDB_PASSWORD = ***\n")
+	assert.NotContains(t, out.String(), "cnry-pw")
+}
