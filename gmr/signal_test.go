@@ -182,3 +182,20 @@ func TestHungAndPanickingSectionsInChild(t *testing.T) {
 	assert.Contains(t, second, "[gmr_section=hung]", "the hung section's goroutine is labelled")
 	assert.True(t, c.alive())
 }
+
+// TestRefusedSignalInChild starts a child with GMR_SIGNAL=URG, the runtime's
+// own preemption signal: one notice says so, the default signal takes its
+// place, and the busy child makes no report until it is asked.
+func TestRefusedSignalInChild(t *testing.T) {
+	c := startChild(t, []string{"GMR_SIGNAL=URG"}, "-park", "20")
+	notice := `gmr: ignoring GMR_SIGNAL="URG": SIGURG is sent by the Go runtime itself to preempt goroutines`
+	// The child wrote it before "ready", but its stderr is copied apart.
+	waitFor(t, 10*time.Second, "the notice", func() bool { return strings.Contains(c.stderr.String(), notice) })
+	assert.Equal(t, 1, strings.Count(c.stderr.String(), notice), "one notice:\n%s", c.stderr.String())
+	assert.NotContains(t, c.stderr.String(), formatters.Footer, "no report without a request")
+	c.signal(t) // SIGUSR2, the default
+	waitFor(t, 20*time.Second, "a report on the default signal", func() bool {
+		return strings.Count(c.stderr.String(), formatters.Footer) == 1
+	})
+	assert.Contains(t, c.stderr.String(), "trigger = signal SIGUSR2")
+}
