@@ -33,6 +33,10 @@ const (
 	// EnvAllowlist names the only environment variables the environment
 	// section shows, separated by commas: "HOME,LANG,GMR_*".
 	EnvAllowlist = "GMR_ENV_ALLOW"
+	// EnvMaxLine bounds, in bytes with the newline, each line of the
+	// one-line formats ("jsonl-sections"): "8000" for rsyslog's default
+	// 8 KiB messages. Default: formatters.DefaultMaxLine, 16 KiB.
+	EnvMaxLine = "GMR_MAX_LINE"
 	// EnvLeakProfile, set to "1" or "true", makes the built-in goroutine
 	// section read the goroutine leak profile where the runtime offers it
 	// (sections.Goroutines.LeakProfile), at the cost of a GC cycle.
@@ -96,6 +100,7 @@ type settings struct {
 	secretKeys  []string
 	envAllow    []string // nil: no allowlist
 	leakProfile bool     // GMR_LEAK_PROFILE
+	maxLine     int      // 0: the format's default
 
 	timeout           time.Duration
 	timeoutSet        bool // by WithTimeout: not scaled with the goroutine count
@@ -176,6 +181,25 @@ func WithFormatter(f formatters.Formatter) Option {
 			return errors.New("gmr: WithFormatter: nil formatter")
 		}
 		s.format, s.formatSet = f, true
+		return nil
+	}
+}
+
+// MinMaxLine is the least line bound WithMaxLine and GMR_MAX_LINE accept:
+// below it a record's header leaves no room for its section.
+const MinMaxLine = 1024
+
+// WithMaxLine bounds each line of the per-section one-line format
+// ("jsonl-sections"), in bytes with the newline: a section too big for one
+// line is split into several complete records. Default:
+// formatters.DefaultMaxLine (16 KiB, what Docker and Kubernetes' CRI pass
+// whole), or GMR_MAX_LINE. It has no effect on other formats.
+func WithMaxLine(n int) Option {
+	return func(s *settings) error {
+		if n < MinMaxLine {
+			return fmt.Errorf("gmr: WithMaxLine: %d is below the least bound, %d bytes", n, MinMaxLine)
+		}
+		s.maxLine = n
 		return nil
 	}
 }
@@ -482,6 +506,21 @@ func resolve(opts []Option) (s *settings, warnings []error, err error) {
 	}
 	if !s.dirSet {
 		s.dir = s.getenv(EnvDir)
+	}
+	if v := strings.TrimSpace(s.getenv(EnvMaxLine)); v != "" && s.maxLine == 0 {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil:
+			warnings = append(warnings, fmt.Errorf("%s=%q: not a number of bytes; using the default", EnvMaxLine, v))
+		case n < MinMaxLine:
+			warnings = append(warnings, fmt.Errorf("%s=%q: below the least bound, %d bytes; using the default", EnvMaxLine, v, MinMaxLine))
+		default:
+			s.maxLine = n
+		}
+	}
+	if jl, ok := s.format.(formatters.JSONLines); ok && s.maxLine > 0 && jl.MaxLine == 0 {
+		jl.MaxLine = s.maxLine
+		s.format = jl
 	}
 	if s.envAllow == nil {
 		if v := s.getenv(EnvAllowlist); strings.TrimSpace(v) != "" {

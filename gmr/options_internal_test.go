@@ -221,3 +221,33 @@ func TestDeadlinesScaleWithGoroutines(t *testing.T) {
 		})
 	}
 }
+
+func TestMaxLine(t *testing.T) {
+	tests := []struct {
+		name   string
+		opts   []Option
+		env    map[string]string
+		format string
+		want   int
+		warn   int
+	}{
+		{name: "default", format: "jsonl-sections", want: 0},
+		{name: "environment", env: map[string]string{EnvMaxLine: "8000"}, format: "jsonl-sections", want: 8000},
+		{name: "option over environment", opts: []Option{WithMaxLine(4096)}, env: map[string]string{EnvMaxLine: "8000"}, format: "jsonl-sections", want: 4096},
+		{name: "not a number", env: map[string]string{EnvMaxLine: "8k"}, format: "jsonl-sections", want: 0, warn: 1},
+		{name: "too small", env: map[string]string{EnvMaxLine: "100"}, format: "jsonl-sections", want: 0, warn: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := append([]Option{withGetenv(env(tt.env)), WithFormat(tt.format)}, tt.opts...)
+			s, warnings, err := resolve(opts)
+			require.NoError(t, err)
+			assert.Len(t, warnings, tt.warn, "%v", warnings)
+			jl, ok := s.format.(formatters.JSONLines)
+			require.True(t, ok)
+			assert.Equal(t, tt.want, jl.MaxLine)
+		})
+	}
+	_, err := New(WithMaxLine(10))
+	assert.ErrorContains(t, err, "gmr: WithMaxLine: 10 is below the least bound, 1024 bytes")
+}
