@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -290,4 +291,67 @@ func TestRetentionThroughTheOpenedDirectory(t *testing.T) {
 	left, err := filepath.Glob(filepath.Join(moved, "svc-*.txt"))
 	require.NoError(t, err)
 	assert.Len(t, left, 1, "retention pruned the opened directory to its bound")
+}
+
+// kubeletUpdate writes content as kubelet's atomic writer updates a
+// Downward API volume: into a new timestamped directory, then a new
+// "..data" symbolic link to it swapped in by rename, then the old directory
+// removed. The file's path, "<dir>/<name>", is a link through "..data".
+func kubeletUpdate(t *testing.T, dir, name, content string, mtime time.Time, gen int) {
+	t.Helper()
+	ts := fmt.Sprintf("..2026_12_01_09_00_%02d.%09d", gen, gen)
+	require.NoError(t, os.Mkdir(filepath.Join(dir, ts), 0o755))
+	file := filepath.Join(dir, ts, name)
+	require.NoError(t, os.WriteFile(file, []byte(content), 0o644))
+	require.NoError(t, os.Chtimes(file, mtime, mtime))
+	old, _ := os.Readlink(filepath.Join(dir, "..data"))
+	require.NoError(t, os.Symlink(ts, filepath.Join(dir, "..data_tmp")))
+	require.NoError(t, os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")))
+	if _, err := os.Lstat(filepath.Join(dir, name)); os.IsNotExist(err) {
+		require.NoError(t, os.Symlink(filepath.Join("..data", name), filepath.Join(dir, name)))
+	}
+	if old != "" {
+		require.NoError(t, os.RemoveAll(filepath.Join(dir, old)))
+	}
+}
+
+// TestTriggerFileDownwardAPI watches a Downward API file (a pod annotation
+// that `kubectl annotate` changes): each kubelet update is exactly one
+// report, even when the new file has the old one's modification time, and
+// touching the file still works.
+func TestTriggerFileDownwardAPI(t *testing.T) {
+	dir := t.TempDir()
+	mtime := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	kubeletUpdate(t, dir, "annotations", `gmr.dev/report="1"`, mtime, 1)
+	path := filepath.Join(dir, "annotations")
+
+	var reports atomic.Int64
+	done := make(chan struct{}, 10)
+	r, err := Setup(WithoutSignal(), WithTriggerFile(path, 5*time.Millisecond), WithStderr(&discard{}),
+		WithMinInterval(0),
+		WithOnlySections(report.Func("x", func(context.Context) (any, error) { return 1, nil })),
+		WithFormatter(triggerOnly{}), WithOnReport(func(string, error) { reports.Add(1); done <- struct{}{} }))
+	require.NoError(t, err)
+	defer r.Stop()
+
+	wait := func(what string) {
+		t.Helper()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no report after %s", what)
+		}
+	}
+	// The same modification time: only the swap to a new file tells.
+	kubeletUpdate(t, dir, "annotations", `gmr.dev/report="2"`, mtime, 2)
+	wait("the first update")
+	kubeletUpdate(t, dir, "annotations", `gmr.dev/report="3"`, mtime.Add(time.Minute), 3)
+	wait("the second update")
+	// Touching the file (through the links) is a request too; by the time
+	// its report is done, the watcher has seen every earlier state, so a
+	// second report for one update would have been counted.
+	touched := mtime.Add(2 * time.Minute)
+	require.NoError(t, os.Chtimes(path, touched, touched))
+	wait("touch")
+	assert.Equal(t, int64(3), reports.Load(), "one report per update and per touch")
 }

@@ -149,38 +149,6 @@ func (r *Reporter) serve(trigger <-chan string) {
 	}
 }
 
-// watchFile polls the trigger file and sends a trigger when it appears or its
-// modification time changes. One stat call per poll interval is its whole
-// cost when idle.
-func (r *Reporter) watchFile(trigger chan<- string) {
-	path := r.s.triggerFile
-	var lastMod time.Time
-	if fi, err := os.Stat(path); err == nil {
-		lastMod = fi.ModTime() // an existing file is not a request
-	}
-	name := "file " + path
-	r.wg.Go(func() {
-		t := time.NewTicker(r.s.pollInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-r.quit:
-				return
-			case <-t.C:
-			}
-			fi, err := os.Stat(path)
-			if err != nil || fi.ModTime().Equal(lastMod) {
-				continue
-			}
-			lastMod = fi.ModTime()
-			select {
-			case trigger <- name:
-			default:
-			}
-		}
-	})
-}
-
 // setCrashOutput sends the runtime's fatal error output to a crash file in
 // the report directory, as well as to stderr.
 func (r *Reporter) setCrashOutput() {
