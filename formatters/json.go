@@ -21,7 +21,7 @@ import (
 // fields may be added without a change, so readers should ignore fields they
 // do not know. (The published schema rejects unknown fields: it describes
 // exactly what this version of gmr writes.)
-const SchemaVersion = "1"
+const SchemaVersion = "2"
 
 //go:embed schema/report.schema.json
 var schema []byte

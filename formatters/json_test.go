@@ -442,7 +442,7 @@ func TestJSONZeroReport(t *testing.T) {
 
 // --- the schema ---
 
-const schemaURL = "https://github.com/gmr-go/gmr/formatters/schema/report.schema.json"
+const schemaURL = "https://github.com/gmr-go/gmr/formatters/schema/report.schema.v2.json"
 
 var (
 	schemaOnce sync.Once

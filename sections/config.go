@@ -1,10 +1,15 @@
 package sections
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
+	"time"
 
 	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/gmr-go/gmr/internal/textfmt"
@@ -122,8 +127,16 @@ type ConfigFlag struct {
 	Name string `json:"name"`
 	// Value and Default are the flag's current and default values as
 	// text, or "***" for a secret that is not empty.
-	Value   string `json:"value"`
-	Default string `json:"default"`
+	Value   string `json:"-"`
+	Default string `json:"-"`
+	// TypedValue and TypedDefault are Value and Default as JSON writes
+	// them, for a flag whose flag.Getter returns a boolean, an integer, a
+	// float or a time.Duration: a bool, int64, uint64, float64 or Millis
+	// parsed from the text. They are nil for any other flag, for a value
+	// that does not parse and when Redacted is set; JSON then writes the
+	// text. They are parsed from the masked text, so never hold a secret.
+	TypedValue   any `json:"value"`
+	TypedDefault any `json:"default"`
 	// Set reports whether the flag was set on the command line (or with
 	// FlagSet.Set).
 	Set bool `json:"set"`
@@ -155,9 +168,94 @@ type ConfigEntry struct {
 	// "<nil>" for a nil pointer or interface, "[]" and "{}" for empty
 	// slices and maps and structs without exported fields, "<cycle>",
 	// "<too deep>", and a truncated text ending "... (N bytes)".
-	Value string `json:"value"`
+	Value string `json:"-"`
+	// Typed is Value as JSON writes it, for a boolean, an integer, a float
+	// or a time.Duration: a bool, int64, uint64, float64 or Millis (float
+	// milliseconds in JSON). It is nil for a text leaf, a secret and every
+	// marker above; JSON then writes Value, a string. It is parsed from the
+	// text, so never holds more than Value shows.
+	Typed any `json:"value"`
 	// Redacted reports whether Value was masked, whole or in part.
 	Redacted bool `json:"redacted"`
+}
+
+// MarshalJSON writes the entry with its value typed: Typed, or Value when
+// Typed is nil or the entry was masked.
+func (e ConfigEntry) MarshalJSON() ([]byte, error) {
+	return marshalNoEscape(struct {
+		Key      string `json:"key"`
+		Value    any    `json:"value"`
+		Redacted bool   `json:"redacted"`
+	}{e.Key, jsonValue(e.Typed, e.Value, e.Redacted), e.Redacted})
+}
+
+// MarshalJSON writes the flag with its values typed.
+func (f ConfigFlag) MarshalJSON() ([]byte, error) {
+	return marshalNoEscape(struct {
+		Name     string `json:"name"`
+		Value    any    `json:"value"`
+		Default  any    `json:"default"`
+		Set      bool   `json:"set"`
+		Redacted bool   `json:"redacted"`
+	}{f.Name, jsonValue(f.TypedValue, f.Value, f.Redacted), jsonValue(f.TypedDefault, f.Default, f.Redacted), f.Set, f.Redacted})
+}
+
+// jsonValue returns typed, or text when typed is nil or redacted is set.
+func jsonValue(typed any, text string, redacted bool) any {
+	if typed == nil || redacted {
+		return text
+	}
+	return typed
+}
+
+func marshalNoEscape(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// scalarKind is the JSON type a config leaf's text is parsed as.
+type scalarKind uint8
+
+const (
+	textKind scalarKind = iota
+	boolKind
+	intKind
+	uintKind
+	floatKind
+	durationKind
+)
+
+// typedValue parses text, a leaf of kind k as the config section writes
+// it, into the value JSON writes, or returns nil to write the text.
+func typedValue(k scalarKind, text string) any {
+	switch k {
+	case boolKind:
+		if b, err := strconv.ParseBool(text); err == nil {
+			return b
+		}
+	case intKind:
+		if i, err := strconv.ParseInt(text, 10, 64); err == nil {
+			return i
+		}
+	case uintKind:
+		if u, err := strconv.ParseUint(text, 10, 64); err == nil {
+			return u
+		}
+	case floatKind:
+		if f, err := strconv.ParseFloat(text, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			return f
+		}
+	case durationKind:
+		if d, err := time.ParseDuration(text); err == nil {
+			return Millis(d)
+		}
+	}
+	return nil
 }
 
 // Name returns "config".

@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gmr-go/gmr/internal/redact"
 )
@@ -114,10 +115,40 @@ func collectFlags(fs *flag.FlagSet, secrets flagSecrets) ConfigFlagSet {
 			cf.Value, rv = redactText(secrets.r, cf.Value)
 			cf.Default, rd = redactText(secrets.r, cf.Default)
 			cf.Redacted = rv || rd
+			if !cf.Redacted {
+				k := flagKind(f.Value)
+				cf.TypedValue, cf.TypedDefault = typedValue(k, cf.Value), typedValue(k, cf.Default)
+			}
 		}
 		out.Flags = append(out.Flags, cf)
 	})
 	return out
+}
+
+// flagKind returns the JSON type of v's values, from what its Get returns
+// if it is a flag.Getter, as the flag package's own flags are.
+func flagKind(v flag.Value) scalarKind {
+	g, ok := v.(flag.Getter)
+	if !ok {
+		return textKind
+	}
+	got, panicked := call(g.Get)
+	if panicked != "" {
+		return textKind
+	}
+	switch got.(type) {
+	case bool:
+		return boolKind
+	case int, int8, int16, int32, int64:
+		return intKind
+	case uint, uint8, uint16, uint32, uint64:
+		return uintKind
+	case float32, float64:
+		return floatKind
+	case time.Duration:
+		return durationKind
+	}
+	return textKind
 }
 
 func isBoolText(s string) bool { return s == "true" || s == "false" }

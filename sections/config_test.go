@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/url"
 	"os"
 	"strings"
@@ -92,8 +93,8 @@ func TestConfigFlags(t *testing.T) {
 		{Name: "db-password", Value: "***", Default: "", Set: true, Redacted: true},
 		{Name: "license", Value: "***", Default: "***", Redacted: true},
 		{Name: "upstream", Value: "https://u:***@up.example.com/x", Default: "", Set: true, Redacted: true},
-		{Name: "use-secret-manager", Value: "true", Default: "false", Set: true},
-		{Name: "v", Value: "true", Default: "false", Set: true},
+		{Name: "use-secret-manager", Value: "true", Default: "false", TypedValue: true, TypedDefault: false, Set: true},
+		{Name: "v", Value: "true", Default: "false", TypedValue: true, TypedDefault: false, Set: true},
 	}}, rep.FlagSets[0])
 
 	text := renderText(t, rep)
@@ -724,9 +725,59 @@ func TestConfigSecretBoolFlag(t *testing.T) {
 	fs.Var(&odd, "token", "a boolean flag whose value is not true or false")
 	rep := collectConfig(t, Config{Args: []string{}, FlagSets: []*flag.FlagSet{fs}})
 	assert.Equal(t, []ConfigFlag{
-		{Name: "auth", Value: "true", Default: "true"},
+		{Name: "auth", Value: "true", Default: "true", TypedValue: true, TypedDefault: true},
 		{Name: "token", Value: "***", Default: "***", Redacted: true},
 	}, rep.FlagSets[0].Flags)
+}
+
+// TestConfigTypedJSON checks that JSON writes config values with their
+// types: numbers and booleans as such, durations in float milliseconds,
+// and masked values as "***" whatever their type.
+func TestConfigTypedJSON(t *testing.T) {
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.Int("workers", 8, "")
+	fs.Duration("timeout", 1500*time.Millisecond, "")
+	fs.Float64("ratio", 0.5, "")
+	fs.Uint64("big", 1<<63, "")
+	fs.String("name", "svc", "")
+	fs.Int("api-key", 1234, "")
+	require.NoError(t, fs.Set("workers", "64"))
+	rep := collectConfig(t, Config{Args: []string{}, FlagSets: []*flag.FlagSet{fs}, Values: map[string]any{"app": struct {
+		Workers  int           `json:"workers"`
+		Debug    bool          `json:"debug"`
+		Ratio    float32       `json:"ratio"`
+		Wait     time.Duration `json:"wait"`
+		Max      uint64        `json:"max"`
+		Host     string        `json:"host"`
+		Password int           `json:"password"`
+		NaN      float64       `json:"nan"`
+		Started  time.Time     `json:"started"`
+	}{64, true, 0.25, 90 * time.Second, 1 << 63, "localhost", 4242, math.NaN(), time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}})
+	b, err := json.Marshal(rep)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"command_line":[],"flag_sets":[{"name":"x","flags":[
+		{"name":"api-key","value":"***","default":"***","set":false,"redacted":true},
+		{"name":"big","value":9223372036854775808,"default":9223372036854775808,"set":false,"redacted":false},
+		{"name":"name","value":"svc","default":"svc","set":false,"redacted":false},
+		{"name":"ratio","value":0.5,"default":0.5,"set":false,"redacted":false},
+		{"name":"timeout","value":1500,"default":1500,"set":false,"redacted":false},
+		{"name":"workers","value":64,"default":8,"set":true,"redacted":false}]}],
+	"values":[{"name":"app","entries":[
+		{"key":"app.workers","value":64,"redacted":false},
+		{"key":"app.debug","value":true,"redacted":false},
+		{"key":"app.ratio","value":0.25,"redacted":false},
+		{"key":"app.wait","value":90000,"redacted":false},
+		{"key":"app.max","value":9223372036854775808,"redacted":false},
+		{"key":"app.host","value":"localhost","redacted":false},
+		{"key":"app.password","value":"***","redacted":true},
+		{"key":"app.nan","value":"NaN","redacted":false},
+		{"key":"app.started","value":"2026-01-02T03:04:05Z","redacted":false}],"omitted":0}]}`, string(b))
+	assert.NotContains(t, string(b), "4242")
+	assert.NotContains(t, string(b), "1234")
+	// The text is as it was: durations as Go writes them.
+	text := renderText(t, rep)
+	assert.Contains(t, text, "app.wait = 1m30s")
+	assert.Contains(t, text, "-timeout = 1.5s")
 }
 
 // TestConfigLongSecretKey checks that a map key is judged whole: a key

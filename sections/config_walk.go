@@ -66,6 +66,12 @@ func (w *walker) emit(key, value string, redacted bool) {
 	w.entries = append(w.entries, ConfigEntry{Key: key, Value: value, Redacted: redacted})
 }
 
+// emitTyped emits a leaf of kind k whose text is value, which gives
+// nothing away.
+func (w *walker) emitTyped(key, value string, k scalarKind) {
+	w.entries = append(w.entries, ConfigEntry{Key: key, Value: value, Typed: typedValue(k, value)})
+}
+
 // emitText emits a string leaf, redacted and truncated.
 func (w *walker) emitText(key, s string) {
 	s, redacted := redactText(w.r, s)
@@ -134,13 +140,13 @@ func (w *walker) walk(key string, v reflect.Value, depth int, secret bool) {
 	case reflect.String:
 		w.emitText(key, v.String())
 	case reflect.Bool:
-		w.emit(key, strconv.FormatBool(v.Bool()), false)
+		w.emitTyped(key, strconv.FormatBool(v.Bool()), boolKind)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		w.emit(key, strconv.FormatInt(v.Int(), 10), false)
+		w.emitTyped(key, strconv.FormatInt(v.Int(), 10), intKind)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		w.emit(key, strconv.FormatUint(v.Uint(), 10), false)
+		w.emitTyped(key, strconv.FormatUint(v.Uint(), 10), uintKind)
 	case reflect.Float32, reflect.Float64:
-		w.emit(key, strconv.FormatFloat(v.Float(), 'g', -1, v.Type().Bits()), false)
+		w.emitTyped(key, strconv.FormatFloat(v.Float(), 'g', -1, v.Type().Bits()), floatKind)
 	case reflect.Complex64, reflect.Complex128:
 		w.emit(key, strconv.FormatComplex(v.Complex(), 'g', -1, v.Type().Bits()), false)
 	default: // Chan, Func, UnsafePointer
@@ -195,7 +201,7 @@ func (w *walker) leaf(key string, v reflect.Value, depth int) bool {
 		w.emit(key, v.Interface().(time.Time).Format(time.RFC3339Nano), false)
 		return true
 	case durationTyp:
-		w.emit(key, time.Duration(v.Int()).String(), false)
+		w.emitTyped(key, time.Duration(v.Int()).String(), durationKind)
 		return true
 	case urlType:
 		u := v.Interface().(url.URL)
