@@ -107,6 +107,18 @@ type jsonHeader struct {
 	GoVersion  string   `json:"go_version"`
 	DurationMS float64  `json:"duration_ms"`
 	Profiles   []string `json:"profiles,omitempty"`
+	Resource   resource `json:"resource"`
+}
+
+// resource is the header's process under OpenTelemetry's resource
+// attribute names.
+type resource struct {
+	ServiceName    string `json:"service.name"`
+	ServiceVersion string `json:"service.version"`
+	HostName       string `json:"host.name"`
+	ProcessPID     int    `json:"process.pid"`
+	K8sPodName     string `json:"k8s.pod.name,omitempty"`
+	K8sNamespace   string `json:"k8s.namespace.name,omitempty"`
 }
 
 type jsonSection struct {
@@ -143,6 +155,10 @@ func newJSONHeader(h *report.Header) jsonHeader {
 		GoVersion:  h.GoVersion,
 		DurationMS: milliseconds(h.Duration),
 		Profiles:   h.Profiles,
+		Resource: resource{
+			ServiceName: h.Service, ServiceVersion: h.Version, HostName: h.Host, ProcessPID: h.PID,
+			K8sPodName: h.PodName, K8sNamespace: h.Namespace,
+		},
 	}
 }
 

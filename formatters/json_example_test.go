@@ -53,7 +53,13 @@ func ExampleJSON() {
 	//     "trigger": "signal SIGUSR2",
 	//     "gmr_version": "v0.3.0",
 	//     "go_version": "go1.26.8",
-	//     "duration_ms": 1.5
+	//     "duration_ms": 1.5,
+	//     "resource": {
+	//       "service.name": "shop",
+	//       "service.version": "1.4.2",
+	//       "host.name": "web-1",
+	//       "process.pid": 4242
+	//     }
 	//   },
 	//   "sections": [
 	//     {
@@ -109,7 +115,7 @@ func ExampleJSONLines() {
 		fmt.Println(err)
 	}
 	// Output:
-	// {"schema_version":"2","header":{"service":"shop","version":"1.4.2","host":"web-1","pid":4242,"started":"2026-11-25T16:00:00Z","time":"2026-11-25T17:00:00.123Z","trigger":"signal SIGUSR2","gmr_version":"v0.3.0","go_version":"go1.26.8","duration_ms":1.5},"sections":[{"name":"queue","duration_ms":0.04,"data":{"depth":12}},{"name":"cache","duration_ms":2,"data":null,"error":"backend unreachable"}]}
+	// {"schema_version":"2","header":{"service":"shop","version":"1.4.2","host":"web-1","pid":4242,"started":"2026-11-25T16:00:00Z","time":"2026-11-25T17:00:00.123Z","trigger":"signal SIGUSR2","gmr_version":"v0.3.0","go_version":"go1.26.8","duration_ms":1.5,"resource":{"service.name":"shop","service.version":"1.4.2","host.name":"web-1","process.pid":4242}},"sections":[{"name":"queue","duration_ms":0.04,"data":{"depth":12}},{"name":"cache","duration_ms":2,"data":null,"error":"backend unreachable"}]}
 }
 
 // With PerSection, each section is a record of its own, carrying the header
@@ -120,8 +126,8 @@ func ExampleJSONLines_perSection() {
 		fmt.Println(err)
 	}
 	// Output:
-	// {"schema_version":"2","report_id":"shop/web-1/4242/2026-11-25T17:00:00.123Z","header":{"service":"shop","version":"1.4.2","host":"web-1","pid":4242,"started":"2026-11-25T16:00:00Z","time":"2026-11-25T17:00:00.123Z","trigger":"signal SIGUSR2","gmr_version":"v0.3.0","go_version":"go1.26.8","duration_ms":1.5},"section_count":2,"section_index":0,"section_name":"queue","section":{"name":"queue","duration_ms":0.04,"data":{"depth":12}}}
-	// {"schema_version":"2","report_id":"shop/web-1/4242/2026-11-25T17:00:00.123Z","header":{"service":"shop","version":"1.4.2","host":"web-1","pid":4242,"started":"2026-11-25T16:00:00Z","time":"2026-11-25T17:00:00.123Z","trigger":"signal SIGUSR2","gmr_version":"v0.3.0","go_version":"go1.26.8","duration_ms":1.5},"section_count":2,"section_index":1,"section_name":"cache","section":{"name":"cache","duration_ms":2,"data":null,"error":"backend unreachable"}}
+	// {"schema_version":"2","report_id":"shop/web-1/4242/2026-11-25T17:00:00.123Z","header":{"service":"shop","version":"1.4.2","host":"web-1","pid":4242,"started":"2026-11-25T16:00:00Z","time":"2026-11-25T17:00:00.123Z","trigger":"signal SIGUSR2","gmr_version":"v0.3.0","go_version":"go1.26.8","duration_ms":1.5,"resource":{"service.name":"shop","service.version":"1.4.2","host.name":"web-1","process.pid":4242}},"section_count":2,"section_index":0,"section_name":"queue","section":{"name":"queue","duration_ms":0.04,"data":{"depth":12}}}
+	// {"schema_version":"2","report_id":"shop/web-1/4242/2026-11-25T17:00:00.123Z","header":{"service":"shop","version":"1.4.2","host":"web-1","pid":4242,"started":"2026-11-25T16:00:00Z","time":"2026-11-25T17:00:00.123Z","trigger":"signal SIGUSR2","gmr_version":"v0.3.0","go_version":"go1.26.8","duration_ms":1.5,"resource":{"service.name":"shop","service.version":"1.4.2","host.name":"web-1","process.pid":4242}},"section_count":2,"section_index":1,"section_name":"cache","section":{"name":"cache","duration_ms":2,"data":null,"error":"backend unreachable"}}
 }
 
 func ExampleJSONSchema() {

@@ -169,6 +169,7 @@ func TestJSONShape(t *testing.T) {
 		"service": "demo", "version": "1.2.3", "host": "host-1", "pid": 4242.0, "started": "2026-11-25T16:00:00Z",
 		"time": "2026-11-25T17:00:00.123Z", "trigger": "signal SIGUSR2",
 		"gmr_version": "devel", "go_version": "go1.26.8", "duration_ms": 1.5,
+		"resource": map[string]any{"service.name": "demo", "service.version": "1.2.3", "host.name": "host-1", "process.pid": 4242.0},
 	}, got.Header)
 	require.Len(t, got.Sections, len(r.Sections), "every section is rendered")
 	for i, s := range got.Sections {
@@ -377,7 +378,7 @@ func TestJSONLinesPerSection(t *testing.T) {
 	r.Sections = append(r.Sections, report.Result{Name: "big", Data: big})
 
 	whole := rawSections(t, formatBytes(t, formatters.JSON{}, r))
-	for _, maxLine := range []int{0, 1024, 4096, 1 << 20} {
+	for _, maxLine := range []int{0, 2048, 4096, 1 << 20} {
 		t.Run(fmt.Sprint(maxLine), func(t *testing.T) {
 			out := formatBytes(t, formatters.JSONLines{PerSection: true, MaxLine: maxLine}, r)
 			limit := maxLine

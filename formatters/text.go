@@ -87,9 +87,11 @@ func writeHeader(buf *bytes.Buffer, h *report.Header) {
 	kv("service", h.Service)
 	kv("version", h.Version)
 	kv("host", h.Host)
+	pid := ""
 	if h.PID != 0 {
-		kv("pid", fmt.Sprint(h.PID))
+		pid = fmt.Sprint(h.PID)
 	}
+	kv("pid", pid)
 	if !h.Started.IsZero() {
 		started := h.Started.UTC().Format(time.RFC3339Nano)
 		if !h.Time.IsZero() {
@@ -109,6 +111,17 @@ func writeHeader(buf *bytes.Buffer, h *report.Header) {
 	if len(h.Profiles) > 0 {
 		kv("profiles", strings.Join(h.Profiles, ", "))
 	}
+	// The same process under OpenTelemetry's resource names, on one line.
+	var res []string
+	for _, a := range [][2]string{
+		{"service.name", h.Service}, {"service.version", h.Version}, {"host.name", h.Host},
+		{"process.pid", pid}, {"k8s.pod.name", h.PodName}, {"k8s.namespace.name", h.Namespace},
+	} {
+		if a[1] != "" {
+			res = append(res, a[0]+"="+a[1])
+		}
+	}
+	kv("resource", strings.Join(res, " "))
 }
 
 // writeSection renders one section into buf. Its body (error, data, note)

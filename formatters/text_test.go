@@ -305,3 +305,14 @@ func TestTextSurvivesPathologicalData(t *testing.T) {
 		})
 	}
 }
+
+// TestTextHeaderResource checks the header's line of OpenTelemetry
+// resource names, with the Kubernetes names only when they are known.
+func TestTextHeaderResource(t *testing.T) {
+	h := report.Header{Service: "shop", Version: "1.4.2", Host: "web-1", PID: 42}
+	out := string(formatBytes(t, formatters.Text{}, &report.Report{Header: h}))
+	assert.Contains(t, out, "\nresource = service.name=shop service.version=1.4.2 host.name=web-1 process.pid=42\n")
+	h.PodName, h.Namespace = "web-7f9c", "prod"
+	out = string(formatBytes(t, formatters.Text{}, &report.Report{Header: h}))
+	assert.Contains(t, out, "\nresource = service.name=shop service.version=1.4.2 host.name=web-1 process.pid=42 k8s.pod.name=web-7f9c k8s.namespace.name=prod\n")
+}

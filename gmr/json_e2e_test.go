@@ -38,7 +38,7 @@ func validateReport(t *testing.T, ref string, doc []byte) {
 
 func TestJSONReportFromSignalledChild(t *testing.T) {
 	dir := t.TempDir()
-	c := startChild(t, []string{"GMR_DIR=" + dir, "GMR_FORMAT=json"}, "-park", "25")
+	c := startChild(t, []string{"GMR_DIR=" + dir, "GMR_FORMAT=json", "K8S_POD_NAME=web-7f9c", "POD_NAMESPACE=shop"}, "-park", "25")
 	c.signal(t)
 	waitFor(t, 20*time.Second, "json report", func() bool { return len(reportFiles(t, dir)) == 1 })
 	name := reportFiles(t, dir)[0]
@@ -49,8 +49,10 @@ func TestJSONReportFromSignalledChild(t *testing.T) {
 
 	var rep struct {
 		Header struct {
-			Service  string   `json:"service"`
-			Profiles []string `json:"profiles"`
+			Service  string         `json:"service"`
+			PID      int            `json:"pid"`
+			Profiles []string       `json:"profiles"`
+			Resource map[string]any `json:"resource"`
 		} `json:"header"`
 		Sections []struct {
 			Name  string          `json:"name"`
@@ -60,6 +62,11 @@ func TestJSONReportFromSignalledChild(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(b, &rep))
 	assert.Equal(t, "child", rep.Header.Service)
+	host, _ := os.Hostname()
+	assert.Equal(t, map[string]any{
+		"service.name": "child", "service.version": rep.Header.Resource["service.version"], "host.name": host,
+		"process.pid": float64(rep.Header.PID), "k8s.pod.name": "web-7f9c", "k8s.namespace.name": "shop",
+	}, rep.Header.Resource, "the OpenTelemetry resource names, with the pod and namespace from the environment")
 	var names []string
 	for _, s := range rep.Sections {
 		names = append(names, s.Name)

@@ -1,6 +1,7 @@
 package gmr
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -342,8 +343,11 @@ func (r *Reporter) newHeader(start time.Time, trigger string) report.Header {
 		Trigger:    trigger,
 		GMRVersion: Version(),
 		GoVersion:  runtime.Version(),
+		PodName:    cmp.Or(os.Getenv("K8S_POD_NAME"), os.Getenv("POD_NAME")),
+		Namespace:  cmp.Or(os.Getenv("K8S_NAMESPACE"), os.Getenv("POD_NAMESPACE")),
 	}
 	r.maskHeader(&h)
+	h.PodName, h.Namespace = r.red.Value(h.PodName), r.red.Value(h.Namespace)
 	return h
 }
 

@@ -13,6 +13,12 @@ type Report struct {
 }
 
 // Header says which process a report is about, and when and why it was made.
+//
+// The JSON formats also write Service, Version, Host, PID, PodName and
+// Namespace under their OpenTelemetry resource names, as the header's
+// "resource" object: service.name, service.version, host.name, process.pid,
+// k8s.pod.name and k8s.namespace.name (the last two only when set), so that
+// a pipeline can join a report to the service's traces and metrics.
 type Header struct {
 	// Service and Version are the names the service gave itself.
 	Service string
@@ -20,6 +26,13 @@ type Header struct {
 	// Host is the host name; PID is the process id.
 	Host string
 	PID  int
+	// PodName and Namespace are the Kubernetes pod and namespace the
+	// process runs in, "" outside Kubernetes: gmr takes them from the
+	// environment variables K8S_POD_NAME (else POD_NAME) and
+	// K8S_NAMESPACE (else POD_NAMESPACE), which a pod spec sets from the
+	// Downward API (fieldRef metadata.name and metadata.namespace).
+	PodName   string
+	Namespace string
 	// Started is when the process started: to the clock tick on Linux,
 	// else when gmr was initialised.
 	Started time.Time
