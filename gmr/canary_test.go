@@ -273,13 +273,13 @@ func TestCanarySecretsInChild(t *testing.T) {
 			out := strings.Join(reports, "\n")
 			checkCanaryReport(t, tc.format, tc.only, out)
 			stderr := c.stderr.String()
-			wantIn(t, "stderr", stderr, "gmr: OnReport function panicked: OnReport: api_key=***")
-			wantIn(t, "stderr", stderr, `gmr: ignoring GMR_SIGNAL="postgres://gmr:***@db/x"`)
+			wantNotice(t, tc.format, stderr, "OnReport function panicked: OnReport: api_key=***")
+			wantNotice(t, tc.format, stderr, `ignoring GMR_SIGNAL="postgres://gmr:***@db/x"`)
 			if tc.format == "dump" {
-				wantIn(t, "stderr", stderr, `gmr: formatter "dump" failed: upload report to https://gmr:***@reports.example/: 403 Forbidden; writing the report as text`)
+				wantNotice(t, tc.format, stderr, `formatter "dump" failed: upload report to https://gmr:***@reports.example/: 403 Forbidden; writing the report as text`)
 			}
 			if tc.dir {
-				wantIn(t, "stderr", stderr, "gmr: report (signal SIGUSR2) written to "+dir)
+				wantNotice(t, tc.format, stderr, "report (signal SIGUSR2) written to "+dir)
 				wantProfiles := 4 // goroutine and heap, for the signalled and the panic report
 				if tc.only {
 					wantProfiles = 2 // no heap section
@@ -329,6 +329,27 @@ func wantIn(t *testing.T, what, out, want string) {
 	if !strings.Contains(out, want) {
 		t.Errorf("%s: no %q", what, want)
 	}
+}
+
+// wantNotice fails unless stderr has a notice whose message starts with
+// msg: a "gmr: " line for the text formats, a JSON line with "gmr":true for
+// the JSON ones.
+func wantNotice(t *testing.T, format, stderr, msg string) {
+	t.Helper()
+	if format == "text" || format == "dump" {
+		wantIn(t, "stderr", stderr, "gmr: "+msg)
+		return
+	}
+	for line := range strings.Lines(stderr) {
+		var n struct {
+			GMR bool   `json:"gmr"`
+			Msg string `json:"msg"`
+		}
+		if json.Unmarshal([]byte(line), &n) == nil && n.GMR && strings.HasPrefix(n.Msg, msg) {
+			return
+		}
+	}
+	t.Errorf("stderr: no JSON notice %q", msg)
 }
 
 // wantMatch fails unless out matches the regular expression re, and with

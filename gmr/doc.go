@@ -34,10 +34,30 @@
 //	sections.Goroutines        GMR_LEAK_PROFILE   off (it runs a GC cycle)
 //	  {LeakProfile: true}
 //	WithService                -                  executable name
+//	WithStderr                 -                  os.Stderr: reports without GMR_DIR, and notices
+//	WithLogger                 -                  none: notices are lines on stderr
 //
 // An invalid option is an error from Setup. An invalid environment variable
-// is not: Setup writes one line about it to stderr and uses the default, so
-// that an operator's typo never leaves a service without reports.
+// is not: Setup writes one notice about it and uses the default, so that an
+// operator's typo never leaves a service without reports.
+//
+// # Notices
+//
+// gmr's own messages — a report written to GMR_DIR ("report (TRIGGER)
+// written to PATH in D"), an ignored GMR_* variable, a fallback to stderr or
+// to the text format, a failure — are notices, masked like the report.
+// Without WithLogger each is one line on the WithStderr writer: "gmr: ..."
+// when the format is text, and a JSON object when it is json, jsonl or
+// jsonl-sections:
+//
+//	{"time":"...","level":"INFO","msg":"report (api) written to /var/gmr/... in 41ms","gmr":true,"location":"/var/gmr/...","trigger":"api","duration_ms":41.2,"goroutines":25}
+//
+// WithLogger sends them to a *slog.Logger instead, as records at Info
+// (report written), Warn (ignored variable, fallback) or Error (failure),
+// with the attributes location, trigger, duration_ms, goroutines and
+// top_finding (omitted while a report has no findings), error, variable and
+// a few more (see WithLogger). Reports still go to GMR_DIR or to the
+// WithStderr writer: only the notices move.
 //
 // # Safety
 //

@@ -23,7 +23,8 @@ import (
 //     lines of its TextWriter, and the labels of the profile it was built
 //     from;
 //   - the header's text (maskHeader): trigger, service, version, host;
-//   - every notice gmr writes to stderr (Reporter.notice).
+//   - every notice gmr writes, to stderr or to the WithLogger logger, its
+//     message and each of its attributes (Reporter.notice).
 //
 // Formatters and sinks see nothing else.
 

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -114,6 +115,7 @@ type settings struct {
 	noCrashOutput     bool
 	noProfiles        bool
 	stderr            io.Writer
+	logger            *slog.Logger
 	onReport          func(location string, err error)
 	getenv            func(string) string
 }
@@ -435,14 +437,44 @@ func WithoutCrashOutput() Option {
 	}
 }
 
-// WithStderr sets where reports without a directory, and gmr's one-line
-// notices, are written. Default: os.Stderr.
+// WithStderr sets where reports without a directory are written, and, unless
+// WithLogger is given, gmr's one-line notices too. Default: os.Stderr. With
+// WithLogger, the notices go to the logger and only reports go to w.
 func WithStderr(w io.Writer) Option {
 	return func(s *settings) error {
 		if w == nil {
 			return errors.New("gmr: WithStderr: nil writer")
 		}
 		s.stderr = w
+		return nil
+	}
+}
+
+// WithLogger sends gmr's own notices to l instead of stderr: one record
+// for each report written to the report directory (Info, "report (TRIGGER)
+// written to PATH in D"), one for each ignored GMR_* variable and each
+// fallback to stderr or to the text format (Warn), and one for each failure,
+// such as a report or profile that could not be written (Error). Reports
+// themselves still go to the report directory, or to stderr (WithStderr).
+//
+// Every record carries gmr=true, and, as it applies, these attributes:
+// location (a report file's path, or "stderr"), trigger, duration_ms,
+// goroutines (from the report's goroutine section), top_finding (omitted
+// while empty), error, variable (the GMR_* name), dir, profile, formatter
+// and panic. The message and every attribute are masked as the report is.
+// The handler is called on the reporting goroutine, under the report lock:
+// it should not block.
+//
+// Without WithLogger, each notice is one line on stderr: "gmr: MESSAGE" for
+// the text format, and, when the format is json, jsonl or jsonl-sections,
+// one JSON object, as slog.JSONHandler writes it:
+// {"time":...,"level":"INFO","msg":...,"gmr":true,...}.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *settings) error {
+		if l == nil {
+			return errors.New("gmr: WithLogger: nil logger")
+		}
+		s.logger = l
 		return nil
 	}
 }
@@ -466,6 +498,19 @@ func withGetenv(getenv func(string) string) Option {
 		return nil
 	}
 }
+
+// envError is a warning about a GMR_* variable: its error says which
+// variable, name names it for the notice's attributes.
+type envError struct {
+	name string
+	err  error
+}
+
+func (e *envError) Error() string { return e.err.Error() }
+func (e *envError) Unwrap() error { return e.err }
+
+// envWarning returns err as a warning about the variable name.
+func envWarning(name string, err error) error { return &envError{name: name, err: err} }
 
 // resolve applies opts, then the environment where no option was given, then
 // defaults. Errors in options are returned; errors in the environment are
@@ -498,7 +543,7 @@ func resolve(opts []Option) (s *settings, warnings []error, err error) {
 		if name := s.getenv(EnvFormat); name != "" {
 			f, err := formatterByName(name)
 			if err != nil {
-				warnings = append(warnings, fmt.Errorf("%s=%q: %w; using %q", EnvFormat, name, err, s.format.Name()))
+				warnings = append(warnings, envWarning(EnvFormat, fmt.Errorf("%s=%q: %w; using %q", EnvFormat, name, err, s.format.Name())))
 			} else {
 				s.format = f
 			}
@@ -511,9 +556,9 @@ func resolve(opts []Option) (s *settings, warnings []error, err error) {
 		n, err := strconv.Atoi(v)
 		switch {
 		case err != nil:
-			warnings = append(warnings, fmt.Errorf("%s=%q: not a number of bytes; using the default", EnvMaxLine, v))
+			warnings = append(warnings, envWarning(EnvMaxLine, fmt.Errorf("%s=%q: not a number of bytes; using the default", EnvMaxLine, v)))
 		case n < MinMaxLine:
-			warnings = append(warnings, fmt.Errorf("%s=%q: below the least bound, %d bytes; using the default", EnvMaxLine, v, MinMaxLine))
+			warnings = append(warnings, envWarning(EnvMaxLine, fmt.Errorf("%s=%q: below the least bound, %d bytes; using the default", EnvMaxLine, v, MinMaxLine)))
 		default:
 			s.maxLine = n
 		}
@@ -536,7 +581,7 @@ func resolve(opts []Option) (s *settings, warnings []error, err error) {
 	if v := strings.TrimSpace(s.getenv(EnvLeakProfile)); v != "" {
 		on, err := strconv.ParseBool(v)
 		if err != nil {
-			warnings = append(warnings, fmt.Errorf("%s=%q: not a boolean; the leak profile stays off", EnvLeakProfile, v))
+			warnings = append(warnings, envWarning(EnvLeakProfile, fmt.Errorf("%s=%q: not a boolean; the leak profile stays off", EnvLeakProfile, v)))
 		}
 		s.leakProfile = on
 	}
@@ -548,7 +593,7 @@ func resolve(opts []Option) (s *settings, warnings []error, err error) {
 				err = checkSignal(sig)
 			}
 			if err != nil {
-				warnings = append(warnings, fmt.Errorf("%s=%q: %w; using the default", EnvSignal, name, err))
+				warnings = append(warnings, envWarning(EnvSignal, fmt.Errorf("%s=%q: %w; using the default", EnvSignal, name, err)))
 			} else {
 				s.signal = sig
 			}

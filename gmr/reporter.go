@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"regexp"
 	"runtime"
@@ -21,6 +22,7 @@ import (
 	"github.com/gmr-go/gmr/gmr/report"
 	"github.com/gmr-go/gmr/internal/procfs"
 	"github.com/gmr-go/gmr/internal/redact"
+	"github.com/gmr-go/gmr/sections"
 )
 
 // ErrSignalsUnsupported is the error of WithSignal and GMR_SIGNAL on systems
@@ -54,6 +56,7 @@ type Reporter struct {
 	names    *regexp.Regexp // matches this service's report files, for retention
 	stderr   *writerSink
 	red      *redact.Redactor // the one Redactor, from every secret setting (mask.go)
+	log      *slog.Logger     // where notices go; nil: one "gmr: " text line each on stderr (notice)
 
 	mu sync.Mutex // held while a report is made
 
@@ -97,6 +100,7 @@ func New(opts ...Option) (*Reporter, error) {
 		stderr: &writerSink{w: s.stderr, name: "stderr"},
 		red:    &redact.Redactor{Extra: s.secretKeys, Flags: s.secretFlags},
 	}
+	r.log = r.noticeLogger()
 	secs, err := s.sections()
 	if err != nil {
 		return nil, err
@@ -106,7 +110,12 @@ func New(opts ...Option) (*Reporter, error) {
 	}
 	r.sink = r.stderr
 	for _, w := range warnings {
-		r.notice("ignoring %v", w)
+		attrs := []slog.Attr{slog.Any(attrError, w)}
+		var ev *envError
+		if errors.As(w, &ev) {
+			attrs = append(attrs, slog.String(attrVariable, ev.name))
+		}
+		r.notice(slog.LevelWarn, "ignoring "+w.Error(), attrs...)
 	}
 	if s.dir != "" {
 		ds, err := newDirSink(s.dir)
@@ -114,7 +123,8 @@ func New(opts ...Option) (*Reporter, error) {
 		case err != nil && s.dirSet:
 			return nil, fmt.Errorf("gmr: WithDir: %w", err)
 		case err != nil:
-			r.notice("ignoring %s=%q: %v; reports go to stderr", EnvDir, s.dir, err)
+			r.notice(slog.LevelWarn, fmt.Sprintf("ignoring %s=%q: %v; reports go to stderr", EnvDir, s.dir, err),
+				slog.String(attrVariable, EnvDir), slog.String(attrDir, s.dir), slog.Any(attrError, err))
 		default:
 			r.sink, r.dir = ds, ds
 			r.names = reportNameRE(s.service)
@@ -183,12 +193,13 @@ func (r *Reporter) makeReport(ctx context.Context, trigger string) (loc string, 
 	}
 	b, err := r.render(rep)
 	if err != nil {
-		r.notice("%v", err)
+		r.notice(slog.LevelError, err.Error(), append(r.reportAttrs(rep, ""), slog.Any(attrError, err))...)
 		return "", err
 	}
 	loc, err = r.sink.write(b, meta)
 	if err != nil && r.sink != sink(r.stderr) {
-		r.notice("cannot write report: %v; writing it to stderr", err)
+		r.notice(slog.LevelWarn, fmt.Sprintf("cannot write report: %v; writing it to stderr", err),
+			append(r.reportAttrs(rep, r.stderr.name), slog.Any(attrError, err))...)
 		if len(rep.Header.Profiles) > 0 {
 			// Without its report a profile is litter, and it may be what
 			// filled the disk.
@@ -203,12 +214,65 @@ func (r *Reporter) makeReport(ctx context.Context, trigger string) (loc string, 
 		r.prune(meta)
 	}
 	if err != nil {
+		// On stderr itself this line is most likely lost too; a logger
+		// may still take it.
+		r.notice(slog.LevelError, fmt.Sprintf("cannot write report: %v", err), append(r.reportAttrs(rep, ""), slog.Any(attrError, err))...)
 		return loc, fmt.Errorf("gmr: %w", err)
 	}
 	if loc != r.stderr.name {
-		r.notice("report (%s) written to %s in %v", trigger, loc, rep.Header.Duration.Round(time.Microsecond))
+		// The summary of a report written to the directory.
+		r.notice(slog.LevelInfo, fmt.Sprintf("report (%s) written to %s in %v", rep.Header.Trigger, loc, rep.Header.Duration.Round(time.Microsecond)),
+			r.reportAttrs(rep, loc)...)
 	}
 	return loc, nil
+}
+
+// The keys of the attributes of gmr's notices (WithLogger).
+const (
+	attrGMR        = "gmr"         // true on every notice
+	attrLocation   = "location"    // where a report went: a file's path, or "stderr"
+	attrTrigger    = "trigger"     // what asked for the report, masked
+	attrDurationMS = "duration_ms" // how long the report took to collect, as in the report's header
+	attrGoroutines = "goroutines"  // the goroutine section's Total, when the report has one
+	attrTopFinding = "top_finding" // the report's most important finding; omitted while empty (topFinding)
+	attrError      = "error"
+	attrVariable   = "variable" // the GMR_* variable a warning is about
+	attrDir        = "dir"
+	attrProfile    = "profile" // a profile's kind: goroutine, heap
+	attrFormatter  = "formatter"
+	attrPanic      = "panic"
+)
+
+// reportAttrs returns the attributes that describe rep in a notice: where
+// it went (when loc is not empty), its trigger, its duration, the number of
+// goroutines from its goroutine section, and its top finding.
+func (r *Reporter) reportAttrs(rep *report.Report, loc string) []slog.Attr {
+	var attrs []slog.Attr
+	if loc != "" {
+		attrs = append(attrs, slog.String(attrLocation, loc))
+	}
+	attrs = append(attrs,
+		slog.String(attrTrigger, rep.Header.Trigger),
+		slog.Float64(attrDurationMS, float64(rep.Header.Duration.Microseconds())/1000),
+	)
+	for _, res := range rep.Sections {
+		if g, ok := res.Data.(*sections.GoroutineReport); ok && g != nil {
+			attrs = append(attrs, slog.Int(attrGoroutines, g.Total))
+			break
+		}
+	}
+	if f := topFinding(rep); f != "" {
+		attrs = append(attrs, slog.String(attrTopFinding, f))
+	}
+	return attrs
+}
+
+// topFinding is the hook for the one line that says what most needs an
+// operator's attention in rep, carried by a report's summary notice as
+// top_finding. Reports have no findings yet, so it is always empty and the
+// attribute is omitted.
+func topFinding(*report.Report) string {
+	return ""
 }
 
 // writeProfiles writes the runtime profiles that rep's sections were built
@@ -229,7 +293,8 @@ func (r *Reporter) writeProfiles(rep *report.Report, meta fileMeta) []string {
 		name := stem + "." + kind + ".pb.gz"
 		_, err := r.dir.writeFile(name, p.Write)
 		if err != nil {
-			r.notice("cannot write %s profile: %v", kind, err)
+			r.notice(slog.LevelError, fmt.Sprintf("cannot write %s profile: %v", kind, err),
+				slog.String(attrProfile, kind), slog.String(attrTrigger, rep.Header.Trigger), slog.Any(attrError, err))
 			continue
 		}
 		names = append(names, name)
@@ -426,7 +491,8 @@ func (r *Reporter) render(rep *report.Report) ([]byte, error) {
 	if _, isText := f.(formatters.Text); isText {
 		return nil, fmt.Errorf("gmr: format report: %w", err)
 	}
-	r.notice("formatter %q failed: %v; writing the report as text", f.Name(), err)
+	r.notice(slog.LevelWarn, fmt.Sprintf("formatter %q failed: %v; writing the report as text", f.Name(), err),
+		slog.String(attrFormatter, f.Name()), slog.String(attrTrigger, rep.Header.Trigger), slog.Any(attrError, err))
 	b, err = formatReport(func(w io.Writer) error { return formatters.Text{}.Format(w, rep) })
 	if err != nil {
 		return nil, fmt.Errorf("gmr: format report: %w", err)
@@ -438,17 +504,100 @@ func (r *Reporter) render(rep *report.Report) ([]byte, error) {
 func (r *Reporter) callOnReport(loc string, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			r.notice("OnReport function panicked: %v", v)
+			p := panicText(v)
+			r.notice(slog.LevelError, "OnReport function panicked: "+p, slog.String(attrPanic, p))
 		}
 	}()
 	r.s.onReport(loc, err)
 }
 
-// notice writes one line to stderr, masked: it may quote a path, an error or
-// a trigger.
-func (r *Reporter) notice(format string, args ...any) {
-	line := r.red.Value(fmt.Sprintf("gmr: "+format+"\n", args...))
+// notice is the one door for gmr's own notices: a message and attributes,
+// at a level. It masks the message and every attribute's text, since they
+// may quote a path, an error, a panic value or a trigger, then hands them to
+// the WithLogger logger, or to the JSON handler over stderr when the report
+// format is JSON, or writes one "gmr: " line to stderr.
+func (r *Reporter) notice(level slog.Level, msg string, attrs ...slog.Attr) {
+	msg = r.red.Value(msg)
+	for i := range attrs {
+		attrs[i] = r.maskAttr(attrs[i])
+	}
+	if r.log == nil {
+		r.noticeLine(msg)
+		return
+	}
+	defer func() {
+		// A user's handler that panics costs the notice its record, not
+		// the process.
+		if v := recover(); v != nil {
+			r.noticeLine(msg + " (the notice's slog handler panicked: " + r.red.Value(panicText(v)) + ")")
+		}
+	}()
+	r.log.LogAttrs(context.Background(), level, msg, attrs...)
+}
+
+// noticeLine writes a masked notice as one "gmr: " line to stderr.
+func (r *Reporter) noticeLine(msg string) {
+	line := "gmr: " + strings.ReplaceAll(msg, "\n", `\n`) + "\n"
 	r.stderr.write([]byte(line), fileMeta{}) //nolint:errcheck // nowhere left to report it
+}
+
+// maskAttr returns a with its key and every text in its value masked. A
+// value of kind Any is masked as section data is (an error becomes its
+// masked text); numbers, booleans, times and durations hold no text.
+func (r *Reporter) maskAttr(a slog.Attr) slog.Attr {
+	a.Key = r.red.Value(a.Key)
+	v := a.Value.Resolve() // a LogValuer's value; Resolve recovers its panic
+	switch v.Kind() {
+	case slog.KindString:
+		a.Value = slog.StringValue(r.red.Value(v.String()))
+	case slog.KindAny:
+		// An error becomes its masked text; other data is masked as a
+		// section's data is, by its keys and its text.
+		tree, _ := r.red.Data(context.Background(), v.Any())
+		if s, ok := tree.(string); ok {
+			a.Value = slog.StringValue(s)
+		} else {
+			a.Value = slog.AnyValue(tree)
+		}
+	case slog.KindGroup:
+		group := v.Group()
+		masked := make([]slog.Attr, len(group))
+		for i := range group {
+			masked[i] = r.maskAttr(group[i])
+		}
+		a.Value = slog.GroupValue(masked...)
+	default:
+		a.Value = v
+	}
+	return a
+}
+
+// noticeLogger returns the logger notices go to: the WithLogger one, a JSON
+// handler over stderr when the report format is JSON, so that a log
+// pipeline reading JSON reads the notices too, or nil for text lines. Every
+// record carries gmr=true.
+func (r *Reporter) noticeLogger() *slog.Logger {
+	if r.s.logger != nil {
+		return r.s.logger.With(slog.Bool(attrGMR, true))
+	}
+	switch r.s.format.(type) {
+	case formatters.JSON, formatters.JSONLines:
+		h := slog.NewJSONHandler(noticeWriter{r.stderr}, nil)
+		return slog.New(h.WithAttrs([]slog.Attr{slog.Bool(attrGMR, true)}))
+	}
+	return nil
+}
+
+// noticeWriter writes a JSON notice line through the stderr sink, so that it
+// is never interleaved with a report and a broken stderr never ends the
+// process (processStderr).
+type noticeWriter struct{ s *writerSink }
+
+func (w noticeWriter) Write(b []byte) (int, error) {
+	if _, err := w.s.write(b, fileMeta{}); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 // sectionName returns s.Name(), or a placeholder if Name panics.

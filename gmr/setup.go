@@ -3,6 +3,7 @@ package gmr
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -60,10 +61,10 @@ func keepCaught(sig os.Signal) {
 // The rule for errors: Setup returns an error only when it returns no
 // Reporter (an invalid option, ErrAlreadySetup), so that `log.Fatal(err)`
 // never ends a service that gmr could have served. Anything that only
-// degrades reports is one notice on stderr: an invalid GMR_* variable, an
-// unusable GMR_DIR, and, on systems without signals (Windows), the missing
-// signal, where reports come from the trigger file and the Reporter's
-// methods. Every method of a nil *Reporter is safe to call, so
+// degrades reports is one notice, on stderr or to the WithLogger logger: an
+// invalid GMR_* variable, an unusable GMR_DIR, and, on systems without
+// signals (Windows), the missing signal, where reports come from the trigger
+// file and the Reporter's methods. Every method of a nil *Reporter is safe to call, so
 //
 //	r, err := gmr.Setup(...)
 //	if err != nil {
@@ -93,7 +94,8 @@ func Setup(opts ...Option) (*Reporter, error) {
 	switch {
 	case r.s.noSignal:
 	case r.s.signal == nil:
-		r.notice("report signals are not supported on %s; reports come from %s and the Reporter's methods", runtime.GOOS, triggerFileHint(r.s.triggerFile))
+		r.notice(slog.LevelWarn, fmt.Sprintf("report signals are not supported on %s; reports come from %s and the Reporter's methods", runtime.GOOS, triggerFileHint(r.s.triggerFile)),
+			slog.Any(attrError, ErrSignalsUnsupported))
 	default:
 		r.listen(r.s.signal, trigger)
 	}
@@ -156,12 +158,12 @@ func (r *Reporter) setCrashOutput() {
 	name := fmt.Sprintf("%s-%s-%d-crash.txt", safeName(meta.service), meta.time.UTC().Format(fileTimeLayout), meta.pid)
 	f, err := r.dir.create(name)
 	if err != nil {
-		r.notice("cannot create crash output file: %v", err)
+		r.notice(slog.LevelError, fmt.Sprintf("cannot create crash output file: %v", err), slog.Any(attrError, err))
 		return
 	}
 	defer f.Close() // SetCrashOutput keeps its own duplicate
 	if err := debug.SetCrashOutput(f, debug.CrashOptions{}); err != nil {
-		r.notice("cannot set crash output: %v", err)
+		r.notice(slog.LevelError, fmt.Sprintf("cannot set crash output: %v", err), slog.Any(attrError, err))
 		os.Remove(filepath.Join(r.dir.dir, name))
 		return
 	}
