@@ -102,7 +102,7 @@ func (r *Reporter) textLines(tw report.TextWriter, mask bool) (lines []string, n
 
 // maskHeader masks the header's text fields in place.
 func (r *Reporter) maskHeader(h *report.Header) {
-	for _, s := range []*string{&h.Service, &h.Version, &h.Host, &h.Trigger} {
+	for _, s := range []*string{&h.Service, &h.Version, &h.Host, &h.Trigger, &h.PodName, &h.Namespace} {
 		*s = r.red.Value(*s)
 	}
 }

@@ -412,7 +412,6 @@ func (r *Reporter) newHeader(start time.Time, trigger string) report.Header {
 		Namespace:  cmp.Or(os.Getenv("K8S_NAMESPACE"), os.Getenv("POD_NAMESPACE")),
 	}
 	r.maskHeader(&h)
-	h.PodName, h.Namespace = r.red.Value(h.PodName), r.red.Value(h.Namespace)
 	return h
 }
 
