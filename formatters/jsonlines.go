@@ -2,6 +2,7 @@ package formatters
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -23,10 +24,6 @@ import (
 //     pieces "P" in the node's log files;
 //   - journald's own limit, LineMax=, is 48K by default.
 const DefaultMaxLine = 16 << 10
-
-// minPart is the least section text one part record carries, so that the
-// parts always make progress, even when MaxLine leaves no room.
-const minPart = 512
 
 // JSONLines writes a report as JSON on a single line, for log pipelines that
 // take one line as one record: the object JSON writes, compact, followed by a
@@ -116,16 +113,32 @@ func (j JSONLines) formatRecords(w io.Writer, r *report.Report) error {
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLine
 	}
-	h := newJSONHeader(&r.Header)
-	var prefix bytes.Buffer
-	prefix.WriteString(`{"schema_version":`)
-	prefix.Write(mustEncode(SchemaVersion))
-	prefix.WriteString(`,"report_id":`)
-	prefix.Write(mustEncode(reportID(&r.Header)))
-	prefix.WriteString(`,"header":`)
-	prefix.Write(mustEncode(h))
-	prefix.WriteString(`,"section_count":`)
-	prefix.WriteString(strconv.Itoa(len(r.Sections)))
+	maxLine = max(maxLine, minMaxLine)
+	header := mustEncode(newJSONHeader(&r.Header))
+	id := reportID(&r.Header)
+	prefix := recordPrefix(header, id, len(r.Sections))
+	// A header that leaves too little of a line has its longest strings
+	// shortened, the same in every record.
+	for len(prefix)+headerRoom > maxLine {
+		h := &jnode{raw: header}
+		leaf := longestString(h)
+		switch {
+		case len(id) > 16 && (leaf == nil || len(id) >= len(leaf.raw)):
+			id = shorten(id, len(id)/2)
+		case leaf != nil && len(leaf.raw) > 16:
+			var v string
+			if json.Unmarshal(leaf.raw, &v) != nil {
+				v = ""
+			}
+			leaf.raw = mustEncode(shorten(v, len(v)/2))
+			header = h.text()
+		}
+		next := recordPrefix(header, id, len(r.Sections))
+		if len(next) == len(prefix) {
+			break
+		}
+		prefix = next
+	}
 
 	write := func(line []byte, what string) error {
 		if _, err := w.Write(line); err != nil {
@@ -134,31 +147,23 @@ func (j JSONLines) formatRecords(w io.Writer, r *report.Report) error {
 		return nil
 	}
 	if len(r.Sections) == 0 {
-		return write(append(bytes.Clone(prefix.Bytes()), "}\n"...), "the header")
+		return write(append(prefix, "}\n"...), "the header")
 	}
 	var line bytes.Buffer
 	for i := range r.Sections {
 		sec := newJSONSection(&r.Sections[i])
-		text := mustEncode(sec)
+		sec.Data = escapeUnprintable(sec.Data)
 		line.Reset()
-		line.Write(prefix.Bytes())
+		line.Write(prefix)
 		line.WriteString(`,"section_index":`)
 		line.WriteString(strconv.Itoa(i))
 		line.WriteString(`,"section_name":`)
 		line.Write(mustEncode(sec.Name))
-		head := line.Len()
+		head := bytes.Clone(line.Bytes())
 		what := "section " + strconv.Quote(sec.Name)
 
-		// The room for a part is what a line has left after the fixed
-		// fields, with the part numbers at their widest.
-		width := len(strconv.Itoa(len(text)))
-		fixed := head + len(`,"part_index":,"part_count":,"section_part":}`) + 2*width + len("\n")
-		var parts [][]byte
-		if head+len(`,"section":}`)+len(text)+len("\n") > maxLine {
-			parts = splitEscaped(text, max(maxLine-fixed, minPart))
-		}
-		if len(parts) <= 1 {
-			// It fits, or the header leaves no room to split it into.
+		text := mustEncode(sec)
+		if len(head)+len(`,"section":}`)+len(text)+len("\n") <= maxLine {
 			line.WriteString(`,"section":`)
 			line.Write(text)
 			line.WriteString("}\n")
@@ -167,16 +172,8 @@ func (j JSONLines) formatRecords(w io.Writer, r *report.Report) error {
 			}
 			continue
 		}
-		for k, part := range parts {
-			line.Truncate(head)
-			line.WriteString(`,"part_index":`)
-			line.WriteString(strconv.Itoa(k))
-			line.WriteString(`,"part_count":`)
-			line.WriteString(strconv.Itoa(len(parts)))
-			line.WriteString(`,"section_part":`)
-			line.Write(mustEncode(string(part)))
-			line.WriteString("}\n")
-			if err := write(line.Bytes(), what); err != nil {
+		for _, rec := range splitSection(head, sec, maxLine) {
+			if err := write(rec, what); err != nil {
 				return err
 			}
 		}
@@ -184,36 +181,105 @@ func (j JSONLines) formatRecords(w io.Writer, r *report.Report) error {
 	return nil
 }
 
-// splitEscaped cuts text, JSON that encode wrote, into pieces whose length
-// as JSON strings, quotes included, is at most room. Pieces end on
-// character boundaries, so each is valid UTF-8. text holds printable
-// characters only, so a JSON string doubles its '"' and '\' and keeps the
-// rest.
-func splitEscaped(text []byte, room int) [][]byte {
-	var parts [][]byte
-	for len(text) > 0 {
-		size, cut := 2, 0
-		for cut < len(text) {
-			n := 1
-			if c := text[cut]; c == '"' || c == '\\' {
-				n = 2
-			}
-			if size+n > room && cut > 0 {
-				break
-			}
-			size += n
-			cut++
+// recordPrefix returns the start of every record of a report, up to its
+// section_count.
+func recordPrefix(header []byte, id string, sections int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"schema_version":`)
+	b.Write(mustEncode(SchemaVersion))
+	b.WriteString(`,"report_id":`)
+	b.Write(mustEncode(id))
+	b.WriteString(`,"header":`)
+	b.Write(header)
+	b.WriteString(`,"section_count":`)
+	b.WriteString(strconv.Itoa(sections))
+	return b.Bytes()
+}
+
+// splitSection returns the records, newlines included, of a section too
+// large for one line, each starting with head: parts split by the items of
+// its data, or one record whose data is replaced by a note when head leaves
+// no room for a part.
+func splitSection(head []byte, sec jsonSection, maxLine int) [][]byte {
+	name, dur := mustEncode(sec.Name), mustEncode(sec.DurationMS)
+	// The room of a part is what its line has left after the fixed fields,
+	// with the part numbers at their widest and room for a cut note.
+	width := len(strconv.Itoa(len(sec.Data) + 1))
+	fixed := len(head) + len(`,"part_index":,"part_count":,"part_path":,"section":{"name":,"duration_ms":,"data":,"note":""}}`) +
+		2*width + len(name) + len(dur) + len(mustEncode(sec.Note+"; "+cutNote)) + len("\n")
+	meta := func() []byte {
+		var b []byte
+		if sec.Error != "" {
+			b = append(append(b, `,"error":`...), mustEncode(sec.Error)...)
 		}
-		for cut < len(text) && cut > 0 && !utf8.RuneStart(text[cut]) {
-			cut--
+		if len(sec.PanicStack) > 0 {
+			b = append(append(b, `,"panic_stack":`...), mustEncode(sec.PanicStack)...)
 		}
-		if cut == 0 { // room for less than a character: take one anyway
-			_, cut = utf8.DecodeRune(text)
-		}
-		parts = append(parts, text[:cut])
-		text = text[cut:]
+		return b
 	}
-	return parts
+	room := func(path []byte, first bool) int {
+		n := maxLine - fixed - len(path)
+		if first {
+			n -= len(meta())
+		}
+		return n
+	}
+	// An error, or a panic's stack, that leaves the first part no room is
+	// shortened.
+	if room([]byte("[]"), true) < minRoom && len(sec.PanicStack) > 0 {
+		sec.PanicStack = []string{shorten(sec.PanicStack[0], 200), "(the rest of the stack is cut: over the line bound)"}
+	}
+	if room([]byte("[]"), true) < minRoom {
+		sec.Error = shorten(sec.Error, 200)
+	}
+
+	record := func(parts string, data []byte, note string, withMeta bool) []byte {
+		b := bytes.Clone(head)
+		b = append(b, parts...)
+		b = append(b, `,"section":{"name":`...)
+		b = append(b, name...)
+		b = append(b, `,"duration_ms":`...)
+		b = append(b, dur...)
+		b = append(b, `,"data":`...)
+		b = append(b, data...)
+		if withMeta {
+			b = append(b, meta()...)
+		}
+		if note != "" {
+			b = append(append(b, `,"note":`...), mustEncode(note)...)
+		}
+		return append(b, "}}\n"...)
+	}
+	joinNote := func(a, b string) string {
+		if a == "" || b == "" {
+			return a + b
+		}
+		return a + "; " + b
+	}
+
+	if room([]byte("[]"), true) < max(minRoom, maxLine/4) {
+		note := joinNote(sec.Note, "data cut: "+strconv.Itoa(len(sec.Data))+" bytes, the header leaves no room for it under the line bound")
+		rec := record("", []byte("null"), note, true)
+		if len(rec) > maxLine {
+			rec = record("", []byte("null"), note, false)
+		}
+		return [][]byte{rec}
+	}
+	s := splitter{room: room}
+	s.split(&jnode{raw: sec.Data}, wrap{}, nil, 0)
+	recs := make([][]byte, len(s.parts))
+	for k, p := range s.parts {
+		note := ""
+		if k == 0 {
+			note = sec.Note
+		}
+		if p.cut {
+			note = joinNote(note, cutNote)
+		}
+		parts := `,"part_index":` + strconv.Itoa(k) + `,"part_count":` + strconv.Itoa(len(s.parts)) + `,"part_path":` + string(p.path)
+		recs[k] = record(parts, p.data, note, k == 0)
+	}
+	return recs
 }
 
 // reportID identifies a report among the records of many processes: process
@@ -221,4 +287,304 @@ func splitEscaped(text []byte, room int) [][]byte {
 // names the host too.
 func reportID(h *report.Header) string {
 	return h.Service + "/" + h.Host + "/" + strconv.Itoa(h.PID) + "/" + rfc3339(h.Time)
+}
+
+// minRoom is the least room for section data a part must leave before a
+// value is split further; a smaller one gets a cut note in its place.
+const minRoom = 128
+
+// minMaxLine is the smallest MaxLine honoured: a smaller one is taken as it.
+const minMaxLine = 512
+
+// headerRoom is what the header leaves, at least, of a line for the rest of
+// a record; a longer header has its longest strings shortened.
+const headerRoom = 256
+
+// maxSplitDepth bounds how deep a section's data is split.
+const maxSplitDepth = 64
+
+// cutNote is added to the note of a record in which a value is cut.
+const cutNote = `values over the line bound are replaced by "cut: N bytes, over the line bound"`
+
+func cutValueText(n int) []byte {
+	return []byte(`"cut: ` + strconv.Itoa(n) + ` bytes, over the line bound"`)
+}
+
+// jnode is a JSON value whose members or elements are parsed on demand.
+// raw is its compact text.
+type jnode struct {
+	raw    []byte
+	parsed bool
+	keys   [][]byte // an object's keys, as JSON strings
+	vals   []*jnode
+}
+
+// kind returns '{', '[' or 0 for a scalar.
+func (n *jnode) kind() byte {
+	if len(n.raw) > 0 && (n.raw[0] == '{' || n.raw[0] == '[') {
+		return n.raw[0]
+	}
+	return 0
+}
+
+func (n *jnode) parse() error {
+	if n.parsed {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(n.raw))
+	if _, err := dec.Token(); err != nil {
+		return err
+	}
+	for dec.More() {
+		if n.raw[0] == '{' {
+			start := dec.InputOffset()
+			if _, err := dec.Token(); err != nil {
+				return err
+			}
+			n.keys = append(n.keys, bytes.TrimLeft(n.raw[start:dec.InputOffset()], ", \t\r\n"))
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return err
+		}
+		n.vals = append(n.vals, &jnode{raw: v})
+	}
+	n.parsed = true
+	return nil
+}
+
+// text returns n as JSON text, with any change made to its children.
+func (n *jnode) text() []byte {
+	if !n.parsed {
+		return n.raw
+	}
+	b := []byte{n.raw[0]}
+	for i, v := range n.vals {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if n.raw[0] == '{' {
+			b = append(append(b, n.keys[i]...), ':')
+		}
+		b = append(b, v.text()...)
+	}
+	if n.raw[0] == '{' {
+		return append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// longestString returns the longest string in n, parsing all of n, or nil.
+func longestString(n *jnode) *jnode {
+	if n.kind() == 0 {
+		if len(n.raw) > 0 && n.raw[0] == '"' {
+			return n
+		}
+		return nil
+	}
+	if n.parse() != nil {
+		return nil
+	}
+	var best *jnode
+	for _, v := range n.vals {
+		if l := longestString(v); l != nil && (best == nil || len(l.raw) > len(best.raw)) {
+			best = l
+		}
+	}
+	return best
+}
+
+// item returns child i as it is written inside n: "key":value or value.
+func (n *jnode) item(i int) []byte {
+	if n.raw[0] == '{' {
+		return concat(n.keys[i], []byte(":"), n.vals[i].raw)
+	}
+	return n.vals[i].raw
+}
+
+// members returns children [from, to) of object n as JSON text, without
+// braces.
+func (n *jnode) members(from, to int) []byte {
+	var b []byte
+	for i := from; i < to; i++ {
+		if len(b) > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, n.item(i)...)
+	}
+	return b
+}
+
+// bulkMember returns the index of the member of object n that holds more
+// than half its bytes and is an object or an array, or -1.
+func (n *jnode) bulkMember() int {
+	best := -1
+	for i, v := range n.vals {
+		if v.kind() != 0 && 2*len(v.raw) > len(n.raw) && (best < 0 || len(v.raw) > len(n.vals[best].raw)) {
+			best = i
+		}
+	}
+	return best
+}
+
+func concat(bs ...[]byte) []byte {
+	var b []byte
+	for _, p := range bs {
+		b = append(b, p...)
+	}
+	return b
+}
+
+func pathJSON(path [][]byte) []byte {
+	return concat([]byte("["), bytes.Join(path, []byte(",")), []byte("]"))
+}
+
+// wrap is the data around a value being split, as JSON text: before and
+// after it in its first part, and in the parts after that.
+type wrap struct{ preFirst, sufFirst, preRest, sufRest []byte }
+
+type dataPart struct {
+	data, path []byte
+	cut        bool
+}
+
+// splitter cuts a section's data into parts that each fit in a line.
+type splitter struct {
+	room  func(path []byte, first bool) int // bytes of data a part may hold
+	parts []dataPart
+}
+
+func (s *splitter) fits(n int, path []byte) bool { return n <= s.room(path, len(s.parts) == 0) }
+
+// split appends the parts that carry n, the value at path, written between
+// w's texts.
+func (s *splitter) split(n *jnode, w wrap, path [][]byte, depth int) {
+	if n.kind() == 0 || depth > maxSplitDepth || n.parse() != nil ||
+		len(path) > 0 && s.room(pathJSON(path), false)-len(w.preRest)-len(w.sufRest) < minRoom {
+		parent := path
+		if len(parent) > 0 {
+			parent = parent[:len(parent)-1]
+		}
+		s.parts = append(s.parts, dataPart{concat(w.preFirst, cutValueText(len(n.raw)), w.sufFirst), pathJSON(parent), true})
+		return
+	}
+	if n.kind() == '{' {
+		if ci := n.bulkMember(); ci >= 0 {
+			s.splitMember(n, ci, w, path, depth)
+			return
+		}
+	}
+	s.pack(n, w, path, depth)
+}
+
+// splitMember splits object n by its member ci, which holds its bulk: the
+// other members go with the first part of it if they fit in a line, else
+// before it in parts of their own.
+func (s *splitter) splitMember(n *jnode, ci int, w wrap, path [][]byte, depth int) {
+	c, key := n.vals[ci], n.keys[ci]
+	before, after := n.members(0, ci), n.members(ci+1, len(n.vals))
+	comma := func(b []byte) []byte {
+		if len(b) > 0 {
+			return []byte(",")
+		}
+		return nil
+	}
+	cPath := append(path[:len(path):len(path)], key)
+	rest := wrap{preRest: concat(w.preRest, []byte("{"), key, []byte(":")), sufRest: concat([]byte("}"), w.sufRest)}
+	open := concat([]byte("{"), before, comma(before), key, []byte(":"))
+	closing := concat(comma(after), after, []byte("}"))
+	if s.fits(len(w.preFirst)+len(open)+2+len(closing)+len(w.sufFirst), pathJSON(cPath)) {
+		rest.preFirst, rest.sufFirst = concat(w.preFirst, open), concat(closing, w.sufFirst)
+		s.split(c, rest, cPath, depth+1)
+		return
+	}
+	sep := []byte(nil)
+	if len(before) > 0 && len(after) > 0 {
+		sep = []byte(",")
+	}
+	others := &jnode{raw: concat([]byte("{"), before, sep, after, []byte("}"))}
+	s.split(others, w, path, depth+1)
+	rest.preFirst, rest.sufFirst = rest.preRest, rest.sufRest
+	s.split(c, rest, cPath, depth+1)
+}
+
+// pack puts the children of n, an array or an object, into as few parts as
+// fit, splitting a child too large for a part of its own.
+func (s *splitter) pack(n *jnode, w wrap, path [][]byte, depth int) {
+	open, closing := []byte("["), []byte("]")
+	if n.kind() == '{' {
+		open, closing = []byte("{"), []byte("}")
+	}
+	pj := pathJSON(path)
+	first, count, cut := true, 0, false
+	var cur []byte
+	start := func() {
+		cur, count, cut = concat(w.preRest, open), 0, false
+		if first {
+			cur = concat(w.preFirst, open)
+		}
+	}
+	suffix := func() []byte {
+		if first {
+			return concat(closing, w.sufFirst)
+		}
+		return concat(closing, w.sufRest)
+	}
+	flush := func() {
+		s.parts = append(s.parts, dataPart{concat(cur, suffix()), pj, cut})
+		first = false
+		start()
+	}
+	add := func(item []byte) {
+		if count > 0 {
+			cur = append(cur, ',')
+		}
+		cur = append(cur, item...)
+		count++
+	}
+	start()
+	for i, child := range n.vals {
+		item := n.item(i)
+		sep := min(count, 1)
+		if s.fits(len(cur)+sep+len(item)+len(suffix()), pj) {
+			add(item)
+			continue
+		}
+		if count > 0 || first {
+			flush()
+		}
+		if s.fits(len(cur)+len(item)+len(suffix()), pj) {
+			add(item)
+			continue
+		}
+		// Too large for a part of its own.
+		step, label := []byte(strconv.Itoa(i)), []byte(nil)
+		if n.kind() == '{' {
+			step, label = n.keys[i], concat(n.keys[i], []byte(":"))
+		}
+		cPath := append(path[:len(path):len(path)], step)
+		cw := wrap{preRest: concat(w.preRest, open, label), sufRest: concat(closing, w.sufRest)}
+		cw.preFirst, cw.sufFirst = cw.preRest, cw.sufRest
+		if child.kind() != 0 && s.room(pathJSON(cPath), false)-len(cw.preRest)-len(cw.sufRest) >= minRoom {
+			s.split(child, cw, cPath, depth+1)
+			continue
+		}
+		add(concat(label, cutValueText(len(child.raw))))
+		cut = true
+	}
+	if count > 0 || first {
+		flush()
+	}
+}
+
+// shorten returns s cut to at most n bytes, on a character boundary, with
+// "…" after it if it was cut.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

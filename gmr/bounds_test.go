@@ -340,14 +340,14 @@ func sectionFromJSON(t *testing.T, s jsonReportSection) hostileSection {
 func recordSectionOf(t *testing.T, out []byte, name string) hostileSection {
 	t.Helper()
 	type record struct {
-		SectionIndex *int               `json:"section_index"`
-		SectionName  string             `json:"section_name"`
-		Section      *jsonReportSection `json:"section"`
-		PartIndex    int                `json:"part_index"`
-		PartCount    int                `json:"part_count"`
-		SectionPart  *string            `json:"section_part"`
+		SectionIndex *int            `json:"section_index"`
+		SectionName  string          `json:"section_name"`
+		Section      json.RawMessage `json:"section"`
+		PartIndex    *int            `json:"part_index"`
+		PartCount    int             `json:"part_count"`
+		PartPath     json.RawMessage `json:"part_path"`
 	}
-	var parts []string
+	var parts []jsonlPart
 	var whole *jsonReportSection
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(nil, 1<<20)
@@ -363,22 +363,21 @@ func recordSectionOf(t *testing.T, out []byte, name string) hostileSection {
 		if rec.SectionName != name {
 			continue
 		}
-		switch {
-		case rec.Section != nil:
-			whole = rec.Section
-		case rec.SectionPart != nil:
-			require.Equal(t, len(parts), rec.PartIndex, "parts in order")
-			parts = append(parts, *rec.SectionPart)
-			require.LessOrEqual(t, len(parts), rec.PartCount)
+		if rec.PartIndex == nil {
+			whole = new(jsonReportSection)
+			require.NoError(t, json.Unmarshal(rec.Section, whole))
+			continue
 		}
+		require.Equal(t, len(parts), *rec.PartIndex, "parts in order")
+		path, _ := decodeNumbers(t, rec.PartPath).([]any)
+		parts = append(parts, jsonlPart{Section: rec.Section, Path: path})
+		require.LessOrEqual(t, len(parts), rec.PartCount)
 	}
 	require.NoError(t, sc.Err())
 	if whole == nil {
 		require.NotEmpty(t, parts, "the report has the %s section", name)
-		whole = new(jsonReportSection)
-		joined := strings.Join(parts, "")
-		require.True(t, json.Valid([]byte(joined)), "the section's parts join into valid JSON")
-		require.NoError(t, json.Unmarshal([]byte(joined), whole))
+		joined := joinParts(t, parts)
+		whole = &joined
 	}
 	return sectionFromJSON(t, *whole)
 }
