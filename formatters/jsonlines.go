@@ -46,19 +46,35 @@ const DefaultMaxLine = 16 << 10
 // report's records and tell whether all arrived. "section" is the same object
 // as in the JSON report's "sections" array.
 //
-// A section whose record would be longer than MaxLine is split into parts:
-// its section object, as JSON text, is cut into pieces, each carried as the
-// string "section_part" of a record with "part_index" (from 0) and
-// "part_count" in place of "section". Concatenating the pieces in order gives
-// the section object back; with jq:
+// jsonl, the whole report on one line, is for pipelines without a line
+// limit; jsonl-sections is the format to send through a log pipeline.
 //
-//	jq -s 'map(select(.section_part)) | group_by(.report_id, .section_index)
-//	       | map(sort_by(.part_index) | map(.section_part) | add | fromjson)'
+// A section whose record would be longer than MaxLine is split into several
+// records by the items of its data: each is a complete JSON object, with the
+// same fields and "part_index" (from 0), "part_count" and "part_path", and a
+// "section" holding the section's name and duration and a part of its data.
+// The split is generic: from the data, it goes into the member that holds
+// most of the bytes until it reaches an array (or an object none of whose
+// members does), and puts as many of its elements (members) in each part as
+// fit; part_path names it, e.g. ["groups"] for the goroutine groups. Every
+// other member of the data, and the section's error and note, are in part 0
+// only. An element too large for a part of its own is split the same way one
+// level down, its part_path then naming it by its index, as in
+// ["groups",57,"frames"], where the part's "groups" holds that one group; a
+// value with nothing left to split is replaced by the string
+// "cut: N bytes, over the line bound", and the record's note says so.
 //
-// Nothing is dropped. A part carries at least 512 bytes of section text, so a
-// line can be longer than MaxLine only when the header alone takes nearly all
-// of it (a service name of kilobytes, say). A report with no sections is one
-// record with section_count 0.
+// To put a section back together, start from part 0's data and add each
+// later part's elements at its part_path. For the goroutine groups, jq:
+//
+//	jq -s 'map(select(.section_name=="goroutines")) | sort_by(.part_index)
+//	       | map(.section.data.groups[]?)'
+//
+// A header that leaves too little of a line has its longest strings
+// shortened ("…"), the same in every record; when it still leaves less than a
+// quarter of the line, a section too long for a line is one record whose
+// data is null and whose note says why. MaxLine under 512 is taken as 512. A
+// report with no sections is one record with section_count 0.
 //
 // How it looks: in a file, and in kubectl logs, docker logs and journalctl
 // -o cat, each record is one line of JSON, ready for jq. kubectl logs and
