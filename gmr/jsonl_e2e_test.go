@@ -3,8 +3,11 @@ package gmr_test
 import (
 	"bytes"
 	"encoding/json"
+	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -83,4 +86,78 @@ func mergeAt(t *testing.T, whole, part any, path []any) any {
 	}
 	t.Fatalf("part_path step %v", path[0])
 	return nil
+}
+
+// TestJSONLSectionsLineBoundFromChild signals a real child with 10,000
+// goroutines in 100 stack shapes and checks every jsonl-sections line on its
+// stderr: within the bound, and JSON alone (and for jq, when it is there).
+func TestJSONLSectionsLineBoundFromChild(t *testing.T) {
+	for _, tc := range []struct {
+		env   []string
+		bound int
+	}{
+		{nil, 16384},
+		{[]string{"GMR_MAX_LINE=8000"}, 8000},
+	} {
+		t.Run(strconv.Itoa(tc.bound), func(t *testing.T) {
+			lines := childRecords(t, tc.env)
+			longest, parts := 0, 0
+			for i, l := range lines {
+				longest = max(longest, len(l))
+				require.LessOrEqual(t, len(l), tc.bound, "line %d: %.200s", i, l)
+				require.True(t, json.Valid([]byte(l)), "line %d parses alone: %.200s", i, l)
+				if strings.Contains(l, `"part_index":`) {
+					parts++
+				}
+			}
+			require.Greater(t, parts, 1, "the goroutines section is split")
+			t.Logf("%d records (%d parts), longest line %d bytes, bound %d", len(lines), parts, longest, tc.bound)
+			jq, err := exec.LookPath("jq")
+			if err != nil {
+				t.Log("jq is not on PATH: not piping the lines through jq -e .")
+				return
+			}
+			for i, l := range lines {
+				cmd := exec.Command(jq, "-e", ".")
+				cmd.Stdin = strings.NewReader(l)
+				out, err := cmd.CombinedOutput()
+				require.NoError(t, err, "jq -e . on line %d: %s", i, out)
+			}
+		})
+	}
+}
+
+// childRecords returns the jsonl-sections lines, newlines included, of one
+// report of a child with 10,000 goroutines in 100 stack shapes.
+func childRecords(t *testing.T, env []string) []string {
+	t.Helper()
+	c := startChild(t, append([]string{"GMR_FORMAT=jsonl-sections"}, env...), "-park", "10000", "-shapes", "100")
+	c.signal(t)
+	var lines []string
+	waitFor(t, 60*time.Second, "the report's last record on stderr", func() bool {
+		lines = lines[:0]
+		for l := range strings.Lines(c.stderr.String()) {
+			if strings.HasPrefix(l, `{"schema_version"`) {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) == 0 || !strings.HasSuffix(lines[len(lines)-1], "\n") {
+			return false
+		}
+		var last struct {
+			SectionIndex, SectionCount, PartIndex, PartCount int
+		}
+		last.PartCount = 1
+		if json.Unmarshal([]byte(lines[len(lines)-1]), &struct {
+			SectionIndex *int `json:"section_index"`
+			SectionCount *int `json:"section_count"`
+			PartIndex    *int `json:"part_index"`
+			PartCount    *int `json:"part_count"`
+		}{&last.SectionIndex, &last.SectionCount, &last.PartIndex, &last.PartCount}) != nil {
+			return false
+		}
+		return last.SectionIndex == last.SectionCount-1 && last.PartIndex == last.PartCount-1
+	})
+	c.stop(t)
+	return lines
 }

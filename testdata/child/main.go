@@ -37,6 +37,7 @@ import (
 
 func main() {
 	park := flag.Int("park", 0, "goroutines to park in parkedWorker")
+	shapes := flag.Int("shapes", 0, "with -park: park the goroutines in this many distinct stacks (goroutine i below i%shapes calls of shapedWorker)")
 	parkMutex := flag.Int("park-mutex", 0, "goroutines to park in mutexWaiter, on a mutex that mutexHolder holds")
 	parkSelect := flag.Int("park-select", 0, "goroutines to park in selectWaiter")
 	leak := flag.Int("leak", 0, "goroutines to leak in leakedWorker, blocked on a channel nothing else can reach")
@@ -70,7 +71,11 @@ func main() {
 	release := make(chan struct{})
 	var ready sync.WaitGroup
 	ready.Add(*park)
-	for range *park {
+	for i := range *park {
+		if *shapes > 0 {
+			go shapedWorker(i%*shapes, &ready, release)
+			continue
+		}
 		go parkedWorker(&ready, release)
 	}
 	ready.Wait()
@@ -206,6 +211,18 @@ type panickyFormatter struct{}
 func (panickyFormatter) Name() string                           { return "panicky" }
 func (panickyFormatter) Extension() string                      { return "txt" }
 func (panickyFormatter) Format(io.Writer, *report.Report) error { panic("formatter exploded") }
+
+// shapedWorker calls itself depth times, then parks in parkedWorker, so
+// that goroutines of different depths have different stacks.
+//
+//go:noinline
+func shapedWorker(depth int, ready *sync.WaitGroup, release <-chan struct{}) {
+	if depth > 0 {
+		shapedWorker(depth-1, ready, release)
+		return
+	}
+	parkedWorker(ready, release)
+}
 
 // parkedWorker blocks until release is closed. Tests look for its name and
 // count in the goroutine section.
