@@ -3,12 +3,18 @@ package gmr_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -160,4 +166,83 @@ func childRecords(t *testing.T, env []string) []string {
 	})
 	c.stop(t)
 	return lines
+}
+
+// TestJSONLSectionsThroughRsyslog sends every jsonl-sections record of a
+// real report, at GMR_MAX_LINE=8000, to a real rsyslogd with its default
+// message size (8 KiB) and checks that its mmjsonparse parses every one.
+func TestJSONLSectionsThroughRsyslog(t *testing.T) {
+	rsyslogd, err := exec.LookPath("rsyslogd")
+	if err != nil {
+		t.Skip("rsyslogd is not installed (apt-get install rsyslog): skipping the rsyslog test")
+	}
+	mods, _ := filepath.Glob("/usr/lib/*/rsyslog/mmjsonparse.so")
+	more, _ := filepath.Glob("/usr/lib/rsyslog/mmjsonparse.so")
+	if len(mods)+len(more) == 0 {
+		t.Skip("rsyslog's mmjsonparse module (mmjsonparse.so) is not installed: skipping the rsyslog test")
+	}
+	dir, err := os.MkdirTemp("", "gmr-rsyslog-") // short: a socket path has a small limit
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "work"), 0o700))
+	sock, out := filepath.Join(dir, "log.sock"), filepath.Join(dir, "out.txt")
+	conf := fmt.Sprintf(`global(workDirectory=%[1]q)
+module(load="imuxsock" SysSock.Use="off")
+module(load="mmjsonparse")
+input(type="imuxsock" Socket=%[2]q)
+template(name="ok" type="string" string="OK %%$!report_id%%\n")
+template(name="fail" type="string" string="FAIL %%msg:1:200%%\n")
+action(type="mmjsonparse" cookie="")
+if $parsesuccess == "OK" then action(type="omfile" file=%[3]q template="ok")
+else action(type="omfile" file=%[3]q template="fail")
+`, filepath.Join(dir, "work"), sock, out)
+	confPath := filepath.Join(dir, "rsyslog.conf")
+	require.NoError(t, os.WriteFile(confPath, []byte(conf), 0o600))
+	var logs syncBuffer
+	cmd := exec.Command(rsyslogd, "-n", "-f", confPath, "-i", filepath.Join(dir, "rsyslogd.pid"))
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	require.NoError(t, cmd.Start())
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait() //nolint:errcheck // stopped by the test
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM) //nolint:errcheck // it may have exited
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill() //nolint:errcheck // best effort
+			<-exited
+		}
+	})
+	waitFor(t, 10*time.Second, "rsyslogd's socket", func() bool {
+		_, err := os.Stat(sock)
+		return err == nil
+	})
+
+	lines := childRecords(t, []string{"GMR_MAX_LINE=8000"})
+	conn, err := net.Dial("unixgram", sock)
+	require.NoError(t, err)
+	defer conn.Close()
+	var id struct {
+		ReportID string `json:"report_id"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &id))
+	for _, l := range lines {
+		// What logger(1) sends: a priority, a tag and the message.
+		_, err := conn.Write([]byte("<14>gmr: " + strings.TrimSuffix(l, "\n")))
+		require.NoError(t, err)
+	}
+	var got []string
+	waitFor(t, 20*time.Second, fmt.Sprintf("rsyslog's output to hold %d records", len(lines)), func() bool {
+		b, _ := os.ReadFile(out)
+		got = strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+		return len(b) > 0 && len(got) >= len(lines)
+	})
+	require.Len(t, got, len(lines), "rsyslogd's log:\n%s", logs.String())
+	for i, g := range got {
+		assert.Equal(t, "OK "+id.ReportID, g, "record %d parsed by mmjsonparse", i)
+	}
+	t.Logf("rsyslog %s: mmjsonparse parsed all %d records", rsyslogd, len(got))
 }
