@@ -15,9 +15,6 @@ import (
 	"github.com/gmr-go/gmr/formatters"
 )
 
-func env(kv map[string]string) func(string) string {
-	return func(k string) string { return kv[k] }
-}
 
 func TestResolvePrecedence(t *testing.T) {
 	tests := []struct {

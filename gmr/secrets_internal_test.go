@@ -11,6 +11,11 @@ import (
 	"github.com/gmr-go/gmr/sections"
 )
 
+// env returns a getenv that reads kv.
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
 // resolveSections resolves opts with the environment kv and returns the
 // sections the reporter would run, or the error New would return.
 func resolveSections(t *testing.T, kv map[string]string, opts ...Option) ([]report.Section, error) {
