@@ -15,7 +15,6 @@ import (
 	"github.com/gmr-go/gmr/formatters"
 )
 
-
 func TestResolvePrecedence(t *testing.T) {
 	tests := []struct {
 		name       string
