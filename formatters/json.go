@@ -66,8 +66,11 @@ func JSONSchema() []byte { return bytes.Clone(schema) }
 //
 // The data of the built-in sections has the fields of their Go types
 // (sections.PackageReport, sections.ConfigReport, ...), under their json tags;
-// durations inside section data are integer nanoseconds, as encoding/json
-// writes a time.Duration. JSONSchema describes it all.
+// every duration in them is a sections.Millis, a number of milliseconds (to
+// the microsecond) in a field whose name ends in "_ms", like the header's
+// duration_ms. A section of your own is written as encoding/json writes its
+// data: a time.Duration there is integer nanoseconds. JSONSchema describes
+// it all.
 type JSON struct{}
 
 // Name returns "json".

@@ -718,6 +718,8 @@ func (s *schemaSync) gen(typ reflect.Type) any {
 		return obj("type", "string", "format", "date-time")
 	case typ == durationType:
 		return obj("description", "Nanoseconds.", "type", "integer")
+	case typ == millisType:
+		return obj("description", "Milliseconds.", "type", "number")
 	}
 	switch typ.Kind() {
 	case reflect.Struct:
@@ -775,6 +777,8 @@ func jsonTypeOf(typ reflect.Type) string {
 		return "string"
 	case typ == durationType:
 		return "integer"
+	case typ == millisType:
+		return "number"
 	}
 	switch typ.Kind() {
 	case reflect.String:
@@ -819,6 +823,7 @@ func snakeCase(name string) string {
 var (
 	timeType     = reflect.TypeFor[time.Time]()
 	durationType = reflect.TypeFor[time.Duration]()
+	millisType   = reflect.TypeFor[sections.Millis]()
 )
 
 // jsonTypes returns the JSON types a schema node allows, from "type", or
@@ -1117,8 +1122,8 @@ func textGap(section, path string, parent map[string]any, text string) bool {
 	case "threads/max_threads", "process/fds/max_fds":
 		// WriteText names the bound only when it left threads (fds) out.
 		return true
-	case "process/cgroup/cpu/quota_cpus":
-		// -1, no quota, is written "no quota".
+	case "process/cgroup/cpu/quota_cpus", "process/cgroup/cpu/quota_ms":
+		// -1 (and a quota of -1ns), no quota, is written "no quota".
 		return parent["quota_cpus"] == json.Number("-1") && strings.Contains(text, "no quota")
 	case "process/limits/percent":
 		// The text rounds a percentage to a whole number: 0.1 is "(0%)".
@@ -1150,7 +1155,11 @@ func checkSameData(t *testing.T, r *report.Report) {
 		if key == "time" && r.Header.Time.IsZero() {
 			continue
 		}
-		checkLeaf(t, string(hdr), "header", key, v, key == "duration_ms")
+		unit := time.Duration(0)
+		if key == "duration_ms" {
+			unit = time.Millisecond
+		}
+		checkLeaf(t, string(hdr), "header", key, v, unit)
 	}
 
 	for i := range r.Sections {
@@ -1175,7 +1184,7 @@ func checkSameData(t *testing.T, r *report.Report) {
 		}
 		walkLeaves(s.Data, "", nil, func(path string, parent map[string]any, v any) {
 			if !textGap(res.Name, path, parent, text) {
-				checkLeaf(t, text, res.Name, path, v, goTypeAt(reflect.TypeOf(res.Data), path) == durationType)
+				checkLeaf(t, text, res.Name, path, v, durationUnit(goTypeAt(reflect.TypeOf(res.Data), path)))
 			}
 		})
 	}
@@ -1206,10 +1215,24 @@ func walkLeaves(v any, path string, parent map[string]any, fn func(string, map[s
 	}
 }
 
+// durationUnit returns the unit JSON writes a value of Go type typ in if it
+// is a duration: time.Nanosecond for a time.Duration, time.Millisecond for
+// a sections.Millis; 0 for any other type.
+func durationUnit(typ reflect.Type) time.Duration {
+	switch typ {
+	case durationType:
+		return time.Nanosecond
+	case millisType:
+		return time.Millisecond
+	}
+	return 0
+}
+
 // checkLeaf checks that the text shows v, found at path in the JSON of
-// section; duration says v is a time.Duration (nanoseconds, or milliseconds
-// for a float), which the text may write as Go does ("1m30s").
-func checkLeaf(t *testing.T, text, section, path string, v any, duration bool) {
+// section; a unit other than 0 says v is a duration in that unit (a
+// time.Duration in nanoseconds, a sections.Millis or a header duration_ms
+// in milliseconds), which the text may write as Go does ("1m30s").
+func checkLeaf(t *testing.T, text, section, path string, v any, unit time.Duration) {
 	t.Helper()
 	var forms []string
 	switch v := v.(type) {
@@ -1227,7 +1250,7 @@ func checkLeaf(t *testing.T, text, section, path string, v any, duration bool) {
 			forms = append(forms, textfmt.Escape(filepath.Base(v))+":")
 		}
 	case json.Number:
-		forms = numberForms(v, duration)
+		forms = numberForms(v, unit)
 		if forms == nil {
 			return // zero
 		}
@@ -1242,8 +1265,9 @@ func checkLeaf(t *testing.T, text, section, path string, v any, duration bool) {
 	t.Errorf("section %q: the JSON value %s = %v does not appear in the text report (looked for %q); a section must show the same data in every format:\n%s", section, path, v, forms, text)
 }
 
-// numberForms returns the ways the text may write n, or nil for zero.
-func numberForms(n json.Number, duration bool) []string {
+// numberForms returns the ways the text may write n, or nil for zero; unit
+// is n's unit if it is a duration, or 0.
+func numberForms(n json.Number, unit time.Duration) []string {
 	forms := []string{n.String()}
 	if i, err := n.Int64(); err == nil {
 		if i == 0 {
@@ -1256,8 +1280,8 @@ func numberForms(n json.Number, duration bool) []string {
 		if i == math.MaxInt64 || i == -1 {
 			forms = append(forms, "unlimited") // GOMEMLIMIT, rlimits
 		}
-		if duration {
-			d := time.Duration(i)
+		if unit != 0 {
+			d := time.Duration(i) * unit
 			forms = append(forms, d.String(), d.Round(time.Microsecond).String(),
 				d.Round(time.Millisecond).String(), d.Round(time.Second).String())
 			if d%time.Minute == 0 {
@@ -1271,8 +1295,10 @@ func numberForms(n json.Number, duration bool) []string {
 		return nil
 	}
 	forms = append(forms, strconv.FormatFloat(f, 'g', 4, 64))
-	if duration {
-		forms = append(forms, time.Duration(f*float64(time.Millisecond)).Round(time.Microsecond).String())
+	if unit != 0 {
+		d := time.Duration(f * float64(unit))
+		forms = append(forms, d.String(), d.Round(time.Microsecond).String(),
+			d.Round(time.Millisecond).String(), d.Round(time.Second).String())
 	}
 	return forms
 }

@@ -196,8 +196,8 @@ type GoroutineDump struct {
 	// Bytes is the size of the dump's text.
 	Bytes int `json:"bytes"`
 	// StopTime is how long runtime.Stack took: about as long as the
-	// world was stopped. In JSON, nanoseconds.
-	StopTime time.Duration `json:"stop_time"`
+	// world was stopped. In JSON, milliseconds.
+	StopTime Millis `json:"stop_time_ms"`
 	// Truncated is set when the dump did not fit its buffer (2 KiB a
 	// goroutine, at most 16 MiB): goroutines past the end have no detail.
 	Truncated bool `json:"truncated,omitempty"`
@@ -245,9 +245,10 @@ type GoroutineState struct {
 	State string `json:"state"`
 	// Count is the number of goroutines in the state.
 	Count int `json:"count"`
-	// MaxWaitMinutes is the longest any of them has been blocked, in
-	// whole minutes: 0 for under a minute.
-	MaxWaitMinutes int `json:"max_wait_minutes"`
+	// MaxWait is the longest any of them has been blocked, to the
+	// minute (the runtime counts whole minutes): 0 for under a minute.
+	// In JSON, milliseconds.
+	MaxWait Millis `json:"max_wait_ms"`
 }
 
 // GoroutineCreator is a go statement and the goroutine that ran it.
@@ -270,8 +271,8 @@ type GoroutineWaits struct {
 	// Note says why it is not available.
 	Note string `json:"note,omitempty"`
 	// MinWait is the shortest wait listed (Goroutines.LongWait); 0 lists
-	// every blocked goroutine. In JSON, nanoseconds.
-	MinWait time.Duration `json:"min_wait"`
+	// every blocked goroutine. In JSON, milliseconds.
+	MinWait Millis `json:"min_wait_ms"`
 	// Goroutines is the number of goroutines waiting long.
 	Goroutines int `json:"goroutines"`
 	// Places are where they wait, most goroutines first.
@@ -286,8 +287,9 @@ type GoroutineWait struct {
 	State string `json:"state"`
 	// Count is the number of goroutines.
 	Count int `json:"count"`
-	// MaxWaitMinutes is the longest wait, in whole minutes.
-	MaxWaitMinutes int `json:"max_wait_minutes"`
+	// MaxWait is the longest wait, to the minute, as in GoroutineState.
+	// In JSON, milliseconds.
+	MaxWait Millis `json:"max_wait_ms"`
 	// Call is the blocking call the code made, when it is a function
 	// (sync.(*Mutex).Lock, sync.(*WaitGroup).Wait); empty for a channel
 	// operation or select, which are statements.

@@ -52,7 +52,7 @@ func BenchmarkGoroutineDetail(b *testing.B) {
 					if rep.Dump == nil {
 						b.Fatalf("no dump: %s", rep.ModeReason)
 					}
-					stops = append(stops, rep.Dump.StopTime)
+					stops = append(stops, rep.Dump.StopTime.D())
 				}
 				slices.Sort(stops)
 				b.ReportMetric(float64(stops[len(stops)/2])/1e6, "stop-ms")

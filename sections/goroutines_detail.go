@@ -76,7 +76,7 @@ func mergeDump(groups []*stackGroup, d *stackDump) (map[*stackGroup]*GoroutineDe
 	info := GoroutineDump{
 		Goroutines: max(d.total, len(d.goroutines)),
 		Bytes:      d.bytes,
-		StopTime:   d.stop,
+		StopTime:   Millis(d.stop),
 		Truncated:  d.truncated,
 	}
 	if d.parseErr != nil {
@@ -167,7 +167,7 @@ func (a *detailAcc) add(g *gostack.Goroutine) {
 		a.states[name] = st
 	}
 	st.Count++
-	st.MaxWaitMinutes = max(st.MaxWaitMinutes, g.WaitMinutes)
+	st.MaxWait = max(st.MaxWait, waitOf(g))
 	a.ids = append(a.ids, g.ID)
 	if g.LockedToThread {
 		a.locked++
@@ -253,7 +253,7 @@ func waitingLong(gs []gostack.Goroutine, lim goroutineLimits, size *int) Gorouti
 	w := GoroutineWaits{Available: true, Places: []GoroutineWait{}}
 	minMinutes := 0
 	if lim.longWait > 0 {
-		w.MinWait = lim.longWait
+		w.MinWait = Millis(lim.longWait)
 		minMinutes = int((lim.longWait + time.Minute - 1) / time.Minute)
 	}
 	type place struct {
@@ -282,12 +282,12 @@ func waitingLong(gs []gostack.Goroutine, lim goroutineLimits, size *int) Gorouti
 			places = append(places, p)
 		}
 		p.Count++
-		p.MaxWaitMinutes = max(p.MaxWaitMinutes, g.WaitMinutes)
+		p.MaxWait = max(p.MaxWait, waitOf(g))
 		p.ids = append(p.ids, g.ID)
 		w.Goroutines++
 	}
 	slices.SortFunc(places, func(x, y *place) int {
-		return cmp.Or(cmp.Compare(y.Count, x.Count), cmp.Compare(y.MaxWaitMinutes, x.MaxWaitMinutes),
+		return cmp.Or(cmp.Compare(y.Count, x.Count), cmp.Compare(y.MaxWait, x.MaxWait),
 			compareFrames([]Frame{x.Frame}, []Frame{y.Frame}), strings.Compare(x.State, y.State), strings.Compare(x.Call, y.Call))
 	})
 	*size += waitsHeaderSize(&w)
@@ -357,4 +357,10 @@ func funcPackage(fn string) string {
 		return ""
 	}
 	return fn[:slash+1+dot]
+}
+
+// waitOf returns how long g has been blocked, to the minute the runtime
+// counts in.
+func waitOf(g *gostack.Goroutine) Millis {
+	return Millis(time.Duration(max(g.WaitMinutes, 0)) * time.Minute)
 }

@@ -210,7 +210,7 @@ func TestGoroutinesDetail(t *testing.T) {
 
 	// With the default threshold of a minute, none of them waits long.
 	rep = collectGoroutines(t, Goroutines{})
-	assert.Equal(t, time.Minute, rep.WaitingLong.MinWait)
+	assert.Equal(t, Millis(time.Minute), rep.WaitingLong.MinWait)
 	assert.Nil(t, waitIn(rep, testPkg+"stuckOnMutex"))
 	text.Reset()
 	require.NoError(t, rep.WriteText(&text))
@@ -303,7 +303,7 @@ func TestSummarizeRealDump(t *testing.T) {
 	lim := Goroutines{}.limits()
 	rep := summarize(dumpProfile(gs), d, leakInput{}, lim)
 
-	assert.Equal(t, &GoroutineDump{Goroutines: 19, Bytes: 12345, StopTime: 3 * time.Millisecond}, rep.Dump)
+	assert.Equal(t, &GoroutineDump{Goroutines: 19, Bytes: 12345, StopTime: Millis(3 * time.Millisecond)}, rep.Dump)
 	for _, g := range rep.Groups {
 		require.NotNil(t, g.Detail, "group %v", g.Frames)
 		assert.Equal(t, g.Count, g.Detail.Goroutines)
@@ -311,7 +311,7 @@ func TestSummarizeRealDump(t *testing.T) {
 	mutex := groupIn(rep, "main.(*store).get")
 	require.NotNil(t, mutex)
 	assert.Equal(t, 2, mutex.Count)
-	assert.Equal(t, []GoroutineState{{State: "sync.Mutex.Lock", Count: 2, MaxWaitMinutes: 2}}, mutex.Detail.States)
+	assert.Equal(t, []GoroutineState{{State: "sync.Mutex.Lock", Count: 2, MaxWait: Millis(2 * time.Minute)}}, mutex.Detail.States)
 	require.Len(t, mutex.Detail.CreatedBy, 1)
 	assert.Equal(t, GoroutineCreator{
 		Frame:     Frame{Function: "main.main", File: "/work/main/testdata/goroutines/gendump/main.go", Line: mutex.Detail.CreatedBy[0].Line},
@@ -324,10 +324,10 @@ func TestSummarizeRealDump(t *testing.T) {
 	// running main goroutine.
 	w := rep.WaitingLong
 	assert.True(t, w.Available)
-	assert.Equal(t, time.Minute, w.MinWait)
+	assert.Equal(t, Millis(time.Minute), w.MinWait)
 	assert.Equal(t, 19-3, w.Goroutines)
 	assert.Equal(t, GoroutineWait{
-		State: "sync.Mutex.Lock", Count: 2, MaxWaitMinutes: 2, Call: "sync.(*Mutex).Lock",
+		State: "sync.Mutex.Lock", Count: 2, MaxWait: Millis(2 * time.Minute), Call: "sync.(*Mutex).Lock",
 		Frame: Frame{Function: "main.(*store).get", File: "/work/main/testdata/goroutines/gendump/main.go", Line: 38},
 		IDs:   mutex.Detail.IDs,
 	}, *waitIn(rep, "main.(*store).get"), "the waiting-long place")
@@ -391,10 +391,10 @@ created by main.spawn in goroutine 7
 	rep := summarize(dumpProfile(stuck), d, leakInput{}, Goroutines{}.limits())
 	require.Len(t, rep.WaitingLong.Places, 1, "the leaked goroutine has waited under a minute")
 	assert.Equal(t, GoroutineWait{
-		State: "semacquire", Count: 2, MaxWaitMinutes: 12, Call: "sync.runtime_Semacquire",
+		State: "semacquire", Count: 2, MaxWait: Millis(12 * time.Minute), Call: "sync.runtime_Semacquire",
 		Frame: Frame{Function: "main.stuck", File: "/src/main.go", Line: 10}, IDs: []int64{40, 41},
 	}, rep.WaitingLong.Places[0])
-	assert.Equal(t, []GoroutineState{{State: "semacquire", Count: 2, MaxWaitMinutes: 12}}, groupIn(rep, "main.stuck").Detail.States)
+	assert.Equal(t, []GoroutineState{{State: "semacquire", Count: 2, MaxWait: Millis(12 * time.Minute)}}, groupIn(rep, "main.stuck").Detail.States)
 	assert.Equal(t, []GoroutineState{{State: "chan receive (leaked)", Count: 1}}, groupIn(rep, "main.leaky").Detail.States)
 
 	var text bytes.Buffer

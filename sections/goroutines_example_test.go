@@ -29,13 +29,13 @@ func ExampleGoroutineReport_WriteText() {
 		Source:     "goroutine profile (concurrent)",
 		Mode:       "detail",
 		ModeReason: "503 goroutines, no more than the detail limit of 1,000",
-		Dump:       &sections.GoroutineDump{Goroutines: 503, Bytes: 98765, StopTime: 1234 * time.Microsecond},
+		Dump:       &sections.GoroutineDump{Goroutines: 503, Bytes: 98765, StopTime: sections.Millis(1234 * time.Microsecond)},
 		WaitingLong: sections.GoroutineWaits{
 			Available:  true,
-			MinWait:    time.Minute,
+			MinWait:    sections.Millis(time.Minute),
 			Goroutines: 2,
 			Places: []sections.GoroutineWait{{
-				State: "sync.Mutex.Lock", Count: 2, MaxWaitMinutes: 12, IDs: []int64{41, 42},
+				State: "sync.Mutex.Lock", Count: 2, MaxWait: sections.Millis(12 * time.Minute), IDs: []int64{41, 42},
 				Call: "sync.(*Mutex).Lock", Frame: wait,
 			}},
 		},
@@ -53,7 +53,7 @@ func ExampleGoroutineReport_WriteText() {
 				},
 				Detail: &sections.GoroutineDetail{
 					Goroutines: 500,
-					States:     []sections.GoroutineState{{State: "chan receive", Count: 498, MaxWaitMinutes: 3}, {State: "runnable", Count: 2}},
+					States:     []sections.GoroutineState{{State: "chan receive", Count: 498, MaxWait: sections.Millis(3 * time.Minute)}, {State: "runnable", Count: 2}},
 					IDs:        []int64{7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
 					IDsOmitted: 490,
 					CreatedBy: []sections.GoroutineCreator{{
@@ -77,7 +77,7 @@ func ExampleGoroutineReport_WriteText() {
 				FramesOmitted: 3,
 				Detail: &sections.GoroutineDetail{
 					Goroutines: 2,
-					States:     []sections.GoroutineState{{State: "sync.Mutex.Lock", Count: 2, MaxWaitMinutes: 12}},
+					States:     []sections.GoroutineState{{State: "sync.Mutex.Lock", Count: 2, MaxWait: sections.Millis(12 * time.Minute)}},
 					IDs:        []int64{41, 42},
 					CreatedBy: []sections.GoroutineCreator{{
 						Frame:     sections.Frame{Function: "net/http.(*Server).Serve", File: "/go/src/net/http/server.go", Line: 3454},

@@ -49,7 +49,7 @@ func writeMode(buf *bytes.Buffer, r *GoroutineReport) {
 		return
 	}
 	fmt.Fprintf(buf, "  ids, states and waits from a full stack dump of %s (%s), which stopped the program for %v\n",
-		textfmt.Plural(d.Goroutines, "goroutine"), textfmt.Bytes(uint64(max(d.Bytes, 0))), d.StopTime.Round(time.Microsecond))
+		textfmt.Plural(d.Goroutines, "goroutine"), textfmt.Bytes(uint64(max(d.Bytes, 0))), d.StopTime.D().Round(time.Microsecond))
 	if d.Unmatched > 0 {
 		fmt.Fprintf(buf, "  %s changed between the profile and the dump: no group has their detail\n", textfmt.Plural(d.Unmatched, "goroutine"))
 	}
@@ -93,7 +93,7 @@ func writeWaitsHeader(buf *bytes.Buffer, w *GoroutineWaits, goroutines, places i
 	}
 	buf.WriteString("\nwaiting long (blocked ")
 	if w.MinWait > 0 {
-		buf.WriteString(duration(w.MinWait) + " or more")
+		buf.WriteString(duration(w.MinWait.D()) + " or more")
 	} else {
 		buf.WriteString("at all")
 	}
@@ -113,7 +113,7 @@ func writeWaitsHeader(buf *bytes.Buffer, w *GoroutineWaits, goroutines, places i
 //	      /src/store.go:36
 func writeWait(buf *bytes.Buffer, p *GoroutineWait) {
 	fmt.Fprintf(buf, "  %s [%s%s] ids %s\n", textfmt.Plural(p.Count, "goroutine"), textfmt.Escape(p.State),
-		longest(p.MaxWaitMinutes), ids(p.IDs, p.IDsOmitted))
+		longest(p.MaxWait), ids(p.IDs, p.IDsOmitted))
 	buf.WriteString("    ")
 	if p.Call != "" {
 		buf.WriteString(textfmt.Escape(p.Call) + " called in ")
@@ -208,9 +208,9 @@ func writeDetail(buf *bytes.Buffer, indent string, g *GoroutineGroup, d *Gorouti
 			buf.WriteString(textfmt.Escape(st.State))
 			switch {
 			case len(d.States) > 1:
-				fmt.Fprintf(buf, " (%s%s)", textfmt.Commas(st.Count), longest(st.MaxWaitMinutes))
-			case st.MaxWaitMinutes > 0:
-				fmt.Fprintf(buf, " (%s)", strings.TrimPrefix(longest(st.MaxWaitMinutes), ", "))
+				fmt.Fprintf(buf, " (%s%s)", textfmt.Commas(st.Count), longest(st.MaxWait))
+			case st.MaxWait > 0:
+				fmt.Fprintf(buf, " (%s)", strings.TrimPrefix(longest(st.MaxWait), ", "))
 			}
 		}
 		buf.WriteString("\n")
@@ -292,7 +292,8 @@ func writeFileLine(buf *bytes.Buffer, indent string, f Frame) {
 
 // longest formats a longest wait for after a state: ", longest 12
 // minutes", or nothing for under a minute.
-func longest(minutes int) string {
+func longest(wait Millis) string {
+	minutes := int(wait.D() / time.Minute)
 	if minutes <= 0 {
 		return ""
 	}

@@ -89,8 +89,8 @@ type HeapReport struct {
 	// since the program started.
 	GCPauses PauseSummary `json:"gc_pauses"`
 	// RecentPauses are the stop-the-world pause times of the last (up to
-	// 8) GC cycles, most recent first. In JSON they are nanoseconds.
-	RecentPauses []time.Duration `json:"recent_pauses"`
+	// 8) GC cycles, most recent first. In JSON they are milliseconds.
+	RecentPauses []Millis `json:"recent_pauses_ms"`
 	// GOGC is the GC's target percentage (runtime/debug.SetGCPercent):
 	// -1 when the GC is off.
 	GOGC int64 `json:"gogc"`
@@ -161,14 +161,14 @@ type AllocSite struct {
 // PauseSummary describes a distribution of pause times. Each quantile is
 // the upper bound of the runtime's histogram bucket that holds it, so it
 // may overstate the pause by up to a quarter; Max is the upper bound of the
-// highest non-empty bucket. In JSON the durations are nanoseconds.
+// highest non-empty bucket. In JSON the durations are milliseconds.
 type PauseSummary struct {
 	// Count is the number of pauses.
-	Count uint64        `json:"count"`
-	P50   time.Duration `json:"p50"`
-	P90   time.Duration `json:"p90"`
-	P99   time.Duration `json:"p99"`
-	Max   time.Duration `json:"max"`
+	Count uint64 `json:"count"`
+	P50   Millis `json:"p50_ms"`
+	P90   Millis `json:"p90_ms"`
+	P99   Millis `json:"p99_ms"`
+	Max   Millis `json:"max_ms"`
 }
 
 // The runtime/metrics Heap reads, in the order of heapMetricNames.
@@ -374,8 +374,7 @@ func newHeapReport(samples []metrics.Sample, stats *debug.GCStats) *HeapReport {
 	if stats.NumGC > 0 || r.GCCycles > 0 {
 		r.LastGC = stats.LastGC
 	}
-	r.RecentPauses = make([]time.Duration, min(len(stats.Pause), recentPauses))
-	copy(r.RecentPauses, stats.Pause)
+	r.RecentPauses = millisOf(stats.Pause[:min(len(stats.Pause), recentPauses)])
 	return r
 }
 
@@ -391,10 +390,10 @@ func summarizePauses(h *metrics.Float64Histogram) PauseSummary {
 	if s.Count == 0 {
 		return s
 	}
-	s.P50 = durationFromSeconds(histogramQuantile(h, s.Count, 0.50))
-	s.P90 = durationFromSeconds(histogramQuantile(h, s.Count, 0.90))
-	s.P99 = durationFromSeconds(histogramQuantile(h, s.Count, 0.99))
-	s.Max = durationFromSeconds(histogramQuantile(h, s.Count, 1))
+	s.P50 = Millis(durationFromSeconds(histogramQuantile(h, s.Count, 0.50)))
+	s.P90 = Millis(durationFromSeconds(histogramQuantile(h, s.Count, 0.90)))
+	s.P99 = Millis(durationFromSeconds(histogramQuantile(h, s.Count, 0.99)))
+	s.Max = Millis(durationFromSeconds(histogramQuantile(h, s.Count, 1)))
 	return s
 }
 

@@ -25,8 +25,8 @@ func ExampleHeapReport_WriteText() {
 		HeapSysBytes: 20 << 20, HeapReleasedBytes: 4 << 20, SysBytes: 30 << 20, NextGCBytes: 18 << 20,
 		GCCycles: 12, GCForcedCycles: 0,
 		LastGC:       time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC),
-		GCPauses:     sections.PauseSummary{Count: 24, P50: 48 * time.Microsecond, P90: 112 * time.Microsecond, P99: 448 * time.Microsecond, Max: 896 * time.Microsecond},
-		RecentPauses: []time.Duration{61 * time.Microsecond, 75 * time.Microsecond},
+		GCPauses:     sections.PauseSummary{Count: 24, P50: sections.Millis(48 * time.Microsecond), P90: sections.Millis(112 * time.Microsecond), P99: sections.Millis(448 * time.Microsecond), Max: sections.Millis(896 * time.Microsecond)},
+		RecentPauses: []sections.Millis{sections.Millis(61 * time.Microsecond), sections.Millis(75 * time.Microsecond)},
 		GOGC:         100, GOMEMLIMIT: 40 << 20, GCCPUFraction: 0.004,
 		GOMEMLIMITUsedBytes: 26 << 20,
 		MemoryClasses: []sections.MemoryClass{

@@ -1,6 +1,7 @@
 package sections
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -9,9 +10,9 @@ import (
 )
 
 // Millis is a duration that JSON writes as a number of milliseconds, to
-// the microsecond (1.5 is 1.5ms): the one unit of every duration in gmr's
-// JSON, whose field names end in "_ms". In Go it is a time.Duration, and
-// its text is time.Duration's ("1.5ms").
+// the nanosecond (1.5 is 1.5ms, 0.024576 is 24.576µs): the one unit of
+// every duration in gmr's JSON, whose field names end in "_ms". In Go it is
+// a time.Duration, and its text is time.Duration's ("1.5ms").
 type Millis time.Duration
 
 // D returns m as a time.Duration.
@@ -20,10 +21,22 @@ func (m Millis) D() time.Duration { return time.Duration(m) }
 // String returns m as time.Duration writes it.
 func (m Millis) String() string { return time.Duration(m).String() }
 
-// MarshalJSON writes m in milliseconds, to the microsecond.
+// MarshalJSON writes m in milliseconds, exactly: the whole milliseconds and
+// up to six decimals, with no trailing zeros.
 func (m Millis) MarshalJSON() ([]byte, error) {
-	d := time.Duration(m).Round(time.Microsecond)
-	return strconv.AppendFloat(nil, float64(d/time.Microsecond)/1e3, 'f', -1, 64), nil
+	var b []byte
+	u := uint64(m)
+	if m < 0 {
+		b = append(b, '-')
+		u = -u // two's complement: right for math.MinInt64 too
+	}
+	b = strconv.AppendUint(b, u/1e6, 10)
+	if frac := u % 1e6; frac != 0 {
+		digits := strconv.AppendUint(nil, frac+1e6, 10)[1:] // six digits, leading zeros kept
+		b = append(b, '.')
+		b = append(b, bytes.TrimRight(digits, "0")...)
+	}
+	return b, nil
 }
 
 // UnmarshalJSON reads a number of milliseconds.

@@ -114,12 +114,12 @@ type LimitUse struct {
 }
 
 // ResourceUsage is what the process has used, from getrusage(2) and, on
-// Linux, /proc/self/status. In JSON durations are nanoseconds.
+// Linux, /proc/self/status. In JSON durations are milliseconds.
 type ResourceUsage struct {
 	// UserCPU and SystemCPU are the CPU time spent in user and kernel
 	// mode, by all threads.
-	UserCPU   time.Duration `json:"user_cpu"`
-	SystemCPU time.Duration `json:"system_cpu"`
+	UserCPU   Millis `json:"user_cpu_ms"`
+	SystemCPU Millis `json:"system_cpu_ms"`
 	// MaxRSSBytes is the peak resident set size.
 	MaxRSSBytes int64 `json:"max_rss_bytes"`
 	// RSSBytes and VirtualBytes are the current resident set and virtual
@@ -252,16 +252,16 @@ type CgroupCPU struct {
 	// of time the cgroup may use; -1 means no quota.
 	QuotaCPUs float64 `json:"quota_cpus"`
 	// Quota and Period are cpu.max's figures (Quota -1 for none); in JSON
-	// nanoseconds.
-	Quota   time.Duration `json:"quota"`
-	Period  time.Duration `json:"period"`
-	MaxFrom string        `json:"max_from,omitempty"`
+	// milliseconds.
+	Quota   Millis `json:"quota_ms"`
+	Period  Millis `json:"period_ms"`
+	MaxFrom string `json:"max_from,omitempty"`
 	// Periods, ThrottledPeriods and Throttled are from cpu.stat: the
 	// quota periods that have elapsed, those in which the cgroup was
 	// throttled, and the time it spent throttled.
-	Periods          uint64        `json:"periods"`
-	ThrottledPeriods uint64        `json:"throttled_periods"`
-	Throttled        time.Duration `json:"throttled"`
+	Periods          uint64 `json:"periods"`
+	ThrottledPeriods uint64 `json:"throttled_periods"`
+	Throttled        Millis `json:"throttled_ms"`
 }
 
 // CgroupPids is a cgroup's task count and limit. Tasks are threads: every
@@ -343,7 +343,7 @@ func (r *ProcessReport) addLimits() {
 		add("fds", int64(r.FDs.Count), r.FDs.Limit, "count")
 	}
 	if u := r.Usage; u != nil {
-		add("cpu time", int64((u.UserCPU + u.SystemCPU).Seconds()), r.rlimit("cpu"), "seconds")
+		add("cpu time", int64((u.UserCPU + u.SystemCPU).D().Seconds()), r.rlimit("cpu"), "seconds")
 		if u.VirtualBytes > 0 {
 			add("address space", u.VirtualBytes, r.rlimit("as"), "bytes")
 		}
@@ -427,7 +427,7 @@ func (r *ProcessReport) writeLimits(buf *bytes.Buffer) {
 
 func (u *ResourceUsage) writeText(buf *bytes.Buffer) {
 	buf.WriteString("\nusage:\n")
-	fmt.Fprintf(buf, "  cpu: user %v, system %v\n", u.UserCPU.Round(time.Millisecond), u.SystemCPU.Round(time.Millisecond))
+	fmt.Fprintf(buf, "  cpu: user %v, system %v\n", u.UserCPU.D().Round(time.Millisecond), u.SystemCPU.D().Round(time.Millisecond))
 	fmt.Fprintf(buf, "  memory: max rss %s", textfmt.Bytes(uint64(max(u.MaxRSSBytes, 0))))
 	if u.RSSBytes > 0 {
 		fmt.Fprintf(buf, ", rss %s, virtual %s", textfmt.Bytes(uint64(u.RSSBytes)), textfmt.Bytes(uint64(max(u.VirtualBytes, 0))))
@@ -495,7 +495,7 @@ func (cg *CgroupReport) writeText(buf *bytes.Buffer, r *ProcessReport) {
 			fmt.Fprintf(buf, "; throttled in %s of %s periods (%s%%), %v in all",
 				textfmt.Commas(int(min(c.ThrottledPeriods, math.MaxInt32))), textfmt.Commas(int(min(c.Periods, math.MaxInt32))),
 				strconv.FormatFloat(math.Round(float64(c.ThrottledPeriods)/float64(c.Periods)*1000)/10, 'f', -1, 64),
-				c.Throttled.Round(time.Millisecond))
+				c.Throttled.D().Round(time.Millisecond))
 		}
 		buf.WriteString("\n")
 	} else {

@@ -289,7 +289,7 @@ func readCgroup(p procfs.Proc, root string, r *ProcessReport) *CgroupReport {
 		c := &CgroupCPU{QuotaCPUs: -1, Quota: -1}
 		if st, err := procfs.ParseKeyed(b); err == nil {
 			c.Periods, c.ThrottledPeriods = st["nr_periods"], st["nr_throttled"]
-			c.Throttled = time.Duration(min(st["throttled_usec"], 1<<63/1000-1)) * time.Microsecond
+			c.Throttled = Millis(time.Duration(min(st["throttled_usec"], 1<<63/1000-1)) * time.Microsecond)
 		} else {
 			r.note("cgroup %s: cpu.stat: %v", cg.Path, err)
 		}
@@ -358,8 +358,8 @@ func cpuQuota(cg procfs.Cgroup2, c *CgroupCPU, r *ProcessReport) {
 				cpus := float64(quota) / float64(period)
 				if c.QuotaCPUs < 0 || cpus < c.QuotaCPUs {
 					c.QuotaCPUs = cpus
-					c.Quota = time.Duration(min(quota, 1<<63/1000-1)) * time.Microsecond
-					c.Period = time.Duration(min(period, 1<<63/1000-1)) * time.Microsecond
+					c.Quota = Millis(time.Duration(min(quota, 1<<63/1000-1)) * time.Microsecond)
+					c.Period = Millis(time.Duration(min(period, 1<<63/1000-1)) * time.Microsecond)
 					c.MaxFrom = cur.Path
 				}
 			}

@@ -237,8 +237,8 @@ func TestReadCgroupCanned(t *testing.T) {
 				Dir:  "../testdata/procfs/cgroup/v2/sys/fs/cgroup/system.slice/shop.service",
 				// memory.max is "max" here, and 1 GiB on the parent slice.
 				Memory: &CgroupMemory{CurrentBytes: 900 << 20, MaxBytes: 1 << 30, MaxFrom: "/system.slice", OOMKills: 2},
-				CPU: &CgroupCPU{QuotaCPUs: 1.5, Quota: 150 * time.Millisecond, Period: 100 * time.Millisecond,
-					Periods: 4000, ThrottledPeriods: 900, Throttled: 45600 * time.Millisecond},
+				CPU: &CgroupCPU{QuotaCPUs: 1.5, Quota: Millis(150 * time.Millisecond), Period: Millis(100 * time.Millisecond),
+					Periods: 4000, ThrottledPeriods: 900, Throttled: Millis(45600 * time.Millisecond)},
 				Pids: &CgroupPids{Current: 230, Max: 4096},
 			},
 			wantNotes: []string{},

@@ -68,7 +68,7 @@ func TestProcessCanceled(t *testing.T) {
 func TestProcessLimits(t *testing.T) {
 	r := &ProcessReport{
 		Rlimits: []Rlimit{{Name: "nofile", Soft: 1024, Hard: 4096}, {Name: "cpu", Soft: 100, Hard: -1}, {Name: "as", Soft: -1, Hard: -1}},
-		Usage:   &ResourceUsage{UserCPU: 70 * time.Second, SystemCPU: 20 * time.Second, VirtualBytes: 1 << 30},
+		Usage:   &ResourceUsage{UserCPU: Millis(70 * time.Second), SystemCPU: Millis(20 * time.Second), VirtualBytes: 1 << 30},
 		FDs:     &FDReport{Count: 1010, Limit: 1024},
 		Cgroup: &CgroupReport{
 			Memory: &CgroupMemory{CurrentBytes: 600 << 20, MaxBytes: 1 << 30},
@@ -96,14 +96,14 @@ func testProcessReport() *ProcessReport {
 			{Name: "cgroup memory", Used: 1900 << 20, Limit: 2 << 30, Unit: "bytes", Percent: 92.8, Near: true},
 			{Name: "cgroup pids", Used: 230, Limit: 4096, Unit: "count", Percent: 5.6},
 		},
-		Usage: &ResourceUsage{UserCPU: 12500 * time.Millisecond, SystemCPU: 3200 * time.Millisecond, MaxRSSBytes: 2 << 30,
+		Usage: &ResourceUsage{UserCPU: Millis(12500 * time.Millisecond), SystemCPU: Millis(3200 * time.Millisecond), MaxRSSBytes: 2 << 30,
 			RSSBytes: 1900 << 20, VirtualBytes: 5 << 30, MinorFaults: 12000, MajorFaults: 3, VoluntarySwitches: 45000, InvoluntarySwitches: 1200},
 		Rlimits: []Rlimit{{Name: "nofile", Soft: 1024, Hard: 4096, Unit: "count"}, {Name: "nice", Soft: 0, Hard: 0}, {Name: "core", Soft: -1, Hard: -1, Unit: "bytes"}},
 		Cgroup: &CgroupReport{
 			Path: "/system.slice/shop.service", Dir: "/sys/fs/cgroup/system.slice/shop.service",
 			Memory: &CgroupMemory{CurrentBytes: 1900 << 20, MaxBytes: 2 << 30, MaxFrom: "/system.slice", OOMKills: 1},
-			CPU: &CgroupCPU{QuotaCPUs: 1.5, Quota: 150 * time.Millisecond, Period: 100 * time.Millisecond,
-				Periods: 4000, ThrottledPeriods: 900, Throttled: 45600 * time.Millisecond},
+			CPU: &CgroupCPU{QuotaCPUs: 1.5, Quota: Millis(150 * time.Millisecond), Period: Millis(100 * time.Millisecond),
+				Periods: 4000, ThrottledPeriods: 900, Throttled: Millis(45600 * time.Millisecond)},
 			Pids: &CgroupPids{Current: 230, Max: 4096},
 		},
 		FDs: &FDReport{

@@ -4,7 +4,6 @@ package sections
 
 import (
 	"runtime"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -33,8 +32,8 @@ func readUsage(r *ProcessReport) {
 			maxRSS = int64(ru.Maxrss)
 		}
 		r.Usage = &ResourceUsage{
-			UserCPU:             time.Duration(ru.Utime.Nano()),
-			SystemCPU:           time.Duration(ru.Stime.Nano()),
+			UserCPU:             Millis(ru.Utime.Nano()),
+			SystemCPU:           Millis(ru.Stime.Nano()),
 			MaxRSSBytes:         maxRSS,
 			MinorFaults:         int64(ru.Minflt),
 			MajorFaults:         int64(ru.Majflt),

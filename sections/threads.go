@@ -12,7 +12,6 @@ import (
 	"runtime/metrics"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gmr-go/gmr/internal/textfmt"
 )
@@ -138,9 +137,9 @@ type Thread struct {
 	StateName string `json:"state_name"`
 	// User and System are the CPU time the thread has spent in user and
 	// kernel mode, to the kernel's clock tick (usually 10 ms). In JSON they
-	// are nanoseconds.
-	User   time.Duration `json:"user"`
-	System time.Duration `json:"system"`
+	// are milliseconds.
+	User   Millis `json:"user_ms"`
+	System Millis `json:"system_ms"`
 	// CPU is the CPU the thread last ran on.
 	CPU int `json:"cpu"`
 	// VoluntarySwitches counts the times the thread gave up the CPU to

@@ -238,12 +238,12 @@ func TestReadThreadsCanned(t *testing.T) {
 	r := &ThreadReport{States: map[string]int{}, MaxThreads: 10}
 	require.NoError(t, readThreads(context.Background(), cannedProc.Proc(4242), hz, r))
 	assert.Equal(t, []Thread{
-		{TID: 4242, Name: "server", State: "S", StateName: "sleeping", User: 2500 * time.Millisecond, System: 400 * time.Millisecond, CPU: 1,
+		{TID: 4242, Name: "server", State: "S", StateName: "sleeping", User: Millis(2500 * time.Millisecond), System: Millis(400 * time.Millisecond), CPU: 1,
 			VoluntarySwitches: 120, InvoluntarySwitches: 7},
-		{TID: 4243, Name: "evil\x1b]0;x\a\n", State: "R", StateName: "running", User: 12340 * time.Millisecond, System: 50 * time.Millisecond, CPU: 0,
+		{TID: 4243, Name: "evil\x1b]0;x\a\n", State: "R", StateName: "running", User: Millis(12340 * time.Millisecond), System: Millis(50 * time.Millisecond), CPU: 0,
 			VoluntarySwitches: 3, InvoluntarySwitches: 4500},
 		// Its status file is malformed: listed, without switches.
-		{TID: 4244, Name: "io worker", State: "D", StateName: "disk sleep", User: 30 * time.Millisecond, System: 170 * time.Millisecond, CPU: 1},
+		{TID: 4244, Name: "io worker", State: "D", StateName: "disk sleep", User: Millis(30 * time.Millisecond), System: Millis(170 * time.Millisecond), CPU: 1},
 	}, r.Threads)
 }
 

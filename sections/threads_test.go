@@ -58,9 +58,9 @@ func TestThreadReportJSONKeys(t *testing.T) {
 		"thread_create", "thread_create_omitted", "pile_up", "summary"} {
 		assert.Contains(t, m, key)
 	}
-	b, err = json.Marshal(Thread{TID: 1, User: time.Second})
+	b, err = json.Marshal(Thread{TID: 1, User: Millis(time.Second)})
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"tid":1,"name":"","state":"","state_name":"","user":1000000000,"system":0,"cpu":0,"voluntary_switches":0,"involuntary_switches":0}`, string(b))
+	assert.JSONEq(t, `{"tid":1,"name":"","state":"","state_name":"","user_ms":1000,"system_ms":0,"cpu":0,"voluntary_switches":0,"involuntary_switches":0}`, string(b))
 }
 
 func TestThreadReportWriteText(t *testing.T) {
@@ -75,13 +75,13 @@ func TestThreadReportWriteText(t *testing.T) {
 				OSThreads: 3, GOMAXPROCS: 2, NumCPU: 4, RuntimeThreads: 3, ThreadsCreated: 5, CgoCalls: 1,
 				States: map[string]int{"sleeping": 2, "running": 1},
 				Threads: []Thread{
-					{TID: 100, Name: "server", State: "S", StateName: "sleeping", User: 2500 * time.Millisecond, System: 400 * time.Millisecond, CPU: 1,
+					{TID: 100, Name: "server", State: "S", StateName: "sleeping", User: Millis(2500 * time.Millisecond), System: Millis(400 * time.Millisecond), CPU: 1,
 						VoluntarySwitches: 1200, InvoluntarySwitches: 35},
-					{TID: 101, Name: "evil\x1b]0;x\a\nforged", State: "R", StateName: "running", User: 10 * time.Millisecond},
+					{TID: 101, Name: "evil\x1b]0;x\a\nforged", State: "R", StateName: "running", User: Millis(10 * time.Millisecond)},
 					{TID: 102, Name: "bad\xffutf8", State: "S", StateName: "sleeping"},
 				},
 				Goroutines:     GoroutineStates{Total: 1204, Created: 5000, Running: 2, Runnable: 1, Waiting: 1200, InSyscallOrCgo: 1},
-				SchedLatencies: PauseSummary{Count: 9000, P50: time.Microsecond, P90: 20 * time.Microsecond, P99: time.Millisecond, Max: 5 * time.Millisecond},
+				SchedLatencies: PauseSummary{Count: 9000, P50: Millis(time.Microsecond), P90: Millis(20 * time.Microsecond), P99: Millis(time.Millisecond), Max: Millis(5 * time.Millisecond)},
 				ThreadCreate: []ThreadCreateGroup{
 					{Count: 4},
 					{Count: 1, Stack: []Frame{{Function: "runtime.LockOSThread"}, {Function: "main.\x1b[2Jworker"}}},
