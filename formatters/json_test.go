@@ -1122,9 +1122,6 @@ func textGap(section, path string, parent map[string]any, text string) bool {
 	case "threads/max_threads", "process/fds/max_fds":
 		// WriteText names the bound only when it left threads (fds) out.
 		return true
-	case "process/cgroup/cpu/quota_cpus", "process/cgroup/cpu/quota_ms":
-		// -1 (and a quota of -1ns), no quota, is written "no quota".
-		return parent["quota_cpus"] == json.Number("-1") && strings.Contains(text, "no quota")
 	case "process/limits/percent":
 		// The text rounds a percentage to a whole number: 0.1 is "(0%)".
 		return true

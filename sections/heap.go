@@ -95,8 +95,9 @@ type HeapReport struct {
 	// -1 when the GC is off.
 	GOGC int64 `json:"gogc"`
 	// GOMEMLIMIT is the soft memory limit in bytes
-	// (runtime/debug.SetMemoryLimit): math.MaxInt64 when there is none.
-	GOMEMLIMIT int64 `json:"gomemlimit_bytes"`
+	// (runtime/debug.SetMemoryLimit): math.MaxInt64 when there is none,
+	// which JSON writes as null.
+	GOMEMLIMIT Limit `json:"gomemlimit_bytes"`
 	// GCCPUFraction is the share of the CPU time available to the
 	// program since it started (GOMAXPROCS times the wall time) spent in
 	// the GC, from 0 to 1: the runtime's estimate, which overstates.
@@ -346,7 +347,7 @@ func newHeapReport(samples []metrics.Sample, stats *debug.GCStats) *HeapReport {
 	// Both are signed in the runtime and converted to uint64 for the
 	// metric; GOGC=off is -1.
 	r.GOGC = int64(u(mGOGC))
-	r.GOMEMLIMIT = int64(u(mGOMEMLIMIT))
+	r.GOMEMLIMIT = Limit(u(mGOMEMLIMIT))
 	r.GCPauses = m.pauses(mGCPauses)
 	if gc, total := f(mCPUGC), f(mCPUTotal); total > 0 {
 		r.GCCPUFraction = gc / total

@@ -101,7 +101,7 @@ func TestHeapSettings(t *testing.T) {
 			debug.SetMemoryLimit(oldLimit)
 
 			assert.Equal(t, int64(tt.gogc), r.GOGC)
-			assert.Equal(t, tt.limit, r.GOMEMLIMIT)
+			assert.Equal(t, Limit(tt.limit), r.GOMEMLIMIT)
 			var buf bytes.Buffer
 			require.NoError(t, r.WriteText(&buf))
 			for _, line := range tt.wantLines {

@@ -76,9 +76,9 @@ type ProcessReport struct {
 	Cwd        string `json:"cwd"`
 	// GOMAXPROCS and GOMEMLIMIT are the Go runtime's settings, shown
 	// next to the cgroup's CPU and memory limits; GOMEMLIMIT is
-	// math.MaxInt64 when there is no limit.
+	// math.MaxInt64 when there is no limit, which JSON writes as null.
 	GOMAXPROCS int   `json:"gomaxprocs"`
-	GOMEMLIMIT int64 `json:"gomemlimit_bytes"`
+	GOMEMLIMIT Limit `json:"gomemlimit_bytes"`
 	// Limits lists every figure that has a limit, with its use of it:
 	// descriptors, CPU time and address space against their rlimits,
 	// cgroup memory and pids.
@@ -138,13 +138,14 @@ type ResourceUsage struct {
 }
 
 // Rlimit is one resource limit. Soft is the limit enforced, Hard the
-// ceiling the process may raise Soft to; -1 means unlimited.
+// ceiling the process may raise Soft to; NoLimit (-1, null in JSON) means
+// unlimited.
 type Rlimit struct {
 	// Name is the limit's name as in RLIMIT_<NAME>, in lower case:
 	// "nofile", "nproc", "as", "core", ...
 	Name string `json:"name"`
-	Soft int64  `json:"soft"`
-	Hard int64  `json:"hard"`
+	Soft Limit  `json:"soft"`
+	Hard Limit  `json:"hard"`
 	// Unit is "bytes", "seconds", "microseconds", "count", or "" for a
 	// plain value (nice, rtprio).
 	Unit string `json:"unit"`
@@ -155,8 +156,9 @@ type FDReport struct {
 	// Count is the number of open descriptors. It includes any that other
 	// sections of the same report held open for a moment.
 	Count int `json:"count"`
-	// Limit is the soft RLIMIT_NOFILE, or -1 if unlimited or unknown.
-	Limit int64 `json:"limit"`
+	// Limit is the soft RLIMIT_NOFILE, or NoLimit (null in JSON) if
+	// unlimited or unknown.
+	Limit Limit `json:"limit"`
 	// Kinds counts the descriptors by kind: "file", "socket", "pipe",
 	// "device", "anon_inode", "other". At most 4,096 descriptors are
 	// classified; Unclassified counts the rest.
@@ -238,8 +240,8 @@ type CgroupMemory struct {
 	// page cache included.
 	CurrentBytes int64 `json:"current_bytes"`
 	// MaxBytes is memory.max, the limit at which the kernel reclaims and
-	// then OOM-kills; -1 means none.
-	MaxBytes int64  `json:"max_bytes"`
+	// then OOM-kills; NoLimit (-1, null in JSON) means none.
+	MaxBytes Limit  `json:"max_bytes"`
 	MaxFrom  string `json:"max_from,omitempty"`
 	// OOMKills is the oom_kill count from memory.events: processes of
 	// the cgroup killed for exceeding it.
@@ -249,13 +251,13 @@ type CgroupMemory struct {
 // CgroupCPU is a cgroup's CPU quota and how often it was throttled.
 type CgroupCPU struct {
 	// QuotaCPUs is cpu.max's quota over its period: how many CPUs' worth
-	// of time the cgroup may use; -1 means no quota.
-	QuotaCPUs float64 `json:"quota_cpus"`
-	// Quota and Period are cpu.max's figures (Quota -1 for none); in JSON
-	// milliseconds.
-	Quota   Millis `json:"quota_ms"`
-	Period  Millis `json:"period_ms"`
-	MaxFrom string `json:"max_from,omitempty"`
+	// of time the cgroup may use; -1 (null in JSON) means no quota.
+	QuotaCPUs CPULimit `json:"quota_cpus"`
+	// Quota and Period are cpu.max's figures (Quota nil, null in JSON, for
+	// none); in JSON milliseconds.
+	Quota   *Millis `json:"quota_ms"`
+	Period  Millis  `json:"period_ms"`
+	MaxFrom string  `json:"max_from,omitempty"`
 	// Periods, ThrottledPeriods and Throttled are from cpu.stat: the
 	// quota periods that have elapsed, those in which the cgroup was
 	// throttled, and the time it spent throttled.
@@ -267,8 +269,9 @@ type CgroupCPU struct {
 // CgroupPids is a cgroup's task count and limit. Tasks are threads: every
 // OS thread of every process in the cgroup counts.
 type CgroupPids struct {
-	Current int64  `json:"current"`
-	Max     int64  `json:"max"`
+	Current int64 `json:"current"`
+	// Max is pids.max, or NoLimit (-1, null in JSON) for none.
+	Max     Limit  `json:"max"`
 	MaxFrom string `json:"max_from,omitempty"`
 }
 
@@ -294,7 +297,7 @@ func (p Process) Collect(ctx context.Context) (any, error) {
 		GID:        os.Getgid(),
 		EGID:       os.Getegid(),
 		GOMAXPROCS: runtime.GOMAXPROCS(0),
-		GOMEMLIMIT: debug.SetMemoryLimit(-1),
+		GOMEMLIMIT: Limit(debug.SetMemoryLimit(-1)),
 		Limits:     []LimitUse{},
 		Rlimits:    []Rlimit{},
 		Notes:      []string{},
@@ -323,7 +326,7 @@ func (r *ProcessReport) note(format string, args ...any) {
 func (r *ProcessReport) rlimit(name string) int64 {
 	for _, l := range r.Rlimits {
 		if l.Name == name {
-			return l.Soft
+			return int64(l.Soft)
 		}
 	}
 	return -1
@@ -340,7 +343,7 @@ func (r *ProcessReport) addLimits() {
 			Percent: math.Round(pct*10) / 10, Near: pct >= NearLimitPercent})
 	}
 	if r.FDs != nil {
-		add("fds", int64(r.FDs.Count), r.FDs.Limit, "count")
+		add("fds", int64(r.FDs.Count), int64(r.FDs.Limit), "count")
 	}
 	if u := r.Usage; u != nil {
 		add("cpu time", int64((u.UserCPU + u.SystemCPU).D().Seconds()), r.rlimit("cpu"), "seconds")
@@ -350,10 +353,10 @@ func (r *ProcessReport) addLimits() {
 	}
 	if cg := r.Cgroup; cg != nil {
 		if m := cg.Memory; m != nil {
-			add("cgroup memory", m.CurrentBytes, m.MaxBytes, "bytes")
+			add("cgroup memory", m.CurrentBytes, int64(m.MaxBytes), "bytes")
 		}
 		if pids := cg.Pids; pids != nil {
-			add("cgroup pids", pids.Current, pids.Max, "count")
+			add("cgroup pids", pids.Current, int64(pids.Max), "count")
 		}
 	}
 }
@@ -486,8 +489,12 @@ func (cg *CgroupReport) writeText(buf *bytes.Buffer, r *ProcessReport) {
 	}
 	if c := cg.CPU; c != nil {
 		if c.QuotaCPUs >= 0 {
+			var quota Millis
+			if c.Quota != nil {
+				quota = *c.Quota
+			}
 			fmt.Fprintf(buf, "  cpu: quota %s CPUs (%v per %v)%s, GOMAXPROCS %d",
-				strconv.FormatFloat(c.QuotaCPUs, 'f', -1, 64), c.Quota, c.Period, from(c.MaxFrom), r.GOMAXPROCS)
+				strconv.FormatFloat(float64(c.QuotaCPUs), 'f', -1, 64), quota, c.Period, from(c.MaxFrom), r.GOMAXPROCS)
 		} else {
 			fmt.Fprintf(buf, "  cpu: no quota, GOMAXPROCS %d", r.GOMAXPROCS)
 		}
@@ -576,9 +583,9 @@ func limitFigure(v int64, unit string) string {
 }
 
 // rlimitText formats an rlimit value.
-func rlimitText(v int64) string {
+func rlimitText(v Limit) string {
 	if v < 0 {
 		return "unlimited"
 	}
-	return strconv.FormatInt(v, 10)
+	return strconv.FormatInt(int64(v), 10)
 }

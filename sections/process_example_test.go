@@ -42,7 +42,7 @@ func ExampleProcessReport_WriteText() {
 		Cgroup: &sections.CgroupReport{
 			Path: "/system.slice/shop.service", Dir: "/sys/fs/cgroup/system.slice/shop.service",
 			Memory: &sections.CgroupMemory{CurrentBytes: 700 << 20, MaxBytes: 1 << 30},
-			CPU:    &sections.CgroupCPU{QuotaCPUs: 2, Quota: sections.Millis(200 * time.Millisecond), Period: sections.Millis(100 * time.Millisecond), Periods: 1000, ThrottledPeriods: 10, Throttled: sections.Millis(300 * time.Millisecond)},
+			CPU:    &sections.CgroupCPU{QuotaCPUs: 2, Quota: new(sections.Millis(200 * time.Millisecond)), Period: sections.Millis(100 * time.Millisecond), Periods: 1000, ThrottledPeriods: 10, Throttled: sections.Millis(300 * time.Millisecond)},
 		},
 		FDs: &sections.FDReport{
 			Count: 1010, Limit: 1024,

@@ -63,7 +63,7 @@ func readFDs(ctx context.Context, p procfs.Proc, maxFDs int, limit int64, r *Pro
 	}
 	rep := &FDReport{
 		Count:        len(fds),
-		Limit:        limit,
+		Limit:        Limit(limit),
 		Kinds:        map[string]int{},
 		SocketStates: map[string]int{},
 		List:         []FD{},
@@ -286,7 +286,7 @@ func readCgroup(p procfs.Proc, root string, r *ProcessReport) *CgroupReport {
 	if b, err := cg.Read("cpu.stat"); err != nil {
 		missing("cpu", "cpu.stat", err)
 	} else {
-		c := &CgroupCPU{QuotaCPUs: -1, Quota: -1}
+		c := &CgroupCPU{QuotaCPUs: -1}
 		if st, err := procfs.ParseKeyed(b); err == nil {
 			c.Periods, c.ThrottledPeriods = st["nr_periods"], st["nr_throttled"]
 			c.Throttled = Millis(time.Duration(min(st["throttled_usec"], 1<<63/1000-1)) * time.Microsecond)
@@ -323,7 +323,7 @@ func cgroupValue(cg procfs.Cgroup2, name string) (int64, error) {
 // tightestLimit returns the lowest limit in file name of cg and its
 // ancestors (-1 if there is none), and the path of the cgroup that set it
 // when that is not cg.
-func tightestLimit(cg procfs.Cgroup2, name string, r *ProcessReport) (limit int64, from string) {
+func tightestLimit(cg procfs.Cgroup2, name string, r *ProcessReport) (limit Limit, from string) {
 	limit = -1
 	c, ok := cg, true
 	for depth := 0; ok && depth < maxCgroupDepth; depth++ {
@@ -332,8 +332,8 @@ func tightestLimit(cg procfs.Cgroup2, name string, r *ProcessReport) (limit int6
 		case procfs.IsGone(err):
 		case err != nil:
 			r.note("cgroup %s: %v", c.Path, err)
-		case v >= 0 && (limit < 0 || v < limit):
-			limit, from = v, c.Path
+		case v >= 0 && (limit < 0 || Limit(v) < limit):
+			limit, from = Limit(v), c.Path
 		}
 		c, ok = c.Parent()
 	}
@@ -356,9 +356,10 @@ func cpuQuota(cg procfs.Cgroup2, c *CgroupCPU, r *ProcessReport) {
 				r.note("cgroup %s: %v", cur.Path, perr)
 			case quota >= 0:
 				cpus := float64(quota) / float64(period)
-				if c.QuotaCPUs < 0 || cpus < c.QuotaCPUs {
-					c.QuotaCPUs = cpus
-					c.Quota = Millis(time.Duration(min(quota, 1<<63/1000-1)) * time.Microsecond)
+				if c.QuotaCPUs < 0 || CPULimit(cpus) < c.QuotaCPUs {
+					c.QuotaCPUs = CPULimit(cpus)
+					q := Millis(time.Duration(min(quota, 1<<63/1000-1)) * time.Microsecond)
+					c.Quota = &q
 					c.Period = Millis(time.Duration(min(period, 1<<63/1000-1)) * time.Microsecond)
 					c.MaxFrom = cur.Path
 				}

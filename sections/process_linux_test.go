@@ -77,7 +77,7 @@ func TestProcessFDsLive(t *testing.T) {
 	assert.Contains(t, sockets, c.LocalAddr().String()+" "+l.Addr().String()+" ESTABLISHED")
 	assert.Contains(t, sockets, a.LocalAddr().String()+" "+a.RemoteAddr().String()+" ESTABLISHED")
 
-	assert.Equal(t, r.rlimit("nofile"), fds.Limit)
+	assert.Equal(t, Limit(r.rlimit("nofile")), fds.Limit)
 	require.NotEmpty(t, r.Limits)
 	assert.Equal(t, "fds", r.Limits[0].Name)
 	assert.Equal(t, int64(fds.Count), r.Limits[0].Used)
@@ -237,7 +237,7 @@ func TestReadCgroupCanned(t *testing.T) {
 				Dir:  "../testdata/procfs/cgroup/v2/sys/fs/cgroup/system.slice/shop.service",
 				// memory.max is "max" here, and 1 GiB on the parent slice.
 				Memory: &CgroupMemory{CurrentBytes: 900 << 20, MaxBytes: 1 << 30, MaxFrom: "/system.slice", OOMKills: 2},
-				CPU: &CgroupCPU{QuotaCPUs: 1.5, Quota: Millis(150 * time.Millisecond), Period: Millis(100 * time.Millisecond),
+				CPU: &CgroupCPU{QuotaCPUs: 1.5, Quota: new(Millis(150 * time.Millisecond)), Period: Millis(100 * time.Millisecond),
 					Periods: 4000, ThrottledPeriods: 900, Throttled: Millis(45600 * time.Millisecond)},
 				Pids: &CgroupPids{Current: 230, Max: 4096},
 			},
@@ -246,7 +246,7 @@ func TestReadCgroupCanned(t *testing.T) {
 		{
 			name: "hybrid",
 			want: &CgroupReport{Path: "/", Dir: "../testdata/procfs/cgroup/hybrid/sys/fs/cgroup/unified",
-				CPU: &CgroupCPU{QuotaCPUs: -1, Quota: -1}},
+				CPU: &CgroupCPU{QuotaCPUs: -1}},
 			wantNotes: []string{
 				"cgroup v1 controllers in use (cpu, cpuacct, memory, name=systemd, pids): their limits are not read; gmr reads cgroup v2 only",
 				"cgroup /: no memory.current: the memory controller is not enabled for this cgroup, or it is the root cgroup",
@@ -264,7 +264,7 @@ func TestReadCgroupCanned(t *testing.T) {
 			name: "container",
 			want: &CgroupReport{Path: "/kubepods/pod1/ctr", Dir: "../testdata/procfs/cgroup/container/sys/fs/cgroup",
 				Memory: &CgroupMemory{CurrentBytes: 512 << 20, MaxBytes: -1},
-				CPU:    &CgroupCPU{QuotaCPUs: -1, Quota: -1},
+				CPU:    &CgroupCPU{QuotaCPUs: -1},
 				Pids:   &CgroupPids{Current: 12, Max: 16},
 			},
 			wantNotes: []string{`cgroup /kubepods/pod1/ctr: memory.max: procfs: parse cgroup value "lots": want a non-negative number or "max"`},

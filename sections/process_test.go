@@ -102,7 +102,7 @@ func testProcessReport() *ProcessReport {
 		Cgroup: &CgroupReport{
 			Path: "/system.slice/shop.service", Dir: "/sys/fs/cgroup/system.slice/shop.service",
 			Memory: &CgroupMemory{CurrentBytes: 1900 << 20, MaxBytes: 2 << 30, MaxFrom: "/system.slice", OOMKills: 1},
-			CPU: &CgroupCPU{QuotaCPUs: 1.5, Quota: Millis(150 * time.Millisecond), Period: Millis(100 * time.Millisecond),
+			CPU: &CgroupCPU{QuotaCPUs: 1.5, Quota: new(Millis(150 * time.Millisecond)), Period: Millis(100 * time.Millisecond),
 				Periods: 4000, ThrottledPeriods: 900, Throttled: Millis(45600 * time.Millisecond)},
 			Pids: &CgroupPids{Current: 230, Max: 4096},
 		},
@@ -183,7 +183,7 @@ notes:
 
 	buf.Reset()
 	require.NoError(t, (&ProcessReport{Cgroup: &CgroupReport{Path: "/", Dir: "/sys/fs/cgroup",
-		CPU: &CgroupCPU{QuotaCPUs: -1, Quota: -1}}, GOMEMLIMIT: math.MaxInt64}).WriteText(&buf))
+		CPU: &CgroupCPU{QuotaCPUs: -1}}, GOMEMLIMIT: math.MaxInt64}).WriteText(&buf))
 	assert.NotContains(t, buf.String(), "command_line", "the command line is the config section's")
 	assert.Contains(t, buf.String(), "cgroup v2 / (/sys/fs/cgroup):\n  memory: no memory controller files\n  cpu: no quota, GOMAXPROCS 0\n  pids: no pids controller files\n")
 

@@ -52,10 +52,10 @@ func readUsage(r *ProcessReport) {
 }
 
 // rlimitValue converts a limit to int64, with -1 for unlimited.
-func rlimitValue[T ~int64 | ~uint64](v T) int64 {
+func rlimitValue[T ~int64 | ~uint64](v T) Limit {
 	u := uint64(v)
 	if u == uint64(unix.RLIM_INFINITY) || u > 1<<63-1 {
 		return -1
 	}
-	return int64(u)
+	return Limit(u)
 }
