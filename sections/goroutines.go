@@ -558,7 +558,7 @@ func summarize(p *profile.Profile, d *stackDump, lk leakInput, lim goroutineLimi
 		rep.Mode = modeDetail
 		rep.WaitingLong = waitingLong(d.goroutines, lim, &size)
 	} else {
-		rep.WaitingLong = GoroutineWaits{Note: "not known in grouped mode, without per-goroutine detail"}
+		rep.WaitingLong = GoroutineWaits{Note: "not known in grouped mode, without per-goroutine detail", Places: []GoroutineWait{}}
 		size += waitsHeaderSize(&rep.WaitingLong)
 	}
 	rep.Leaks = summarizeLeaks(lk, d, lim, &size)

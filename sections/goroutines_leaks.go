@@ -36,7 +36,7 @@ func (g Goroutines) readLeaks() leakInput {
 // the stack dump d's leaked goroutines if there is a dump, bounded by lim.
 // size is the text's size so far; it grows by the leaks'.
 func summarizeLeaks(lk leakInput, d *stackDump, lim goroutineLimits, size *int) GoroutineLeaks {
-	l := GoroutineLeaks{Note: lk.note}
+	l := GoroutineLeaks{Note: lk.note, Groups: []GoroutineGroup{}}
 	if lk.prof != nil {
 		l.Available = true
 		groups, total := groupSamples(lk.prof)

@@ -72,7 +72,7 @@ func TestGoroutineLeaks(t *testing.T) {
 
 func TestGoroutineLeaksOffByDefault(t *testing.T) {
 	rep := collectGoroutines(t, Goroutines{})
-	assert.Equal(t, GoroutineLeaks{Note: leakProfileOff}, rep.Leaks)
+	assert.Equal(t, GoroutineLeaks{Note: leakProfileOff, Groups: []GoroutineGroup{}}, rep.Leaks)
 	var text bytes.Buffer
 	require.NoError(t, rep.WriteText(&text))
 	assert.Contains(t, text.String(), "\n\nleaked goroutines: "+leakProfileOff+"\n")

@@ -376,7 +376,8 @@ func TestSummarize(t *testing.T) {
 			require.NoError(t, f.p.CheckValid())
 			tt.want.Source = "goroutine profile (concurrent)"
 			tt.want.Mode = "grouped"
-			tt.want.WaitingLong = GoroutineWaits{Note: "not known in grouped mode, without per-goroutine detail"}
+			tt.want.WaitingLong = GoroutineWaits{Note: "not known in grouped mode, without per-goroutine detail", Places: []GoroutineWait{}}
+			tt.want.Leaks.Groups = []GoroutineGroup{}
 			assert.Equal(t, tt.want, summarize(f.p, nil, leakInput{}, tt.lim))
 		})
 	}
