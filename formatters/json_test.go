@@ -1293,7 +1293,7 @@ func numberForms(n json.Number, unit time.Duration) []string {
 	}
 	forms = append(forms, strconv.FormatFloat(f, 'g', 4, 64))
 	if unit != 0 {
-		d := time.Duration(f * float64(unit))
+		d := time.Duration(math.Round(f * float64(unit)))
 		forms = append(forms, d.String(), d.Round(time.Microsecond).String(),
 			d.Round(time.Millisecond).String(), d.Round(time.Second).String())
 	}
