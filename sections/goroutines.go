@@ -194,7 +194,7 @@ type GoroutineDump struct {
 	// Goroutines is the number of goroutines in the dump.
 	Goroutines int `json:"goroutines"`
 	// Bytes is the size of the dump's text.
-	Bytes int `json:"bytes"`
+	Bytes int `json:"size_bytes"`
 	// StopTime is how long runtime.Stack took: about as long as the
 	// world was stopped. In JSON, milliseconds.
 	StopTime Millis `json:"stop_time_ms"`

@@ -125,7 +125,7 @@ type HeapReport struct {
 	TopAllocations    []AllocSite `json:"top_allocations"`
 	AllocationSites   int         `json:"allocation_sites"`
 	ProfileInUseBytes int64       `json:"profile_in_use_bytes"`
-	ProfileRate       int         `json:"profile_rate"`
+	ProfileRate       int         `json:"profile_rate_bytes"`
 	// ProfileNote says why TopAllocations is empty or incomplete.
 	ProfileNote string `json:"profile_note,omitempty"`
 	// MissingMetrics names, sorted, the runtime/metrics this Go release
@@ -139,7 +139,7 @@ type HeapReport struct {
 type MemoryClass struct {
 	// Name is the metric's name between "/memory/classes/" and ":bytes".
 	Name  string `json:"name"`
-	Bytes uint64 `json:"bytes"`
+	Bytes uint64 `json:"size_bytes"`
 }
 
 // AllocSite is a function that allocated heap memory still in use.

@@ -249,8 +249,8 @@ top_allocations: 2 sites of 11.0 MiB in use at the last GC, by allocating functi
 	assert.Equal(t, want, buf.String())
 	assertNoControlChars(t, buf.String())
 
-	// The text uses the JSON keys, without the unit of a duration's key
-	// ("recent_pauses:" for recent_pauses_ms, whose text has units).
+	// The text uses the JSON keys, without the unit of a key that has one
+	// ("recent_pauses" for recent_pauses_ms, whose text has units).
 	b, err := json.Marshal(r)
 	require.NoError(t, err)
 	var m map[string]any
@@ -258,7 +258,8 @@ top_allocations: 2 sites of 11.0 MiB in use at the last GC, by allocating functi
 	hasKey := func(key string) {
 		_, plain := m[key]
 		_, ms := m[key+"_ms"]
-		assert.True(t, plain || ms, "JSON key %q or %q", key, key+"_ms")
+		_, bytes := m[key+"_bytes"]
+		assert.True(t, plain || ms || bytes, "JSON key %q, %q or %q", key, key+"_ms", key+"_bytes")
 	}
 	for line := range strings.Lines(want) {
 		if key, _, ok := strings.Cut(line, " = "); ok && !strings.HasPrefix(key, " ") {
