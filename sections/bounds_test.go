@@ -40,6 +40,8 @@ func boundWaiterC(stop <-chan struct{}, wg *sync.WaitGroup) { wg.Done(); <-stop 
 // boundAllocA, B and C allocate 4 MiB each, live until the test ends, so
 // that the heap profile has more allocation sites than the small bound of
 // TestSectionBounds, however sparse the rest of the heap is.
+//
+//go:noinline
 func boundAllocA() (out [][]byte) {
 	for range 64 {
 		out = append(out, make([]byte, 64<<10))
@@ -47,6 +49,7 @@ func boundAllocA() (out [][]byte) {
 	return out
 }
 
+//go:noinline
 func boundAllocB() (out [][]byte) {
 	for range 64 {
 		out = append(out, make([]byte, 64<<10))
@@ -54,6 +57,7 @@ func boundAllocB() (out [][]byte) {
 	return out
 }
 
+//go:noinline
 func boundAllocC() (out [][]byte) {
 	for range 64 {
 		out = append(out, make([]byte, 64<<10))
@@ -73,9 +77,17 @@ func TestSectionBounds(t *testing.T) {
 	go boundWaiterB(stop, &wg)
 	go boundWaiterC(stop, &wg)
 	wg.Wait()
+	// Sample every allocation of 4 KiB or more, so that each of the three
+	// sites is in the heap profile whatever the sampler's luck (at the
+	// default 512 KiB rate, one of them was sometimes missing on 386).
+	defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
+	runtime.MemProfileRate = 4 << 10
 	heapSink = slices.Concat(boundAllocA(), boundAllocB(), boundAllocC())
 	defer func() { heapSink = nil }()
-	runtime.GC() // the heap profile shows the heap as of the last GC
+	// The heap profile shows the heap as of a completed GC cycle, and may
+	// be up to two cycles old (runtime.MemProfile).
+	runtime.GC()
+	runtime.GC()
 
 	const small = 2
 	tests := []struct {
