@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gmr-go/gmr/gmr/report"
+	"github.com/gmr-go/gmr/internal/jsonfields"
 	"github.com/gmr-go/gmr/internal/textfmt"
 )
 
@@ -233,13 +234,7 @@ func marshalData(v any) (b []byte, err error) {
 			b, err = nil, fmt.Errorf("panic: %v", p)
 		}
 	}()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return jsonfields.Marshal(v)
 }
 
 // encode marshals v, which holds only strings, numbers and data from

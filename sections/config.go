@@ -1,9 +1,7 @@
 package sections
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"math"
@@ -11,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gmr-go/gmr/internal/jsonfields"
 	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/gmr-go/gmr/internal/textfmt"
 )
@@ -182,7 +181,7 @@ type ConfigEntry struct {
 // MarshalJSON writes the entry with its value typed: Typed, or Value when
 // Typed is nil or the entry was masked.
 func (e ConfigEntry) MarshalJSON() ([]byte, error) {
-	return marshalNoEscape(struct {
+	return jsonfields.Marshal(struct {
 		Key      string `json:"key"`
 		Value    any    `json:"value"`
 		Redacted bool   `json:"redacted"`
@@ -191,7 +190,7 @@ func (e ConfigEntry) MarshalJSON() ([]byte, error) {
 
 // MarshalJSON writes the flag with its values typed.
 func (f ConfigFlag) MarshalJSON() ([]byte, error) {
-	return marshalNoEscape(struct {
+	return jsonfields.Marshal(struct {
 		Name     string `json:"name"`
 		Value    any    `json:"value"`
 		Default  any    `json:"default"`
@@ -206,16 +205,6 @@ func jsonValue(typed any, text string, redacted bool) any {
 		return text
 	}
 	return typed
-}
-
-func marshalNoEscape(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // scalarKind is the JSON type a config leaf's text is parsed as.

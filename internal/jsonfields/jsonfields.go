@@ -1,10 +1,12 @@
 // Package jsonfields lists the fields of a Go struct as encoding/json lays
 // them out, for the walkers in gmr that show any value under the names its
 // JSON form uses: the text formatter's generic rendering, the masking pass
-// and the config section.
+// and the config section; and it marshals JSON the one way gmr writes it.
 package jsonfields
 
 import (
+	"bytes"
+	"encoding/json"
 	"reflect"
 	"slices"
 	"strings"
@@ -97,4 +99,16 @@ func walk(v reflect.Value, isSecret func(string) bool, yield func(Field) bool, d
 		}
 	}
 	return true
+}
+
+// Marshal is json.Marshal without HTML escaping, so that "<nil>" and
+// "a & b" read as they are, and without the encoder's trailing newline.
+func Marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
