@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gmr-go/gmr/formatters"
 	"github.com/gmr-go/gmr/gmr/report"
@@ -638,6 +639,10 @@ func defaultService() string {
 	return "service"
 }
 
+// maxSectionName is the longest section name New accepts: a name is a
+// title, repeated in every jsonl-sections record.
+const maxSectionName = 64
+
 // builtinSections returns the built-in sections, in their order, as their
 // zero values: settings fills them in (tune).
 func builtinSections() []report.Section {
@@ -683,7 +688,7 @@ func (s *settings) sections() ([]report.Section, error) {
 		for _, sec := range s.extra {
 			name := sectionName(sec)
 			i := slices.IndexFunc(list[:added], func(b report.Section) bool { return b.Name() == name })
-			if i >= 0 && isBuiltinType(list[i]) {
+			if i >= 0 { // list[:added] holds only built-in sections
 				list[i] = sec // replaces the built-in in its place
 				continue
 			}
@@ -696,6 +701,8 @@ func (s *settings) sections() ([]report.Section, error) {
 		switch {
 		case strings.TrimSpace(name) == "" || name == "<unnamed>":
 			return nil, fmt.Errorf("gmr: a section (%T) has an empty name (built-in names: %s)", sec, strings.Join(known, ", "))
+		case len(name) > maxSectionName || strings.IndexFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0:
+			return nil, fmt.Errorf("gmr: section name %.80q is over %d bytes or holds unprintable characters: a name is a short title", name, maxSectionName)
 		case seen[name]:
 			return nil, fmt.Errorf("gmr: two sections are named %q; a section replaces a built-in one of the same name, but added sections must have unique names (built-in names: %s)", name, strings.Join(known, ", "))
 		}

@@ -429,6 +429,11 @@ func (r *Reporter) start(reportCtx context.Context, slot *sectionSlot, start tim
 		secCtx = pprof.WithLabels(secCtx, pprof.Labels("gmr_section", slot.name))
 		pprof.SetGoroutineLabels(secCtx)
 		res := report.Run(redact.NewContext(secCtx, r.red), slot.sec)
+		// The name validated in New, whatever Name says this time.
+		res.Name = slot.name
+		if pe, ok := res.Err.(*report.PanicError); ok {
+			pe.Section = slot.name
+		}
 		// Masking may use half the grace the report allows past the
 		// section's deadline.
 		maskCtx, cancelMask := context.WithDeadline(reportCtx, start.Add(budget+collectGrace/2))
@@ -543,8 +548,16 @@ func (r *Reporter) noticeLine(msg string) {
 // maskAttr returns a with its key and every text in its value masked. A
 // value of kind Any is masked as section data is (an error becomes its
 // masked text); numbers, booleans, times and durations hold no text.
-func (r *Reporter) maskAttr(a slog.Attr) slog.Attr {
+func (r *Reporter) maskAttr(a slog.Attr) slog.Attr { return r.maskAttrAt(a, 0) }
+
+// maxAttrDepth bounds the nesting of groups in a notice's attributes.
+const maxAttrDepth = 8
+
+func (r *Reporter) maskAttrAt(a slog.Attr, depth int) slog.Attr {
 	a.Key = r.red.Value(a.Key)
+	if depth > maxAttrDepth {
+		return slog.String(a.Key, "(nested too deep)")
+	}
 	v := a.Value.Resolve() // a LogValuer's value; Resolve recovers its panic
 	switch v.Kind() {
 	case slog.KindString:
@@ -562,7 +575,7 @@ func (r *Reporter) maskAttr(a slog.Attr) slog.Attr {
 		group := v.Group()
 		masked := make([]slog.Attr, len(group))
 		for i := range group {
-			masked[i] = r.maskAttr(group[i])
+			masked[i] = r.maskAttrAt(group[i], depth+1)
 		}
 		a.Value = slog.GroupValue(masked...)
 	default:

@@ -2,6 +2,7 @@ package gmr
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -95,6 +96,8 @@ func TestSectionsComposeAndValidate(t *testing.T) {
 		{name: "repeated added name", opts: []Option{WithSections(queue("queue"), queue("queue"))}, wantErr: `two sections are named "queue"`},
 		{name: "repeated only name", opts: []Option{WithOnlySections(sections.Heap{}, sections.Heap{})}, wantErr: `two sections are named "heap"`},
 		{name: "empty name", opts: []Option{WithSections(queue(" "))}, wantErr: "has an empty name (built-in names: package, config"},
+		{name: "a name too long for a title", opts: []Option{WithSections(queue(strings.Repeat("q", 65)))}, wantErr: "is over 64 bytes or holds unprintable characters"},
+		{name: "an unprintable name", opts: []Option{WithSections(queue("queue\x1b[2J"))}, wantErr: "is over 64 bytes or holds unprintable characters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

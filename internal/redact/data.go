@@ -148,14 +148,23 @@ func (w *dataWalker) dropped() bool {
 func (w *dataWalker) text(s string) string { return w.textOf(s, len(s)) }
 
 // textOf is text for s, the first bytes of a text of total bytes.
+// The text is masked before it is cut, over a window past the cut, so
+// that a secret the cut would split (a URL's password before its '@', a
+// token's prefix) is still recognised and masked.
 func (w *dataWalker) textOf(s string, total int) string {
-	if total > MaxString {
-		w.longStrings++
-		s = textfmt.Cut(s, MaxString) + fmt.Sprintf("... (%d bytes in all)", total)
+	if total <= MaxString {
+		w.bytes += len(s)
+		return w.r.Value(s)
 	}
+	w.longStrings++
+	masked := w.r.Value(textfmt.Cut(s, MaxString+cutWindow))
+	s = textfmt.Cut(masked, MaxString) + fmt.Sprintf("... (%d bytes in all)", total)
 	w.bytes += len(s)
-	return w.r.Value(s)
+	return s
 }
+
+// cutWindow is how far past a cut a long string is masked.
+const cutWindow = 4 << 10
 
 func (w *dataWalker) value(rv reflect.Value, depth int) any {
 	if w.stopped() {
@@ -199,7 +208,7 @@ func (w *dataWalker) value(rv reflect.Value, depth int) any {
 	case reflect.Slice, reflect.Array:
 		if rv.Type().Elem().Kind() == reflect.Uint8 && rv.Kind() == reflect.Slice {
 			b := rv.Bytes()
-			return w.textOf(string(b[:min(len(b), MaxString)]), len(b))
+			return w.textOf(string(b[:min(len(b), MaxString+cutWindow)]), len(b))
 		}
 		return w.list(rv, depth)
 	case reflect.Map:
@@ -402,8 +411,17 @@ func (w *dataWalker) fields(rv reflect.Value, depth int, obj *report.Object) {
 
 // slog renders a resolved slog.Value.
 func (w *dataWalker) slog(sv slog.Value, depth int) any {
+	// A group counts as a value and a level, as a struct does, so that
+	// LogValuers that form a cycle or share their parts are bounded too.
+	if depth > MaxDepth {
+		w.deep++
+		return "... (nesting too deep)"
+	}
 	switch sv.Kind() {
 	case slog.KindGroup:
+		if w.stopped() {
+			return nil
+		}
 		obj := report.Object{}
 		for _, a := range sv.Group() {
 			if w.note != "" || len(obj) == MaxEntries {
@@ -413,7 +431,11 @@ func (w *dataWalker) slog(sv slog.Value, depth int) any {
 				obj = append(obj, report.Member{Key: w.text(a.Key), Value: Mask})
 				continue
 			}
-			obj = append(obj, report.Member{Key: w.text(a.Key), Value: w.slog(a.Value.Resolve(), depth+1)})
+			v := w.slog(a.Value.Resolve(), depth+1)
+			if w.dropped() {
+				break
+			}
+			obj = append(obj, report.Member{Key: w.text(a.Key), Value: v})
 		}
 		return obj
 	case slog.KindAny:
@@ -423,6 +445,9 @@ func (w *dataWalker) slog(sv slog.Value, depth int) any {
 		}
 		return w.value(reflect.ValueOf(v), depth+1)
 	case slog.KindString:
+		if w.stopped() {
+			return nil
+		}
 		return w.text(sv.String())
 	default:
 		return w.value(reflect.ValueOf(sv.Any()), depth+1)

@@ -539,7 +539,7 @@ func TestError(t *testing.T) {
 		got := r.Error(&report.PanicError{Section: "s", Value: panicError{}})
 		var pe *report.PanicError
 		require.ErrorAs(t, got, &pe)
-		assert.Equal(t, "%!v(PANIC=Error method: boom)", pe.Value) // fmt's own recovery
+		assert.Equal(t, "(redact.panicError whose Error method panicked: boom)", pe.Value)
 	})
 	t.Run("deadline", func(t *testing.T) {
 		cause := &causeError{secret: "hunter2"}
@@ -734,4 +734,61 @@ func FuzzData(f *testing.F) {
 			assert.NotContains(t, got, secret, "shape %d", i)
 		}
 	})
+}
+
+// cyclicNode is a LogValuer whose value holds its parent: two of them form
+// a cycle of LogValues.
+type cyclicNode struct {
+	name   string
+	parent *cyclicNode
+}
+
+func (n *cyclicNode) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("name", n.name), slog.Any("parent", n.parent))
+}
+
+func TestDataLogValuerCycle(t *testing.T) {
+	a, b := &cyclicNode{name: "a"}, &cyclicNode{name: "b"}
+	a.parent, b.parent = b, a
+	tree, note := (&Redactor{}).Data(context.Background(), map[string]any{"n": a})
+	assert.NotNil(t, tree)
+	assert.Contains(t, note, "levels of nesting", "the cycle is cut by depth, not by the stack")
+}
+
+func TestPanicValuesMaskedByKey(t *testing.T) {
+	r := &Redactor{}
+	for _, v := range []any{
+		map[string]string{"password": "hunter2"},
+		struct{ Password string }{"hunter3"},
+		errors.New("dial postgres://u:hunter4@db/x"),
+		"token=hunter5",
+	} {
+		err := r.Error(&report.PanicError{Section: "s", Value: v})
+		assert.NotContains(t, err.Error(), "hunter", "%#v", v)
+	}
+	err := r.Error(&report.PanicError{Section: "s", Value: map[string]string{"password": "x", "user": "app"}})
+	assert.Contains(t, err.Error(), `{"password":"***","user":"app"}`)
+}
+
+func TestDataMasksBeforeCutting(t *testing.T) {
+	secret := "supersecretpassword"
+	long := strings.Repeat("a", MaxString-20) + " postgres://u:" + secret + "@db/x"
+	tree, _ := (&Redactor{}).Data(context.Background(), map[string]string{"note": long})
+	b, err := json.Marshal(tree)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "supers", "no part of a password the cut would split")
+	assert.Contains(t, string(b), "bytes in all")
+}
+
+func TestProfileMasksLabelKeys(t *testing.T) {
+	p := &profile.Profile{Sample: []*profile.Sample{{
+		Label:    map[string][]string{"db password=hunter2": {"x"}, "role": {"worker"}},
+		NumLabel: map[string][]int64{"token=hunter3": {1}},
+		NumUnit:  map[string][]string{"token=hunter3": {"count"}},
+	}}}
+	(&Redactor{}).Profile(p)
+	s := p.Sample[0]
+	assert.Equal(t, map[string][]string{"db password=***": {"***"}, "role": {"worker"}}, s.Label)
+	assert.Equal(t, map[string][]int64{"token=***": {1}}, s.NumLabel)
+	assert.Equal(t, map[string][]string{"token=***": {"count"}}, s.NumUnit)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/gmr-go/gmr/gmr/report"
+	"github.com/gmr-go/gmr/internal/jsonfields"
 )
 
 // Error returns err with its secrets masked, as a new error that holds only
@@ -22,7 +23,7 @@ func (r *Redactor) Error(err error) error {
 	if catch(func() { errors.As(err, &pe) }) == "" && pe != nil {
 		return &report.PanicError{
 			Section: pe.Section,
-			Value:   r.Value(safeSprint(pe.Value)),
+			Value:   r.panicValue(pe.Value),
 			Stack:   []byte(r.Value(string(pe.Stack))),
 		}
 	}
@@ -54,3 +55,29 @@ type maskedError struct {
 func (e *maskedError) Error() string { return e.msg }
 
 func (e *maskedError) Is(target error) bool { return e.kind != nil && target == e.kind }
+
+// panicValue returns a panic's value as masked text. A string or an error
+// is masked as text; any other value (a map, a struct) is masked by its keys
+// first, as section data is, and shown as compact JSON, since its %v form
+// (map[password:x], {x}) has lost the keys that say what is secret.
+func (r *Redactor) panicValue(v any) string {
+	switch v := v.(type) {
+	case string:
+		return r.Value(v)
+	case error:
+		var s string
+		if p := catch(func() { s = v.Error() }); p != "" {
+			s = fmt.Sprintf("(%T whose Error method panicked: %s)", v, p)
+		}
+		return r.Value(s)
+	}
+	tree, _ := r.Data(context.Background(), v)
+	if s, ok := tree.(string); ok {
+		return s
+	}
+	b, err := jsonfields.Marshal(tree)
+	if err != nil {
+		return fmt.Sprintf("(%T)", v)
+	}
+	return string(b)
+}

@@ -86,28 +86,45 @@ func (r *Redactor) inPlaceMap(m matcher, rv reflect.Value, depth int) {
 	}
 }
 
-// Profile masks the label values in p, in place, as a label set is masked:
-// the values of a secret key become Mask, and every other value is masked
-// as Value masks it. Keys of numeric labels are kept; their values are
-// numbers.
+// Profile masks the labels in p, in place, as a label set is masked: the
+// values of a secret key become Mask, every other value is masked as Value
+// masks it, and so is every key, of string and numeric labels alike (the
+// values of numeric labels are numbers).
 func (r *Redactor) Profile(p *profile.Profile) {
 	if p == nil {
 		return
 	}
 	m := r.matcher()
 	for _, s := range p.Sample {
-		for k, vs := range s.Label {
-			secret := m.secret(k)
-			masked := make([]string, len(vs))
-			for i, v := range vs {
-				switch {
-				case secret && v != "":
-					masked[i] = Mask
-				default:
-					masked[i] = r.Value(v)
+		if len(s.Label) > 0 {
+			labels := make(map[string][]string, len(s.Label))
+			for k, vs := range s.Label {
+				secret := m.secret(k)
+				masked := make([]string, len(vs))
+				for i, v := range vs {
+					switch {
+					case secret && v != "":
+						masked[i] = Mask
+					default:
+						masked[i] = r.Value(v)
+					}
+				}
+				mk := r.Value(k) // a key is text the program wrote, too
+				labels[mk] = append(labels[mk], masked...)
+			}
+			s.Label = labels
+		}
+		if len(s.NumLabel) > 0 {
+			nums := make(map[string][]int64, len(s.NumLabel))
+			units := make(map[string][]string, len(s.NumUnit))
+			for k, vs := range s.NumLabel {
+				mk := r.Value(k)
+				nums[mk] = append(nums[mk], vs...)
+				if u, ok := s.NumUnit[k]; ok {
+					units[mk] = append(units[mk], u...)
 				}
 			}
-			s.Label[k] = masked
+			s.NumLabel, s.NumUnit = nums, units
 		}
 	}
 }
