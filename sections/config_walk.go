@@ -49,17 +49,6 @@ type walker struct {
 	path map[visit]bool
 }
 
-var (
-	logValuerType = reflect.TypeFor[slog.LogValuer]()
-	errorIface    = reflect.TypeFor[error]()
-	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
-	stringerType  = reflect.TypeFor[fmt.Stringer]()
-	timeTyp       = reflect.TypeFor[time.Time]()
-	durationTyp   = reflect.TypeFor[time.Duration]()
-	urlType       = reflect.TypeFor[url.URL]()
-	userinfoType  = reflect.TypeFor[url.Userinfo]()
-)
-
 func (w *walker) full() bool { return len(w.entries) >= configMaxEntries }
 
 func (w *walker) emit(key, value string, redacted bool) {
@@ -175,7 +164,7 @@ func (w *walker) leaf(key string, v reflect.Value, depth int) bool {
 		return false
 	}
 	t := v.Type()
-	if v.Kind() != reflect.Pointer && !t.Implements(logValuerType) && reflect.PointerTo(t).Implements(logValuerType) {
+	if v.Kind() != reflect.Pointer && !t.Implements(jsonfields.LogValuerType) && reflect.PointerTo(t).Implements(jsonfields.LogValuerType) {
 		// LogValue has a pointer receiver: call it on v's address, or on
 		// a copy's if v has none, so that the type's redaction applies.
 		if v.CanAddr() {
@@ -187,7 +176,7 @@ func (w *walker) leaf(key string, v reflect.Value, depth int) bool {
 		}
 		t = v.Type()
 	}
-	if t.Implements(logValuerType) {
+	if t.Implements(jsonfields.LogValuerType) {
 		sv, err := call(func() slog.Value { return v.Interface().(slog.LogValuer).LogValue() })
 		if err != "" {
 			w.emit(key, err, false)
@@ -197,27 +186,27 @@ func (w *walker) leaf(key string, v reflect.Value, depth int) bool {
 		return true
 	}
 	switch t {
-	case timeTyp:
+	case jsonfields.TimeType:
 		w.emit(key, v.Interface().(time.Time).Format(time.RFC3339Nano), false)
 		return true
-	case durationTyp:
+	case jsonfields.DurationType:
 		w.emitTyped(key, time.Duration(v.Int()).String(), durationKind)
 		return true
-	case urlType:
+	case jsonfields.URLType:
 		u := v.Interface().(url.URL)
 		w.emitText(key, u.String())
 		return true
-	case userinfoType:
+	case jsonfields.UserinfoType:
 		u := v.Interface().(url.Userinfo)
 		w.emitUserinfo(key, &u)
 		return true
 	}
 	if t.Kind() == reflect.Pointer {
 		switch t.Elem() {
-		case urlType:
+		case jsonfields.URLType:
 			w.emitText(key, v.Interface().(*url.URL).String())
 			return true
-		case userinfoType:
+		case jsonfields.UserinfoType:
 			w.emitUserinfo(key, v.Interface().(*url.Userinfo))
 			return true
 		}
@@ -227,9 +216,9 @@ func (w *walker) leaf(key string, v reflect.Value, depth int) bool {
 	}
 	var s, err string
 	switch {
-	case t.Implements(errorIface):
+	case t.Implements(jsonfields.ErrorType):
 		s, err = call(func() string { return v.Interface().(error).Error() })
-	case t.Implements(textMarshaler):
+	case t.Implements(jsonfields.TextType):
 		s, err = call(func() string {
 			b, e := v.Interface().(encoding.TextMarshaler).MarshalText()
 			if e != nil {
@@ -237,7 +226,7 @@ func (w *walker) leaf(key string, v reflect.Value, depth int) bool {
 			}
 			return string(b)
 		})
-	case t.Implements(stringerType):
+	case t.Implements(jsonfields.StringerType):
 		s, err = call(func() string { return v.Interface().(fmt.Stringer).String() })
 	default:
 		return false

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gmr-go/gmr/gmr/report"
 	"github.com/gmr-go/gmr/internal/jsonfields"
@@ -105,18 +104,6 @@ func (w *dataWalker) notes() string {
 	}
 	return strings.Join(notes, "; ")
 }
-
-var (
-	logValuerType = reflect.TypeFor[slog.LogValuer]()
-	marshalerType = reflect.TypeFor[json.Marshaler]()
-	textType      = reflect.TypeFor[encoding.TextMarshaler]()
-	errorType     = reflect.TypeFor[error]()
-	timeType      = reflect.TypeFor[time.Time]()
-	durationType  = reflect.TypeFor[time.Duration]()
-	rawType       = reflect.TypeFor[json.RawMessage]()
-	urlType       = reflect.TypeFor[url.URL]()
-	userinfoType  = reflect.TypeFor[url.Userinfo]()
-)
 
 // stopped reports whether the walk has reached a bound, counting one more
 // value.
@@ -227,33 +214,33 @@ func (w *dataWalker) special(rv reflect.Value, depth int) (any, bool) {
 		return nil, false // reached through an unexported embedded struct
 	}
 	switch t {
-	case timeType, durationType:
+	case jsonfields.TimeType, jsonfields.DurationType:
 		return rv.Interface(), true
-	case rawType:
+	case jsonfields.RawType:
 		return w.json(rv.Bytes()), true
-	case urlType:
+	case jsonfields.URLType:
 		u := rv.Interface().(url.URL)
 		return w.text(u.String()), true
-	case userinfoType:
+	case jsonfields.UserinfoType:
 		u := rv.Interface().(url.Userinfo)
 		return w.userinfo(&u), true
 	}
 	if t.Kind() == reflect.Pointer {
 		switch t.Elem() {
-		case urlType:
+		case jsonfields.URLType:
 			return w.text(rv.Interface().(*url.URL).String()), true
-		case userinfoType:
+		case jsonfields.UserinfoType:
 			return w.userinfo(rv.Interface().(*url.Userinfo)), true
 		}
 	}
 	switch {
-	case t.Implements(logValuerType):
+	case t.Implements(jsonfields.LogValuerType):
 		var sv slog.Value
 		if p := catch(func() { sv = rv.Interface().(slog.LogValuer).LogValue().Resolve() }); p != "" {
 			return w.text("!LogValue panicked: " + p), true
 		}
 		return w.slog(sv, depth), true
-	case t.Implements(marshalerType):
+	case t.Implements(jsonfields.MarshalerType):
 		var b []byte
 		var err error
 		if p := catch(func() { b, err = rv.Interface().(json.Marshaler).MarshalJSON() }); p != "" {
@@ -263,7 +250,7 @@ func (w *dataWalker) special(rv reflect.Value, depth int) (any, bool) {
 			return w.text("!MarshalJSON: " + err.Error()), true
 		}
 		return w.json(b), true
-	case t.Implements(textType):
+	case t.Implements(jsonfields.TextType):
 		var b []byte
 		var err error
 		if p := catch(func() { b, err = rv.Interface().(encoding.TextMarshaler).MarshalText() }); p != "" {
@@ -273,7 +260,7 @@ func (w *dataWalker) special(rv reflect.Value, depth int) (any, bool) {
 			return w.text("!MarshalText: " + err.Error()), true
 		}
 		return w.text(string(b)), true
-	case t.Implements(errorType):
+	case t.Implements(jsonfields.ErrorType):
 		var s string
 		if p := catch(func() { s = rv.Interface().(error).Error() }); p != "" {
 			s = "!Error panicked: " + p
