@@ -394,7 +394,11 @@ func builtinSections() []report.Section {
 	fs.String("db-password", "hunter2", "database password")
 	_ = fs.Parse([]string{"-db-password=s3cret"})
 	return []report.Section{
-		sections.Package{Service: "demo", Version: "1.2.3"},
+		sections.Findings{},
+		sections.Goroutines{},
+		sections.Threads{},
+		sections.Process{},
+		sections.Heap{},
 		&sections.Config{
 			FlagSets: []*flag.FlagSet{fs},
 			Values: map[string]any{"db": struct {
@@ -403,17 +407,14 @@ func builtinSections() []report.Section {
 				Ports    []int  `json:"ports"`
 			}{"localhost", "hunter2", []int{5432, 5433}}},
 		},
+		sections.Package{Service: "demo", Version: "1.2.3"},
 		sections.Environment{Environ: []string{"HOME=/home/demo", "API_TOKEN=s3cret", "LANG=C.UTF-8"}},
-		sections.Goroutines{},
-		sections.Threads{},
-		sections.Process{},
-		sections.Heap{},
 	}
 }
 
 // builtinNames are the names of the sections whose data the schema
 // describes.
-var builtinNames = []string{"package", "config", "environment", "goroutines", "threads", "process", "heap"}
+var builtinNames = []string{"findings", "goroutines", "threads", "process", "heap", "config", "package", "environment"}
 
 // realReport collects the built-in sections in this process, with a few
 // labelled goroutines parked so the goroutine section has labels.
@@ -436,12 +437,22 @@ func realReport(t *testing.T) *report.Report {
 		Trigger: "api", GMRVersion: "devel", GoVersion: "go1.26.8",
 	}}
 	secs := builtinSections()
+	r.Sections = make([]report.Result, len(secs))
+	var reviewers []int
 	for i, s := range secs {
 		require.Equal(t, builtinNames[i], s.Name())
-		res := report.Run(context.Background(), s)
+		if _, ok := s.(report.Reviewer); ok {
+			reviewers = append(reviewers, i)
+			continue
+		}
+		r.Sections[i] = report.Run(context.Background(), s)
+	}
+	for _, i := range reviewers {
+		r.Sections[i] = report.RunReview(context.Background(), secs[i].(report.Reviewer), r.Sections)
+	}
+	for _, res := range r.Sections {
 		require.NoError(t, res.Err, "section %q", res.Name)
 		require.NotNil(t, res.Data, "section %q", res.Name)
-		r.Sections = append(r.Sections, res)
 	}
 	r.Header.Duration = time.Since(start)
 	return r

@@ -122,9 +122,10 @@ func TestJSONLinesPerSectionFromSignalledChild(t *testing.T) {
 				records = append(records, l)
 			}
 		}
-		return len(records) > 0 && strings.Contains(records[len(records)-1], `"section_name":"heap"`)
+		return len(records) > 0 && strings.Contains(records[len(records)-1], `"section_name":"environment"`)
 	})
-	require.GreaterOrEqual(t, len(records), 7, "a record per built-in section at least")
+	require.GreaterOrEqual(t, len(records), 8, "a record per built-in section at least")
+	assert.Contains(t, records[0], `"section_name":"findings"`, "the findings come first")
 	for _, rec := range records {
 		assert.LessOrEqual(t, len(rec), formatters.DefaultMaxLine, "each record fits the line limit")
 		validateReport(t, "#/$defs/record", []byte(rec))

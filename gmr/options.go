@@ -647,13 +647,14 @@ const maxSectionName = 64
 // zero values: settings fills them in (tune).
 func builtinSections() []report.Section {
 	return []report.Section{
-		sections.Package{},
-		sections.Config{},
-		sections.Environment{},
+		sections.Findings{},
 		sections.Goroutines{},
 		sections.Threads{},
 		sections.Process{},
 		sections.Heap{},
+		sections.Config{},
+		sections.Package{},
+		sections.Environment{},
 	}
 }
 

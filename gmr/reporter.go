@@ -79,6 +79,13 @@ type sectionSlot struct {
 	running atomic.Int64 // start time in Unix nanoseconds of a Collect still running, or 0
 }
 
+// reviewer reports whether the slot's section is a report.Reviewer, which
+// runs after the others, on their results.
+func (s *sectionSlot) reviewer() bool {
+	_, ok := s.sec.(report.Reviewer)
+	return ok
+}
+
 // New returns a Reporter configured by opts, the environment and defaults, in
 // that order of precedence. It installs no trigger: call Report or
 // WriteReport to make a report.
@@ -267,11 +274,15 @@ func (r *Reporter) reportAttrs(rep *report.Report, loc string) []slog.Attr {
 	return attrs
 }
 
-// topFinding is the hook for the one line that says what most needs an
-// operator's attention in rep, carried by a report's summary notice as
-// top_finding. Reports have no findings yet, so it is always empty and the
-// attribute is omitted.
-func topFinding(*report.Report) string {
+// topFinding returns the most severe finding of rep's findings section,
+// as "code: message", for a report's summary notice (top_finding); or ""
+// when there is none.
+func topFinding(rep *report.Report) string {
+	for _, res := range rep.Sections {
+		if f, ok := res.Data.(*sections.FindingsReport); ok && f != nil && len(f.Findings) > 0 {
+			return f.Findings[0].Code + ": " + f.Findings[0].Message
+		}
+	}
 	return ""
 }
 
@@ -322,7 +333,7 @@ func (r *Reporter) collect(ctx context.Context, trigger string) *report.Report {
 	first := r.goroutineSlot()
 	deadline := start.Add(goroutineBudget + collectGrace)
 	if first >= 0 {
-		if ch := r.launch(reportCtx, rep, first, start, goroutineBudget); ch != nil {
+		if ch := r.launch(reportCtx, rep, first, start, goroutineBudget, nil); ch != nil {
 			wait := time.NewTimer(time.Until(deadline))
 			select {
 			case res := <-ch:
@@ -336,14 +347,41 @@ func (r *Reporter) collect(ctx context.Context, trigger string) *report.Report {
 		}
 	}
 	rest := time.Now()
-	for i := range r.sections {
-		if i != first {
-			pending[i] = r.launch(reportCtx, rep, i, rest, budget)
+	var reviewers []int
+	for i, slot := range r.sections {
+		switch {
+		case i == first:
+		case slot.reviewer():
+			reviewers = append(reviewers, i)
+		default:
+			pending[i] = r.launch(reportCtx, rep, i, rest, budget, nil)
 		}
 	}
 	r.await(ctx, rep, pending, start, latest(deadline, rest.Add(budget+collectGrace)))
+	r.review(ctx, reportCtx, rep, reviewers, start, budget)
 	rep.Header.Duration = time.Since(start)
 	return rep
+}
+
+// review runs the reviewer sections (report.Reviewer), such as findings,
+// on the other sections' masked results, and awaits them as collect awaits
+// the others.
+func (r *Reporter) review(ctx, reportCtx context.Context, rep *report.Report, reviewers []int, start time.Time, budget time.Duration) {
+	if len(reviewers) == 0 {
+		return
+	}
+	results := make([]report.Result, 0, len(rep.Sections))
+	for i, res := range rep.Sections {
+		if !r.sections[i].reviewer() {
+			results = append(results, res)
+		}
+	}
+	now := time.Now()
+	pending := make([]<-chan report.Result, len(r.sections))
+	for _, i := range reviewers {
+		pending[i] = r.launch(reportCtx, rep, i, now, budget, results)
+	}
+	r.await(ctx, rep, pending, start, now.Add(budget+collectGrace))
 }
 
 // goroutineSlot returns the index of the built-in goroutine section, or -1.
@@ -353,7 +391,7 @@ func (r *Reporter) goroutineSlot() int {
 
 // launch starts section i (see start), or, when it is still running from an
 // earlier report, records it as skipped in rep and returns nil.
-func (r *Reporter) launch(reportCtx context.Context, rep *report.Report, i int, start time.Time, budget time.Duration) <-chan report.Result {
+func (r *Reporter) launch(reportCtx context.Context, rep *report.Report, i int, start time.Time, budget time.Duration, results []report.Result) <-chan report.Result {
 	slot := r.sections[i]
 	if since := slot.running.Load(); since != 0 {
 		rep.Sections[i] = report.Result{
@@ -362,7 +400,7 @@ func (r *Reporter) launch(reportCtx context.Context, rep *report.Report, i int, 
 		}
 		return nil
 	}
-	return r.start(reportCtx, slot, start, budget)
+	return r.start(reportCtx, slot, start, budget, results)
 }
 
 // latest returns the later of two times.
@@ -420,7 +458,7 @@ func (r *Reporter) newHeader(start time.Time, trigger string) report.Header {
 // later reports, with the Redactor in its context, and masks the result.
 // The result arrives on the returned channel, which has room for it, so the
 // goroutine never blocks on a report that stopped waiting.
-func (r *Reporter) start(reportCtx context.Context, slot *sectionSlot, start time.Time, budget time.Duration) <-chan report.Result {
+func (r *Reporter) start(reportCtx context.Context, slot *sectionSlot, start time.Time, budget time.Duration, results []report.Result) <-chan report.Result {
 	ch := make(chan report.Result, 1)
 	slot.running.Store(start.UnixNano())
 	go func() {
@@ -428,7 +466,12 @@ func (r *Reporter) start(reportCtx context.Context, slot *sectionSlot, start tim
 		defer cancel()
 		secCtx = pprof.WithLabels(secCtx, pprof.Labels("gmr_section", slot.name))
 		pprof.SetGoroutineLabels(secCtx)
-		res := report.Run(redact.NewContext(secCtx, r.red), slot.sec)
+		var res report.Result
+		if rv, ok := slot.sec.(report.Reviewer); ok {
+			res = report.RunReview(redact.NewContext(secCtx, r.red), rv, results)
+		} else {
+			res = report.Run(redact.NewContext(secCtx, r.red), slot.sec)
+		}
 		// The name validated in New, whatever Name says this time.
 		res.Name = slot.name
 		if pe, ok := res.Err.(*report.PanicError); ok {

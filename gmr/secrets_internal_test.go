@@ -79,7 +79,7 @@ func sectionNames(secs []report.Section) []string {
 }
 
 func TestSectionsComposeAndValidate(t *testing.T) {
-	builtin := []string{"package", "config", "environment", "goroutines", "threads", "process", "heap"}
+	builtin := []string{"findings", "goroutines", "threads", "process", "heap", "config", "package", "environment"}
 	tests := []struct {
 		name    string
 		opts    []Option
@@ -87,15 +87,15 @@ func TestSectionsComposeAndValidate(t *testing.T) {
 		wantErr string
 	}{
 		{name: "default", want: builtin},
-		{name: "added after the built-ins", opts: []Option{WithSections(queue("queue"))}, want: append(builtin[:7:7], "queue")},
-		{name: "without", opts: []Option{WithoutSections("environment", "heap")}, want: []string{"package", "config", "goroutines", "threads", "process"}},
+		{name: "added after the built-ins", opts: []Option{WithSections(queue("queue"))}, want: append(builtin[:8:8], "queue")},
+		{name: "without", opts: []Option{WithoutSections("environment", "heap")}, want: []string{"findings", "goroutines", "threads", "process", "config", "package"}},
 		{name: "a built-in replaced in its place", opts: []Option{WithSections(sections.Goroutines{DetailMax: 5})}, want: builtin},
 		{name: "a custom section in a built-in's place", opts: []Option{WithSections(queue("config"))}, want: builtin},
 		{name: "only", opts: []Option{WithSections(queue("dropped")), WithOnlySections(queue("a"), sections.Heap{})}, want: []string{"a", "heap"}},
-		{name: "unknown WithoutSections name", opts: []Option{WithoutSections("proces")}, wantErr: `unknown section "proces" (known: package, config, environment, goroutines, threads, process, heap)`},
+		{name: "unknown WithoutSections name", opts: []Option{WithoutSections("proces")}, wantErr: `unknown section "proces" (known: findings, goroutines, threads, process, heap, config, package, environment)`},
 		{name: "repeated added name", opts: []Option{WithSections(queue("queue"), queue("queue"))}, wantErr: `two sections are named "queue"`},
 		{name: "repeated only name", opts: []Option{WithOnlySections(sections.Heap{}, sections.Heap{})}, wantErr: `two sections are named "heap"`},
-		{name: "empty name", opts: []Option{WithSections(queue(" "))}, wantErr: "has an empty name (built-in names: package, config"},
+		{name: "empty name", opts: []Option{WithSections(queue(" "))}, wantErr: "has an empty name (built-in names: findings, goroutines"},
 		{name: "a name too long for a title", opts: []Option{WithSections(queue(strings.Repeat("q", 65)))}, wantErr: "is over 64 bytes or holds unprintable characters"},
 		{name: "an unprintable name", opts: []Option{WithSections(queue("queue\x1b[2J"))}, wantErr: "is over 64 bytes or holds unprintable characters"},
 	}
@@ -118,7 +118,7 @@ func TestSectionsComposeAndValidate(t *testing.T) {
 func TestReplacedSectionKeepsSettings(t *testing.T) {
 	secs, err := resolveSections(t, nil, WithSections(sections.Goroutines{DetailMax: 5}))
 	require.NoError(t, err)
-	assert.Equal(t, sections.Goroutines{DetailMax: 5}, secs[3], "the replacement is in the built-in's place")
+	assert.Equal(t, sections.Goroutines{DetailMax: 5}, secs[1], "the replacement is in the built-in's place")
 
 	own := &sections.Config{Values: map[string]any{"mine": 1}}
 	secs, err = resolveSections(t, nil, WithConfig("app", 2), WithService("svc"), WithVersion("1.0"),
@@ -146,7 +146,7 @@ func TestLeakProfileFromTheEnvironment(t *testing.T) {
 			assert.Equal(t, tt.warn, len(warnings) == 1, "warnings: %v", warnings)
 			secs, err := s.sections()
 			require.NoError(t, err)
-			assert.Equal(t, sections.Goroutines{LeakProfile: tt.want}, secs[3])
+			assert.Equal(t, sections.Goroutines{LeakProfile: tt.want}, secs[1])
 		})
 	}
 }

@@ -108,3 +108,32 @@ func Run(ctx context.Context, s Section) (res Result) {
 	res.Data, res.Err = s.Collect(ctx)
 	return res
 }
+
+// A Reviewer is a section computed from the other sections' results, such
+// as the built-in findings section. The Reporter collects every other
+// section first, masks their results, and then calls Review with them, in
+// the report's order, in place of Collect; the reviewer's result takes its
+// own place in that order. Review must not modify the results, and it has
+// the same deadline, panic and masking rules as Collect.
+type Reviewer interface {
+	Section
+	Review(ctx context.Context, results []Result) (any, error)
+}
+
+// RunReview calls rv.Review with results and returns its result, as Run
+// does for Collect: a panic is recovered and returned as a *PanicError.
+func RunReview(ctx context.Context, rv Reviewer, results []Result) Result {
+	return Run(ctx, reviewSection{rv, results})
+}
+
+// reviewSection is a Reviewer bound to the results it reviews.
+type reviewSection struct {
+	rv      Reviewer
+	results []Result
+}
+
+func (s reviewSection) Name() string { return s.rv.Name() }
+
+func (s reviewSection) Collect(ctx context.Context) (any, error) {
+	return s.rv.Review(ctx, s.results)
+}

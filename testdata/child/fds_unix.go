@@ -11,8 +11,9 @@ import (
 
 // exhaustFDs lowers the soft limit on open files to n and opens /dev/null
 // until the process is out of descriptors (EMFILE), as a leaking service
-// would be. It returns the files, which the caller keeps open.
-func exhaustFDs(n uint64) []*os.File {
+// would be, or until it has the given share of them open. It returns the
+// files, which the caller keeps open.
+func exhaustFDs(n uint64, share float64) []*os.File {
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		fmt.Fprintln(os.Stderr, "child: getrlimit:", err)
@@ -31,5 +32,10 @@ func exhaustFDs(n uint64) []*os.File {
 			return files
 		}
 		files = append(files, f)
+		// Descriptors are allocated lowest first: the highest one open
+		// is about how many are.
+		if share < 1 && float64(f.Fd()+1) >= share*float64(n) {
+			return files
+		}
 	}
 }

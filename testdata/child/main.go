@@ -49,6 +49,8 @@ func main() {
 	secretConfig := flag.Bool("secret-config", false, "register a config value with a field tagged secret (from $CHILD_SECRET_FIELD) and $DATABASE_URL")
 	setupDelay := flag.Duration("setup-delay", 0, "print \"starting <pid>\" and wait this long before Setup")
 	nofile := flag.Uint64("nofile", 0, "after Setup, lower RLIMIT_NOFILE to this and use up every descriptor")
+	fdShare := flag.Float64("fd-share", 1, "with -nofile: use up only this share of the descriptors (0.9: 90%)")
+	holdHeap := flag.Int("hold-heap", 0, "bytes of heap to allocate and keep live, in 1 MiB blocks")
 	canaryFile := flag.String("canaries", "", "read secrets (JSON, see canaries) from this file and hide them in every shape gmr must mask")
 	onlySections := flag.Bool("only-sections", false, "with -canaries: WithOnlySections(config, environment, the canary sections, goroutines)")
 	dumpFormat := flag.Bool("dump-formatter", false, "use a third-party formatter that writes everything it receives")
@@ -143,7 +145,15 @@ func main() {
 
 	var hoard []*os.File
 	if *nofile > 0 {
-		hoard = exhaustFDs(*nofile)
+		hoard = exhaustFDs(*nofile, *fdShare)
+	}
+	heap := make([][]byte, 0, *holdHeap>>20)
+	for range *holdHeap >> 20 {
+		b := make([]byte, 1<<20)
+		for i := range b {
+			b[i] = byte(i) // touched, so it is resident
+		}
+		heap = append(heap, b)
 	}
 
 	fmt.Println("ready", os.Getpid())
@@ -190,6 +200,8 @@ func main() {
 	close(stop)
 	ticks.Wait()
 	close(release)
+	runtime.KeepAlive(heap)
+	runtime.KeepAlive(hoard) // or the GC closes the files, by their finalizers
 }
 
 // fatalStackOverflow makes a real fatal runtime error, one that no recover
