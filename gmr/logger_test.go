@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gmr-go/gmr/formatters"
+	"github.com/gmr-go/gmr/gmr/report"
 	"github.com/gmr-go/gmr/sections"
 )
 
@@ -108,10 +109,28 @@ func TestWithLoggerReceivesNoticeRecords(t *testing.T) {
 		assert.Regexp(t, `^report \(`+regexp.QuoteMeta(wantTriggers[i])+`\)? written to `+regexp.QuoteMeta(locs[i])+` in \S+$`, rec["msg"])
 		assert.Greater(t, rec["duration_ms"], 0.0)
 		assert.GreaterOrEqual(t, rec["goroutines"], 1.0, "the goroutine section's total")
-		assert.NotContains(t, rec, "top_finding", "no findings yet: the attribute is omitted")
+		assert.NotContains(t, rec, "top_finding", "without a findings section the attribute is omitted")
 		assert.NotEmpty(t, rec["time"])
 	}
 	assert.Empty(t, byLevel(recs, "ERROR"))
+}
+
+func TestSummaryNoticeCarriesTopFinding(t *testing.T) {
+	var logs lockedBuffer
+	r, err := New(
+		WithDir(t.TempDir()), WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))), WithStderr(&lockedBuffer{}), WithoutProfiles(),
+		WithOnlySections(sections.Findings{}, report.Func("queue", func(context.Context) (any, error) {
+			return nil, errors.New("unreachable: password=hunter2")
+		})),
+	)
+	require.NoError(t, err)
+	defer r.Stop()
+	_, err = r.Report(context.Background())
+	require.NoError(t, err)
+	infos := byLevel(records(t, logs.String()), "INFO")
+	require.Len(t, infos, 1, "%s", logs.String())
+	assert.Equal(t, "section_failed: section queue failed: unreachable: password=***", infos[0]["top_finding"])
+	assert.NotContains(t, logs.String(), "hunter2")
 }
 
 func TestWithLoggerWarnsOnFallbackToStderr(t *testing.T) {
