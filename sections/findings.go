@@ -31,6 +31,8 @@ const (
 	FindingGoroutinesHigh   = "goroutines_high"
 	FindingWaitingLong      = "waiting_long"
 	FindingLeakedGoroutines = "leaked_goroutines"
+	FindingHeapHigh         = "heap_high"
+	FindingGoroutineGrowth  = "goroutine_growth"
 	FindingGCCPUHigh        = "gc_cpu_high"
 	FindingSchedLatencyHigh = "sched_latency_high"
 	FindingThreadsHigh      = "threads_high"
@@ -62,6 +64,7 @@ const maxFindings = 20
 //   - waiting_long: goroutines blocked on a channel, lock or select for
 //     longer than Goroutines.LongWait (goroutines);
 //   - leaked_goroutines: goroutines the leak profile found (goroutines);
+//   - heap_high: the heap in use past Thresholds.Heap, when it is set (heap);
 //   - gc_cpu_high: the GC's share of the CPU past Thresholds.GCCPU (heap);
 //   - sched_latency_high: the scheduler latency's p99 past
 //     Thresholds.SchedP99 (threads);
@@ -114,7 +117,7 @@ type FindingMeasure struct {
 	// "fds", "memory", "gc_cpu", ...
 	Threshold string `json:"threshold"`
 	// Value is the figure, and Limit the threshold it passed, both in
-	// Unit: "ratio" (0.95 is 95%), "count" or "ms".
+	// Unit: "ratio" (0.95 is 95%), "count", "bytes", "factor" or "ms".
 	Value float64 `json:"value"`
 	Limit float64 `json:"limit"`
 	Unit  string  `json:"unit"`
@@ -129,8 +132,19 @@ func (f Findings) Collect(ctx context.Context) (any, error) {
 	return f.Review(ctx, nil)
 }
 
+// triggerKey is the context key of WithTriggerFinding.
+type triggerKey struct{}
+
+// WithTriggerFinding returns ctx carrying the finding that triggered a
+// report, such as the threshold that gmr's watcher saw passed: Review adds
+// it to the report's findings, unless a rule found the same code in the
+// report's own data.
+func WithTriggerFinding(ctx context.Context, f Finding) context.Context {
+	return context.WithValue(ctx, triggerKey{}, f)
+}
+
 // Review returns a *FindingsReport of results. It never fails.
-func (f Findings) Review(_ context.Context, results []report.Result) (any, error) {
+func (f Findings) Review(ctx context.Context, results []report.Result) (any, error) {
 	d := diagnosis{th: f.Thresholds.withDefaults()}
 	for i := range results {
 		res := &results[i]
@@ -160,6 +174,9 @@ func (f Findings) Review(_ context.Context, results []report.Result) (any, error
 		}
 	}
 	d.checked = append(d.checked, FindingSectionFailed)
+	if tf, ok := ctx.Value(triggerKey{}).(Finding); ok && !slices.ContainsFunc(d.findings, func(f Finding) bool { return f.Code == tf.Code }) {
+		d.add(tf)
+	}
 	return d.report(), nil
 }
 
@@ -357,6 +374,18 @@ func groupWhere(g *GoroutineGroup) string {
 
 func (d *diagnosis) heap(h *HeapReport) {
 	d.check(FindingMemoryNearLimit, FindingGCCPUHigh)
+	if th := d.th.Heap; th > 0 {
+		d.check(FindingHeapHigh)
+		if h.HeapInUseBytes >= th {
+			d.add(Finding{
+				Code:     FindingHeapHigh,
+				Severity: SeverityWarning,
+				Message:  fmt.Sprintf("heap in use %s, past %s", textfmt.Bytes(h.HeapInUseBytes), textfmt.Bytes(th)),
+				Section:  "heap",
+				Measure:  &FindingMeasure{Threshold: "heap", Value: float64(h.HeapInUseBytes), Limit: float64(th), Unit: "bytes"},
+			})
+		}
+	}
 	if lim := h.GOMEMLIMIT; !lim.Unlimited() && lim > 0 {
 		share := float64(h.GOMEMLIMITUsedBytes) / float64(lim)
 		d.limit(FindingMemoryNearLimit, "memory", "heap", share, d.th.Memory, fmt.Sprintf("memory at %s of GOMEMLIMIT: %s of %s; the GC runs more often as it nears the limit",

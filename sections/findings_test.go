@@ -85,6 +85,9 @@ func TestFindingsRules(t *testing.T) {
 		}}}}, want: []string{FindingLeakedGoroutines}, sev: []string{SeverityWarning}, message: "3 goroutines leaked: blocked where nothing can wake them; the most in main.leaky"},
 		{name: "gc cpu", results: []report.Result{{Name: "heap", Data: &HeapReport{GCCPUFraction: 0.31, GOGC: 100}}},
 			want: []string{FindingGCCPUHigh}, sev: []string{SeverityWarning}, message: "the garbage collector has used 31% of the CPU"},
+		{name: "heap past its threshold", th: Thresholds{Heap: 1 << 30}, results: []report.Result{{Name: "heap", Data: &HeapReport{HeapInUseBytes: 3 << 29, GOMEMLIMIT: NoLimit}}},
+			want: []string{FindingHeapHigh}, sev: []string{SeverityWarning}, message: "heap in use 1.5 GiB, past 1.0 GiB"},
+		{name: "no heap threshold by default", results: []report.Result{{Name: "heap", Data: &HeapReport{HeapInUseBytes: 1 << 40, GOMEMLIMIT: NoLimit}}}},
 		{name: "gc cpu off", th: Thresholds{GCCPU: -1}, results: []report.Result{{Name: "heap", Data: &HeapReport{GCCPUFraction: 0.9}}}},
 		{name: "sched latency", results: []report.Result{{Name: "threads", Data: &ThreadReport{GOMAXPROCS: 2, SchedLatencies: PauseSummary{Count: 100, P99: Millis(80 * time.Millisecond)}}}},
 			want: []string{FindingSchedLatencyHigh}, sev: []string{SeverityWarning}, message: "goroutines waited 80ms or more to run"},
@@ -199,7 +202,15 @@ func TestParseThresholds(t *testing.T) {
 		{in: "goroutines=-5", wantErr: "want a positive whole number"},
 		{in: "sched_p99=fast", wantErr: `threshold "sched_p99=fast"`},
 		{in: "sched_p99=-1s", wantErr: "want a positive duration"},
-		{in: "disk=90%", wantErr: `unknown threshold "disk" (known: fds, memory, pids, goroutines, pileup, gc_cpu, sched_p99, threads)`},
+		{in: "heap=2GiB,goroutine_growth=2x", want: Thresholds{Heap: 2 << 30, GoroutineGrowth: 2}},
+		{in: "heap=1.5 GB,goroutine_growth=1.5", want: Thresholds{Heap: 1_500_000_000, GoroutineGrowth: 1.5}},
+		{in: "heap=4096", want: Thresholds{Heap: 4096}},
+		{in: "heap=lots", wantErr: "want a size such as 2GiB"},
+		{in: "heap=0", wantErr: "want a size such as 2GiB"},
+		{in: "heap=1e30GiB", wantErr: "want a size such as 2GiB"},
+		{in: "goroutine_growth=1x", wantErr: "want a factor above 1"},
+		{in: "goroutine_growth=off,heap=off", want: Thresholds{}},
+		{in: "disk=90%", wantErr: `unknown threshold "disk" (known: fds, memory, pids, goroutines, goroutine_growth, pileup, heap, gc_cpu, sched_p99, threads)`},
 		{in: "fds", wantErr: `threshold "fds": want name=value`},
 		{in: "fds=80%,fds=90%", wantErr: "fds given twice"},
 	}
@@ -248,4 +259,22 @@ func FuzzParseThresholds(f *testing.F) {
 			t.Fatalf("%q: bad thresholds %+v", s, d)
 		}
 	})
+}
+
+func TestTriggerFinding(t *testing.T) {
+	fired := Finding{Code: FindingGoroutineGrowth, Severity: SeverityWarning, Message: "5,000 goroutines, 2.5x the baseline of 2,000", Section: "goroutines",
+		Measure: &FindingMeasure{Threshold: "goroutine_growth", Value: 2.5, Limit: 2, Unit: "factor"}}
+	ctx := WithTriggerFinding(context.Background(), fired)
+	data, err := Findings{}.Review(ctx, []report.Result{processWith(LimitUse{Name: "fds", Used: 999, Limit: 1000})})
+	require.NoError(t, err)
+	r := data.(*FindingsReport)
+	assert.Equal(t, []string{FindingFDsNearLimit, FindingGoroutineGrowth}, codes(r), "the trigger's finding, in severity order")
+
+	// A rule that sees the same in the report's data is not repeated.
+	ctx = WithTriggerFinding(context.Background(), Finding{Code: FindingFDsNearLimit, Severity: SeverityWarning, Message: "watcher: fds at 81%", Section: "process"})
+	data, err = Findings{}.Review(ctx, []report.Result{processWith(LimitUse{Name: "fds", Used: 999, Limit: 1000})})
+	require.NoError(t, err)
+	r = data.(*FindingsReport)
+	require.Len(t, r.Findings, 1)
+	assert.Contains(t, r.Findings[0].Message, "999 of 1,000", "the report's own figure")
 }

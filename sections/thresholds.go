@@ -46,6 +46,15 @@ type Thresholds struct {
 	// Threads is the OS thread count past which threads_high is a
 	// warning. Text name "threads".
 	Threads int
+	// Heap is the heap in use (HeapReport.HeapInUseBytes) past which
+	// heap_high is a warning. It has no default: zero is off. Text name
+	// "heap", in bytes with an optional unit: "2GiB", "512MiB", "1e9".
+	Heap uint64
+	// GoroutineGrowth is how many times its moving baseline the goroutine
+	// count must reach for goroutine_growth, which only gmr's threshold
+	// watcher can see: a report is one moment. It has no default: zero
+	// is off. Text name "goroutine_growth": "2x" or "2".
+	GoroutineGrowth float64
 }
 
 // The default thresholds.
@@ -98,11 +107,13 @@ func boundFloat(v, def float64) float64 {
 
 // ParseThresholds parses thresholds in the form GMR_THRESHOLDS takes:
 // comma-separated name=value pairs, such as
-// "fds=80%,memory=90%,goroutines=20000,gc_cpu=25%,sched_p99=50ms". A
-// share is a percentage ("80%") or a fraction ("0.8"); a count is an
-// integer; a duration is in time.ParseDuration's form; "off" turns a rule
-// off. Names not given keep their zero value, so their defaults. The error
-// names the pair that is wrong.
+// "fds=80%,memory=90%,goroutines=20000,goroutine_growth=2x,heap=2GiB,gc_cpu=25%,sched_p99=50ms".
+// A share is a percentage ("80%") or a fraction ("0.8"); a count is an
+// integer; a size is bytes with an optional unit (KiB, MiB, GiB, TiB, or
+// KB, MB, GB, TB); a growth is a factor above 1 ("2x"); a duration is in
+// time.ParseDuration's form; "off" turns a rule off. Names not given keep
+// their zero value, so their defaults. The error names the pair that is
+// wrong.
 func ParseThresholds(s string) (Thresholds, error) {
 	var t Thresholds
 	var errs []error
@@ -132,7 +143,7 @@ func ParseThresholds(s string) (Thresholds, error) {
 
 // thresholdNames are the text names of the thresholds, in the order the
 // documentation lists them.
-var thresholdNames = []string{"fds", "memory", "pids", "goroutines", "pileup", "gc_cpu", "sched_p99", "threads"}
+var thresholdNames = []string{"fds", "memory", "pids", "goroutines", "goroutine_growth", "pileup", "heap", "gc_cpu", "sched_p99", "threads"}
 
 func (t *Thresholds) set(name, value string) error {
 	off := value == "off"
@@ -161,6 +172,18 @@ func (t *Thresholds) set(name, value string) error {
 		if err == nil && t.SchedP99 <= 0 {
 			err = errors.New("want a positive duration")
 		}
+	case "heap":
+		if off {
+			t.Heap = 0
+			return nil
+		}
+		t.Heap, err = parseSize(value)
+	case "goroutine_growth":
+		if off {
+			t.GoroutineGrowth = 0
+			return nil
+		}
+		t.GoroutineGrowth, err = parseGrowth(value)
 	default:
 		return fmt.Errorf("unknown threshold %q (known: %s)", name, strings.Join(thresholdNames, ", "))
 	}
@@ -196,4 +219,39 @@ func parseCount(s string, off bool) (int, error) {
 		return 0, errors.New("want a positive whole number")
 	}
 	return n, nil
+}
+
+// sizeUnits are the units parseSize knows, longest first within a prefix.
+var sizeUnits = []struct {
+	suffix string
+	mult   float64
+}{
+	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+	{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
+	{"B", 1},
+}
+
+// parseSize parses a positive size in bytes, with an optional unit.
+func parseSize(s string) (uint64, error) {
+	mult := 1.0
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(v*mult >= 1) || v*mult > math.MaxInt64 {
+		return 0, errors.New("want a size such as 2GiB, 512MiB or 1000000")
+	}
+	return uint64(v * mult), nil
+}
+
+// parseGrowth parses a factor above 1: "2x", "1.5".
+func parseGrowth(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "x"), 64)
+	if err != nil || !(v > 1) || math.IsInf(v, 0) {
+		return 0, errors.New("want a factor above 1, such as 2x")
+	}
+	return v, nil
 }
