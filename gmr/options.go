@@ -113,6 +113,7 @@ type settings struct {
 	maxBytes          int64
 	triggerFile       string
 	pollInterval      time.Duration
+	watch             watchSettings // threshold reports (watch.go)
 	noCrashOutput     bool
 	noProfiles        bool
 	stderr            io.Writer
@@ -586,6 +587,7 @@ func resolve(opts []Option) (s *settings, warnings []error, err error) {
 		}
 		s.leakProfile = on
 	}
+	s.resolveWatch(&warnings)
 	if !s.signalSet {
 		s.signal = defaultSignal
 		if name := s.getenv(EnvSignal); name != "" {
@@ -717,8 +719,8 @@ func (s *settings) sections() ([]report.Section, error) {
 
 // tune returns sec with the options' settings in the fields it leaves
 // unset, when it is a built-in section: the service's name and version, the
-// flag sets and configuration values, the environment allowlist, and
-// GMR_LEAK_PROFILE. Any other
+// flag sets and configuration values, the environment allowlist,
+// GMR_LEAK_PROFILE, and the watched thresholds. Any other
 // section is returned as it is. A section given by pointer is copied, never
 // changed.
 func (s *settings) tune(sec report.Section) report.Section {
@@ -738,6 +740,11 @@ func (s *settings) tune(sec report.Section) report.Section {
 	case *sections.Environment:
 		e := s.tuneEnvironment(*v)
 		return &e
+	case sections.Findings:
+		return s.tuneFindings(v)
+	case *sections.Findings:
+		f := s.tuneFindings(*v)
+		return &f
 	case sections.Goroutines:
 		v.LeakProfile = v.LeakProfile || s.leakProfile
 		return v

@@ -195,7 +195,7 @@ func (r *Reporter) makeReport(ctx context.Context, trigger string) (loc string, 
 		seq:     fileSeq.Add(1),
 		ext:     r.s.format.Extension(),
 	}
-	if r.dir != nil && !r.s.noProfiles {
+	if r.dir != nil && !r.s.noProfiles && !sections.Reduced(ctx) {
 		rep.Header.Profiles = r.writeProfiles(rep, meta)
 	}
 	b, err := r.render(rep)

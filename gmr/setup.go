@@ -100,6 +100,10 @@ func Setup(opts ...Option) (*Reporter, error) {
 		r.listen(r.s.signal, trigger)
 	}
 	r.wg.Go(func() { r.serve(trigger) })
+	if r.s.watch.on {
+		w := newWatcher(r)
+		r.wg.Go(func() { w.run(r.quit) })
+	}
 	active = r
 	return r, err
 }

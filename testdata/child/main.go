@@ -23,6 +23,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -147,19 +148,29 @@ func main() {
 	if *nofile > 0 {
 		hoard = exhaustFDs(*nofile, *fdShare)
 	}
-	heap := make([][]byte, 0, *holdHeap>>20)
-	for range *holdHeap >> 20 {
-		b := make([]byte, 1<<20)
-		for i := range b {
-			b[i] = byte(i) // touched, so it is resident
-		}
-		heap = append(heap, b)
-	}
+	heap := hold(*holdHeap)
 
 	fmt.Println("ready", os.Getpid())
 	// Commands on stdin; its end means stop.
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
+		if cmd, arg, ok := strings.Cut(in.Text(), " "); ok && (cmd == "grow-goroutines" || cmd == "grow-heap") {
+			// More goroutines parked, or more heap held, for the
+			// threshold watcher; then the time it was done.
+			n, _ := strconv.Atoi(arg)
+			if cmd == "grow-goroutines" {
+				var grown sync.WaitGroup
+				grown.Add(n)
+				for range n {
+					go parkedWorker(&grown, release)
+				}
+				grown.Wait()
+			} else {
+				heap = append(heap, hold(n)...)
+			}
+			fmt.Println("grown", time.Now().UnixNano())
+			continue
+		}
 		if cmd, arg, ok := strings.Cut(in.Text(), " "); ok && cmd == "write-report" {
 			// Reporter.WriteReport, to the file arg.
 			if err := writeReport(r, arg); err != nil {
@@ -202,6 +213,20 @@ func main() {
 	close(release)
 	runtime.KeepAlive(heap)
 	runtime.KeepAlive(hoard) // or the GC closes the files, by their finalizers
+}
+
+// hold allocates n bytes, in 1 MiB blocks, and touches them, so that they
+// are resident.
+func hold(n int) [][]byte {
+	heap := make([][]byte, 0, n>>20)
+	for range n >> 20 {
+		b := make([]byte, 1<<20)
+		for i := range b {
+			b[i] = byte(i)
+		}
+		heap = append(heap, b)
+	}
+	return heap
 }
 
 // fatalStackOverflow makes a real fatal runtime error, one that no recover
