@@ -12,6 +12,7 @@ import (
 	"runtime/metrics"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gmr-go/gmr/internal/textfmt"
 )
@@ -34,6 +35,15 @@ const (
 // when there are many more OS threads than GOMAXPROCS: goroutines blocked
 // in system calls or cgo calls each hold a thread, and the runtime keeps
 // every thread it has made.
+//
+// Collect also reads the time goroutines have waited on locks since the
+// program started ("/sync/mutex/wait/total:seconds") and, in
+// ThreadReport.Contention, gives it per second of uptime. It writes and
+// parses the mutex and block profiles (runtime/pprof's "mutex" and
+// "block", which do not stop the world) for their top call sites: both are
+// empty, and cheap, unless the service turned them on with
+// runtime.SetMutexProfileFraction or runtime.SetBlockProfileRate; their
+// cost grows with the distinct contended stacks they hold.
 //
 // On Linux, Collect also lists /proc/self/task and reads two small files
 // per listed thread, stat and status: each thread's id, name, scheduling
@@ -96,6 +106,10 @@ type ThreadReport struct {
 	// starts for itself have an empty stack (Go issue 6104).
 	ThreadCreate        []ThreadCreateGroup `json:"thread_create"`
 	ThreadCreateOmitted int                 `json:"thread_create_omitted"`
+	// Contention is how long goroutines have waited on locks since the
+	// program started, and the mutex and block profiles' top call sites
+	// when the service turned them on; findings read its MutexWaitRate.
+	Contention Contention `json:"contention"`
 	// PileUp reports whether OS threads pile up: more than twice
 	// GOMAXPROCS plus 16, a rule of thumb well above a healthy Go
 	// program's count. Summary says so and what the goroutine states tell
@@ -187,6 +201,7 @@ const (
 	tWaiting
 	tNotInGo
 	tLatencies
+	tMutexWait
 	numThreadMetrics
 )
 
@@ -199,6 +214,7 @@ var threadMetricNames = [numThreadMetrics]string{
 	tWaiting:    "/sched/goroutines/waiting:goroutines",
 	tNotInGo:    "/sched/goroutines/not-in-go:goroutines",
 	tLatencies:  "/sched/latencies:seconds",
+	tMutexWait:  "/sync/mutex/wait/total:seconds",
 }
 
 // Name returns "threads".
@@ -221,6 +237,7 @@ func (t Threads) Collect(ctx context.Context) (any, error) {
 	}
 	r.addMetrics(readMetrics(threadMetricNames[:]...))
 	r.addThreadCreate()
+	r.addContention(ctx, time.Now())
 	err := listOSThreads(ctx, r)
 	r.summarize()
 	return r, err
@@ -241,6 +258,7 @@ func (r *ThreadReport) addMetrics(samples []metrics.Sample) {
 		InSyscallOrCgo: u(tNotInGo),
 	}
 	r.SchedLatencies = m.pauses(tLatencies)
+	r.Contention.MutexWait = Millis(durationFromSeconds(m.float64(tMutexWait)))
 	r.MissingMetrics = m.missingNames()
 }
 
@@ -382,6 +400,7 @@ func (r *ThreadReport) writeText(buf *bytes.Buffer) {
 	if r.Note != "" {
 		fmt.Fprintf(buf, "note = %s\n", textfmt.Escape(r.Note))
 	}
+	r.Contention.writeText(buf)
 	if len(r.ThreadCreate) > 0 {
 		buf.WriteString("thread_create (threads the runtime made, by stack):\n")
 		for _, g := range r.ThreadCreate {
