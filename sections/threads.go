@@ -38,12 +38,13 @@ const (
 //
 // Collect also reads the time goroutines have waited on locks since the
 // program started ("/sync/mutex/wait/total:seconds") and, in
-// ThreadReport.Contention, gives it per second of uptime. It writes and
-// parses the mutex and block profiles (runtime/pprof's "mutex" and
-// "block", which do not stop the world) for their top call sites: both are
-// empty, and cheap, unless the service turned them on with
-// runtime.SetMutexProfileFraction or runtime.SetBlockProfileRate; their
-// cost grows with the distinct contended stacks they hold.
+// ThreadReport.Contention, gives it per second of uptime. When the mutex
+// or block profile holds records (the service turned it on with
+// runtime.SetMutexProfileFraction or runtime.SetBlockProfileRate), it
+// writes and parses it (runtime/pprof's "mutex" and "block", which do not
+// stop the world) for its top call sites; that grows with the distinct
+// contended stacks the profile holds (BenchmarkContention measures it).
+// A profile without records costs nothing to skip.
 //
 // On Linux, Collect also lists /proc/self/task and reads two small files
 // per listed thread, stat and status: each thread's id, name, scheduling

@@ -60,8 +60,9 @@ type Contention struct {
 type ContentionProfile struct {
 	// Enabled reports whether the profile is on. The mutex profile's rate
 	// can be read (runtime.SetMutexProfileFraction(-1)); the block
-	// profile's cannot, so it counts as on when it holds samples, and a
-	// block profile that is on but has recorded nothing yet reads as off.
+	// profile's cannot, so it counts as on when it holds records
+	// (runtime.BlockProfile), and a block profile that is on but has
+	// recorded nothing yet reads as off.
 	Enabled bool `json:"enabled"`
 	// Rate is the mutex profile's fraction: on average 1 in Rate
 	// contention events is recorded. It is 0 when the profile is off, and
@@ -124,20 +125,25 @@ func (r *ThreadReport) addContention(ctx context.Context, now time.Time) {
 	}
 	c.Mutex = ContentionProfile{Sites: []ContentionSite{}, Rate: max(runtime.SetMutexProfileFraction(-1), 0)}
 	c.Mutex.Enabled = c.Mutex.Rate > 0
-	c.Block = ContentionProfile{Sites: []ContentionSite{}}
-	if err := ctx.Err(); err != nil {
-		c.Mutex.Note = fmt.Sprintf("not read: %v", err)
-		c.Block.Note = c.Mutex.Note
-		return
-	}
-	c.Mutex.read("mutex")
-	c.Block.read("block")
-	c.Block.Enabled = c.Block.Count > 0 || len(c.Block.Sites) > 0
-	if !c.Mutex.Enabled {
-		c.Mutex.Enable = enableMutexProfile
-	}
-	if !c.Block.Enabled {
-		c.Block.Enable = enableBlockProfile
+	blocks := blockRecords()
+	c.Block = ContentionProfile{Sites: []ContentionSite{}, Enabled: blocks > 0}
+	for _, p := range []struct {
+		cp      *ContentionProfile
+		name    string
+		records int
+		enable  string
+	}{{&c.Mutex, "mutex", mutexRecords(), enableMutexProfile}, {&c.Block, "block", blocks, enableBlockProfile}} {
+		if !p.cp.Enabled {
+			p.cp.Enable = p.enable
+		}
+		switch err := ctx.Err(); {
+		case err != nil:
+			p.cp.Note = fmt.Sprintf("not read: %v", err)
+		case p.records > 0:
+			// Writing even an empty profile costs a gzip writer's setup,
+			// about a millisecond.
+			p.cp.read(p.name)
+		}
 	}
 }
 
@@ -259,4 +265,16 @@ func saturatingAdd(a, b int64) int64 {
 		return s
 	}
 	return 1<<63 - 1
+}
+
+// mutexRecords and blockRecords return the number of records in the
+// mutex and block profiles, which the runtime counts without copying them.
+func mutexRecords() int {
+	n, _ := runtime.MutexProfile(nil)
+	return n
+}
+
+func blockRecords() int {
+	n, _ := runtime.BlockProfile(nil)
+	return n
 }

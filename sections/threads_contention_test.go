@@ -281,6 +281,49 @@ func TestContentionCanceled(t *testing.T) {
 	assert.Equal(t, "not read: context canceled", r.Contention.Mutex.Note)
 	assert.Equal(t, "not read: context canceled", r.Contention.Block.Note)
 	assert.NotNil(t, r.Contention.Mutex.Sites)
+	assert.Equal(t, enableBlockProfile, r.Contention.Block.Enable, "how to turn it on, though it was not read")
+	assert.Positive(t, r.Contention.Uptime)
+}
+
+// contendAtDepth runs contendedHolder below depth calls of itself, so that
+// each depth is a distinct stack in the mutex profile.
+//
+//go:noinline
+func contendAtDepth(depth int, mu *sync.Mutex) {
+	if depth > 0 {
+		contendAtDepth(depth-1, mu)
+		return
+	}
+	contendedHolder(mu, 5, 20*time.Microsecond)
+}
+
+// BenchmarkContention measures the contention part of the threads
+// section: with the profiles as this process has them, and with a mutex
+// profile of about 200 distinct contended stacks.
+func BenchmarkContention(b *testing.B) {
+	run := func(b *testing.B) {
+		var r ThreadReport
+		for b.Loop() {
+			r = ThreadReport{}
+			r.addContention(context.Background(), time.Now())
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/report")
+		b.ReportMetric(float64(len(r.Contention.Mutex.Sites)+r.Contention.Mutex.SitesOmitted), "sites")
+	}
+	b.Run("profiles=off", run)
+	b.Run("mutex-stacks=200", func(b *testing.B) {
+		old := runtime.SetMutexProfileFraction(1)
+		b.Cleanup(func() { runtime.SetMutexProfileFraction(old) })
+		var mu sync.Mutex
+		for depth := range 200 {
+			var wg sync.WaitGroup
+			for range 3 {
+				wg.Go(func() { contendAtDepth(depth, &mu) })
+			}
+			wg.Wait()
+		}
+		run(b)
+	})
 }
 
 func TestContentionWriteText(t *testing.T) {
