@@ -353,7 +353,7 @@ func TestContentionWriteText(t *testing.T) {
 			want: "contention:\n" +
 				"  mutex_wait = 3s in 1.5s of uptime: 2 seconds per second (sync.Mutex, sync.RWMutex and runtime locks)\n" +
 				"  note = uptime from gmr's start\n" +
-				"  mutex_profile: on, 1 in 5 events recorded: 2.000001s waited in 1,200 contentions, charged to the unlocking call\n" +
+				"  mutex_profile: on, 1 in 5 events recorded: 2s waited in 1,200 contentions, charged to the unlocking call\n" +
 				"    DELAY  COUNT  FUNCTION                AT        IN                    CALLED FROM\n" +
 				"    2s     1,000  main.(*db).get          db.go:40  sync.(*Mutex).Unlock  main.handle < main.serve\n" +
 				"    1ms    200    evil\\n==== forged ====\n" +

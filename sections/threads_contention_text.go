@@ -22,7 +22,7 @@ import (
 func (c *Contention) writeText(buf *bytes.Buffer) {
 	buf.WriteString("contention:\n")
 	fmt.Fprintf(buf, "  mutex_wait = %v in %v of uptime: %s seconds per second (sync.Mutex, sync.RWMutex and runtime locks)\n",
-		c.MutexWait.D().Round(time.Microsecond), roundUptime(c.Uptime.D()), strconv.FormatFloat(c.MutexWaitRate, 'g', 4, 64))
+		roundWait(c.MutexWait.D()), roundWait(c.Uptime.D()), strconv.FormatFloat(c.MutexWaitRate, 'g', 4, 64))
 	if c.Note != "" {
 		fmt.Fprintf(buf, "  note = %s\n", textfmt.Escape(c.Note))
 	}
@@ -46,7 +46,7 @@ func (cp *ContentionProfile) writeText(buf *bytes.Buffer, name, events string) {
 		buf.WriteString("off")
 	}
 	if cp.Count > 0 || cp.Delay > 0 {
-		fmt.Fprintf(buf, ": %v waited in %s %s", cp.Delay.D().Round(time.Microsecond), textfmt.Commas(int(min(cp.Count, 1<<31-1))), events)
+		fmt.Fprintf(buf, ": %v waited in %s %s", roundWait(cp.Delay.D()), textfmt.Commas(int(min(cp.Count, 1<<31-1))), events)
 	} else if cp.Enabled {
 		buf.WriteString(": nothing recorded")
 	}
@@ -67,7 +67,7 @@ func (cp *ContentionProfile) writeText(buf *bytes.Buffer, name, events string) {
 		if s.File != "" {
 			at = textfmt.Escape(filepath.Base(s.File)) + ":" + strconv.Itoa(s.Line)
 		}
-		fmt.Fprintf(tw, "    %v\t%s\t%s\t%s\t%s\t%s\n", s.Delay.D().Round(time.Microsecond), textfmt.Commas(int(min(s.Count, 1<<31-1))),
+		fmt.Fprintf(tw, "    %v\t%s\t%s\t%s\t%s\t%s\n", roundWait(s.Delay.D()), textfmt.Commas(int(min(s.Count, 1<<31-1))),
 			textfmt.Escape(s.Function), at, textfmt.Escape(s.Op), framesLine(s.Callers))
 	}
 	tw.Flush()
@@ -76,11 +76,15 @@ func (cp *ContentionProfile) writeText(buf *bytes.Buffer, name, events string) {
 	}
 }
 
-// roundUptime rounds an uptime for the text: to the second from a minute
-// up, else to the millisecond.
-func roundUptime(d time.Duration) time.Duration {
-	if d >= time.Minute {
+// roundWait rounds a time waited or an uptime for the text: to the
+// second from a minute up, to the millisecond from a second, and to the
+// microsecond below.
+func roundWait(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Minute:
 		return d.Round(time.Second)
+	case d >= time.Second:
+		return d.Round(time.Millisecond)
 	}
-	return d.Round(time.Millisecond)
+	return d.Round(time.Microsecond)
 }
