@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strings"
 	"sync"
@@ -173,19 +174,30 @@ func contendedHolder(mu *sync.Mutex, n int, d time.Duration) {
 }
 
 // contend runs goroutines in contendedHolder until the mutex profile has a
-// sample there.
+// sample there, and the runtime's mutex wait total, which samples the
+// waits it counts, has grown.
 func contend(t *testing.T) {
 	t.Helper()
 	var mu sync.Mutex
 	deadline := time.Now().Add(20 * time.Second)
-	for !mutexProfileHas(t, "sections.contendedHolder") {
-		require.True(t, time.Now().Before(deadline), "no mutex profile sample in contendedHolder")
+	before := mutexWaitTotal()
+	for !mutexProfileHas(t, "sections.contendedHolder") || mutexWaitTotal() == before {
+		require.True(t, time.Now().Before(deadline), "no mutex profile sample in contendedHolder, or no growth of the mutex wait total")
 		var wg sync.WaitGroup
 		for range 4 {
 			wg.Go(func() { contendedHolder(&mu, 20, 100*time.Microsecond) })
 		}
 		wg.Wait()
 	}
+}
+
+// mutexWaitTotal returns the runtime's "/sync/mutex/wait/total:seconds".
+func mutexWaitTotal() float64 {
+	v := readMetrics(threadMetricNames[tMutexWait])[0].Value
+	if v.Kind() != metrics.KindFloat64 {
+		return 0
+	}
+	return v.Float64()
 }
 
 // mutexProfileHas reports whether the mutex profile has a sample whose
