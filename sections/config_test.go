@@ -522,8 +522,7 @@ func TestConfigWriteText(t *testing.T) {
 			Omitted: 3,
 		}},
 	}
-	assert.Equal(t, `flags ("a\x1bb"):
-  (none)
+	assert.Equal(t, `flags ("a\x1bb"): none defined
 db:
   db.host = localhost
   db.password = ***
@@ -537,6 +536,12 @@ db:
   ... 3 more not shown
 `, renderText(t, rep))
 	assert.Equal(t, "(no flags or values)\n", renderText(t, &ConfigReport{}))
+	assert.Equal(t, "flags (shop):\n  -v = true (set; default false)\n", renderText(t, &ConfigReport{FlagSets: []ConfigFlagSet{
+		{Name: "/usr/bin/shop"}, {Name: "shop", Flags: []ConfigFlag{{Name: "v", Value: "true", Default: "false", Set: true}}}, {Name: "other"},
+	}}), "flag sets without flags are left out beside one with flags")
+	assert.Equal(t, "flags (/usr/bin/shop): none defined\nflags (shop): none defined\n", renderText(t, &ConfigReport{FlagSets: []ConfigFlagSet{
+		{Name: "/usr/bin/shop", Flags: []ConfigFlag{}}, {Name: "shop"},
+	}}))
 	assert.Equal(t, "command line: shop \"\" \"a b\" \"\\x1b]0;x\\a\" *** -v\n",
 		renderText(t, &ConfigReport{CommandLine: []string{"shop", "", "a b", "\x1b]0;x\a", "***", "-v"}}))
 }
@@ -925,4 +930,21 @@ func TestConfigSecretEmbeddedByTypeName(t *testing.T) {
 	rep := collectConfig(t, Config{Args: []string{}, Values: map[string]any{"svc": serviceConfig{AuthSettings{"app", "corp"}, "db"}}})
 	assert.Equal(t, []string{"svc.AuthSettings = *** !", "svc.host = db"}, entries(rep.Values[0]),
 		"an embedded struct whose type's name is secret is masked whole, not flattened")
+}
+
+// TestConfigEmptyFlagSetLeftOut collects a service's own flag set beside
+// an empty one, as WithFlagSet gives beside a flag.CommandLine with no
+// flags: the text shows the service's alone, and JSON both.
+func TestConfigEmptyFlagSetLeftOut(t *testing.T) {
+	empty := flag.NewFlagSet("/usr/bin/shop", flag.ContinueOnError)
+	own := flag.NewFlagSet("shop", flag.ContinueOnError)
+	own.String("addr", ":8080", "listen address")
+	require.NoError(t, own.Parse([]string{"-addr", ":9090"}))
+	rep := collectConfig(t, Config{Args: []string{"/usr/bin/shop", "-addr", ":9090"}, FlagSets: []*flag.FlagSet{empty, own}})
+	require.Len(t, rep.FlagSets, 2, "JSON keeps the empty flag set")
+	assert.Empty(t, rep.FlagSets[0].Flags)
+	assert.Equal(t, "command line: /usr/bin/shop -addr :9090\nflags (shop):\n  -addr = :9090 (set; default :8080)\n", renderText(t, rep))
+
+	rep = collectConfig(t, Config{Args: []string{"/usr/bin/shop"}, FlagSets: []*flag.FlagSet{empty}})
+	assert.Equal(t, "command line: /usr/bin/shop\nflags (/usr/bin/shop): none defined\n", renderText(t, rep))
 }

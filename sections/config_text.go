@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -24,6 +25,10 @@ import (
 //	  db.host = localhost
 //	  db.password = ***
 //
+// A flag set without flags (flag.CommandLine beside the service's own
+// flag set, say) is left out when another flag set has flags, and is one
+// line, "flags (name): none defined", when none has; JSON keeps them all.
+//
 // A value that is empty, has spaces at its ends or characters that are not
 // printable is quoted, with Go escapes ("\x1b[31m"), as is an argument of
 // the command line that is empty or has spaces.
@@ -39,8 +44,11 @@ func (r *ConfigReport) writeText(buf *bytes.Buffer) {
 		}
 		buf.WriteString("\n")
 	}
+	withFlags := slices.ContainsFunc(r.FlagSets, func(fs ConfigFlagSet) bool { return len(fs.Flags) > 0 })
 	for i := range r.FlagSets {
-		r.FlagSets[i].writeText(buf)
+		if fs := &r.FlagSets[i]; len(fs.Flags) > 0 || !withFlags {
+			fs.writeText(buf)
+		}
 	}
 	for i := range r.Values {
 		r.Values[i].writeText(buf)
@@ -57,10 +65,11 @@ func (fs *ConfigFlagSet) writeText(buf *bytes.Buffer) {
 	if fs.Name != "" {
 		buf.WriteString(" (" + configText(fs.Name, false) + ")")
 	}
-	buf.WriteString(":\n")
 	if len(fs.Flags) == 0 {
-		buf.WriteString("  (none)\n")
+		buf.WriteString(": none defined\n")
+		return
 	}
+	buf.WriteString(":\n")
 	for _, f := range fs.Flags {
 		fmt.Fprintf(buf, "  -%s = %s", configText(f.Name, false), configText(f.Value, f.Redacted))
 		var notes []string

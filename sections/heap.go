@@ -436,6 +436,7 @@ func durationFromSeconds(s float64) time.Duration {
 // WriteText writes r as "key = value" lines under the JSON keys, giving
 // sizes in bytes and in binary units ("heap_in_use_bytes = 12897412
 // (12.3 MiB)"), and "unlimited" and "off" for the GC settings that say so.
+// The memory classes are grouped by use (see writeMemoryClasses).
 func (r *HeapReport) WriteText(w io.Writer) error {
 	return writeBuffered(w, "heap", r == nil, func(buf *bytes.Buffer) { r.writeText(buf) })
 }
@@ -500,12 +501,7 @@ func (r *HeapReport) writeText(buf *bytes.Buffer) {
 	if len(r.MissingMetrics) > 0 {
 		fmt.Fprintf(buf, "missing_metrics = [%s]\n", strings.Join(r.MissingMetrics, ", "))
 	}
-	if len(r.MemoryClasses) > 0 {
-		buf.WriteString("memory_classes:\n")
-		for _, c := range r.MemoryClasses {
-			fmt.Fprintf(buf, "  %s = %d (%s)\n", textfmt.Escape(c.Name), c.Bytes, textfmt.Bytes(c.Bytes))
-		}
-	}
+	writeMemoryClasses(buf, r.MemoryClasses)
 	r.writeSites(buf)
 }
 

@@ -67,10 +67,10 @@ func ExampleHeapReport_WriteText() {
 	// gc_cpu_fraction = 0.004 (0.40%)
 	// gc_limiter_last_enabled = never
 	// gomemlimit_used_bytes = 27262976 (26.0 MiB, 65% of GOMEMLIMIT)
-	// memory_classes:
-	//   heap/objects = 12000000 (11.4 MiB)
-	//   heap/stacks = 1048576 (1.0 MiB)
-	//   metadata/other = 3145728 (3.0 MiB)
+	// memory_classes (by use):
+	//   heap = 12000000 (11.4 MiB): heap/objects
+	//   goroutine stacks = 1048576 (1.0 MiB): heap/stacks
+	//   runtime metadata = 3145728 (3.0 MiB): metadata/other
 	// top_allocations: 2 sites of 11.0 MiB in use at the last GC, by allocating function (heap profile, sampled every 512.0 KiB)
 	//   BYTES    OBJECTS  FUNCTION             AT             CALLED FROM
 	//   8.0 MiB  1,200    main.loadCatalog     catalog.go:88  main.main < runtime.main

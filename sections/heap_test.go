@@ -235,9 +235,9 @@ gomemlimit_bytes = unlimited (9223372036854775807)
 gc_cpu_fraction = 0.01235 (1.23%)
 gc_limiter_last_enabled = cycle 9 (3 cycles ago)
 gomemlimit_used_bytes = 1610612736 (1.5 GiB)
-memory_classes:
-  heap/objects = 12000000 (11.4 MiB)
-  os-stacks = 0 (0 B)
+memory_classes (by use):
+  heap = 12000000 (11.4 MiB): heap/objects
+  (0 B: os-stacks)
 top_allocations: 2 sites of 11.0 MiB in use at the last GC, by allocating function (heap profile, sampled every 512.0 KiB)
   BYTES      OBJECTS  FUNCTION     AT          CALLED FROM
   10.0 MiB   160      main.load    main.go:42  main.main < runtime.main
@@ -477,4 +477,56 @@ func BenchmarkHeap(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "report-ms")
+}
+
+func TestHeapMemoryClassesText(t *testing.T) {
+	tests := []struct {
+		name    string
+		classes []MemoryClass
+		want    string
+	}{
+		{
+			name: "every class of Go 1.26, zeros folded, unknown ones in other",
+			classes: []MemoryClass{
+				{"heap/free", 1 << 20}, {"heap/objects", 8 << 20}, {"heap/released", 3 << 20}, {"heap/stacks", 512 << 10},
+				{"heap/unused", 0}, {"metadata/mcache/free", 0}, {"metadata/mcache/inuse", 16384}, {"metadata/mspan/free", 0},
+				{"metadata/mspan/inuse", 163840}, {"metadata/other", 98304}, {"os-stacks", 0}, {"other", 1 << 20},
+				{"profiling/buckets", 8192}, {"new/class\x1b", 7},
+			},
+			want: "memory_classes (by use):\n" +
+				"  heap = 12582912 (12.0 MiB): heap/objects 8388608, heap/free 1048576, heap/released 3145728\n" +
+				"  goroutine stacks = 524288 (512.0 KiB): heap/stacks\n" +
+				"  runtime metadata = 278528 (272.0 KiB): metadata/mcache/inuse 16384, metadata/mspan/inuse 163840, metadata/other 98304\n" +
+				"  profiling buckets = 8192 (8.0 KiB): profiling/buckets\n" +
+				"  other = 1048583 (1.0 MiB): other 1048576, new/class\\x1b 7\n" +
+				"  (0 B: heap/unused, metadata/mcache/free, metadata/mspan/free, os-stacks)\n",
+		},
+		{
+			name:    "all zero",
+			classes: []MemoryClass{{"heap/objects", 0}},
+			want:    "memory_classes (by use):\n  (0 B: heap/objects)\n",
+		},
+		{name: "none read"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			writeMemoryClasses(&buf, tt.classes)
+			assert.Equal(t, tt.want, buf.String())
+		})
+	}
+}
+
+// TestHeapMemoryClassesTextReal checks the text of this process's memory
+// classes: fewer lines than classes, and every class named.
+func TestHeapMemoryClassesTextReal(t *testing.T) {
+	r := collectHeap(t)
+	var buf bytes.Buffer
+	writeMemoryClasses(&buf, r.MemoryClasses)
+	text := buf.String()
+	assert.Less(t, strings.Count(text, "\n"), len(r.MemoryClasses))
+	for _, c := range r.MemoryClasses {
+		assert.Contains(t, text, c.Name, "class %s", c.Name)
+	}
+	assert.Regexp(t, `\n  heap = \d+ \([0-9.]+ [KMG]iB\): heap/objects`, text)
 }

@@ -101,13 +101,15 @@ type GODEBUGSetting struct {
 }
 
 // WriteText writes the report as "key = value" lines under the JSON field
-// names, with the build settings one to a line:
+// names, with the build settings one to a line, but those that are empty
+// (CGO_CFLAGS and the like, when unset), which it names on one line:
 //
 //	service = shop
 //	...
 //	build_settings:
 //	  -ldflags = "-s -X main.token=***"
-//	  CGO_ENABLED = 0
+//	  CGO_ENABLED = 1
+//	  (empty: CGO_CFLAGS, CGO_CPPFLAGS, CGO_CXXFLAGS, CGO_LDFLAGS)
 func (r *PackageReport) WriteText(w io.Writer) error {
 	return writeBuffered(w, "package", r == nil, func(buf *bytes.Buffer) { r.writeText(buf) })
 }
@@ -138,8 +140,16 @@ func (r *PackageReport) writeText(buf *bytes.Buffer) {
 	if len(r.BuildSettings) == 0 {
 		buf.WriteString("  (none)\n")
 	}
+	var empty []string
 	for _, s := range r.BuildSettings {
+		if s.Value == "" {
+			empty = append(empty, configText(s.Key, false))
+			continue
+		}
 		kv("  ", s.Key, s.Value)
+	}
+	if len(empty) > 0 {
+		fmt.Fprintf(buf, "  (empty: %s)\n", strings.Join(empty, ", "))
 	}
 	buf.WriteString("godebug:\n")
 	if len(r.GODEBUG) == 0 {

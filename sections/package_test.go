@@ -120,7 +120,7 @@ func TestPackageWriteText(t *testing.T) {
 		GOOS:                "linux",
 		GOARCH:              "amd64",
 		VCS:                 &VCS{System: "git", Revision: "abc123", Modified: true},
-		BuildSettings:       []BuildSetting{{Key: "-ldflags", Value: "-X main.token=***"}, {Key: "CGO_CFLAGS", Value: ""}, {Key: "DB_PASSWORD", Value: "***"}},
+		BuildSettings:       []BuildSetting{{Key: "-ldflags", Value: "-X main.token=***"}, {Key: "CGO_CFLAGS", Value: ""}, {Key: "DB_PASSWORD", Value: "***"}, {Key: "CGO_LDFLAGS", Value: ""}},
 		Note:                "no build information in this binary",
 		Dependencies:        []Dependency{{Path: "golang.org/x/sys", Version: "v0.50.0"}, {Path: "example.com/y", Version: "v1.0.0", Replace: "../y"}},
 		DependenciesOmitted: 1200,
@@ -142,8 +142,8 @@ vcs:
   modified = true
 build_settings:
   -ldflags = -X main.token=***
-  CGO_CFLAGS = ""
   DB_PASSWORD = ***
+  (empty: CGO_CFLAGS, CGO_LDFLAGS)
 godebug:
   http2client = 0 (env; non-default uses: 3)
 dependencies (1202):
@@ -152,6 +152,10 @@ dependencies (1202):
   ... and 1,200 more (MaxDependencies)
 note = no build information in this binary
 `, buf.String())
+
+	b, err := json.Marshal(rep)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `{"key":"CGO_CFLAGS","value":""}`, "JSON keeps the empty settings")
 
 	var empty strings.Builder
 	require.NoError(t, (&PackageReport{}).WriteText(&empty))

@@ -12,6 +12,7 @@ import (
 	"runtime/metrics"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gmr-go/gmr/internal/textfmt"
 )
@@ -34,6 +35,16 @@ const (
 // when there are many more OS threads than GOMAXPROCS: goroutines blocked
 // in system calls or cgo calls each hold a thread, and the runtime keeps
 // every thread it has made.
+//
+// Collect also reads the time goroutines have waited on locks since the
+// program started ("/sync/mutex/wait/total:seconds") and, in
+// ThreadReport.Contention, gives it per second of uptime. When the mutex
+// or block profile holds records (the service turned it on with
+// runtime.SetMutexProfileFraction or runtime.SetBlockProfileRate), it
+// writes and parses it (runtime/pprof's "mutex" and "block", which do not
+// stop the world) for its top call sites; that grows with the distinct
+// contended stacks the profile holds (BenchmarkContention measures it).
+// A profile without records costs nothing to skip.
 //
 // On Linux, Collect also lists /proc/self/task and reads two small files
 // per listed thread, stat and status: each thread's id, name, scheduling
@@ -96,6 +107,10 @@ type ThreadReport struct {
 	// starts for itself have an empty stack (Go issue 6104).
 	ThreadCreate        []ThreadCreateGroup `json:"thread_create"`
 	ThreadCreateOmitted int                 `json:"thread_create_omitted"`
+	// Contention is how long goroutines have waited on locks since the
+	// program started, and the mutex and block profiles' top call sites
+	// when the service turned them on; findings read its MutexWaitRate.
+	Contention Contention `json:"contention"`
 	// PileUp reports whether OS threads pile up: more than twice
 	// GOMAXPROCS plus 16, a rule of thumb well above a healthy Go
 	// program's count. Summary says so and what the goroutine states tell
@@ -187,6 +202,7 @@ const (
 	tWaiting
 	tNotInGo
 	tLatencies
+	tMutexWait
 	numThreadMetrics
 )
 
@@ -199,6 +215,7 @@ var threadMetricNames = [numThreadMetrics]string{
 	tWaiting:    "/sched/goroutines/waiting:goroutines",
 	tNotInGo:    "/sched/goroutines/not-in-go:goroutines",
 	tLatencies:  "/sched/latencies:seconds",
+	tMutexWait:  "/sync/mutex/wait/total:seconds",
 }
 
 // Name returns "threads".
@@ -221,6 +238,7 @@ func (t Threads) Collect(ctx context.Context) (any, error) {
 	}
 	r.addMetrics(readMetrics(threadMetricNames[:]...))
 	r.addThreadCreate()
+	r.addContention(ctx, time.Now())
 	err := listOSThreads(ctx, r)
 	r.summarize()
 	return r, err
@@ -241,6 +259,7 @@ func (r *ThreadReport) addMetrics(samples []metrics.Sample) {
 		InSyscallOrCgo: u(tNotInGo),
 	}
 	r.SchedLatencies = m.pauses(tLatencies)
+	r.Contention.MutexWait = Millis(durationFromSeconds(m.float64(tMutexWait)))
 	r.MissingMetrics = m.missingNames()
 }
 
@@ -382,6 +401,7 @@ func (r *ThreadReport) writeText(buf *bytes.Buffer) {
 	if r.Note != "" {
 		fmt.Fprintf(buf, "note = %s\n", textfmt.Escape(r.Note))
 	}
+	r.Contention.writeText(buf)
 	if len(r.ThreadCreate) > 0 {
 		buf.WriteString("thread_create (threads the runtime made, by stack):\n")
 		for _, g := range r.ThreadCreate {

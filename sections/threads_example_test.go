@@ -36,9 +36,20 @@ func ExampleThreadReport_WriteText() {
 		Goroutines:     sections.GoroutineStates{Total: 120, Created: 800, Running: 2, Runnable: 0, Waiting: 82, InSyscallOrCgo: 36},
 		SchedLatencies: sections.PauseSummary{Count: 5000, P50: sections.Millis(2 * time.Microsecond), P90: sections.Millis(30 * time.Microsecond), P99: sections.Millis(900 * time.Microsecond), Max: sections.Millis(4 * time.Millisecond)},
 		ThreadCreate:   []sections.ThreadCreateGroup{{Count: 41}},
-		PileUp:         true,
-		Summary:        "THREAD PILE-UP: 40 OS threads for GOMAXPROCS 2; 36 goroutines in system calls or cgo calls now, each holding a thread",
-		MaxThreads:     3,
+		Contention: sections.Contention{
+			MutexWait: sections.Millis(90 * time.Second), Uptime: sections.Millis(2 * time.Hour), MutexWaitRate: 90.0 / 7200,
+			Mutex: sections.ContentionProfile{Enabled: true, Rate: 100, Delay: sections.Millis(80 * time.Second), Count: 5200,
+				Sites: []sections.ContentionSite{
+					{Function: "main.(*cache).get", File: "/src/shop/cache.go", Line: 41, Op: "sync.(*Mutex).Unlock",
+						Delay: sections.Millis(72 * time.Second), Count: 5000, Callers: []sections.Frame{{Function: "main.handle"}}},
+					{Function: "main.flush", File: "/src/shop/log.go", Line: 9, Op: "sync.(*Mutex).Unlock",
+						Delay: sections.Millis(8 * time.Second), Count: 200, Callers: []sections.Frame{}},
+				}},
+			Block: sections.ContentionProfile{Enable: "runtime.SetBlockProfileRate(1000000) turns it on, recording about one blocking event per millisecond blocked"},
+		},
+		PileUp:     true,
+		Summary:    "THREAD PILE-UP: 40 OS threads for GOMAXPROCS 2; 36 goroutines in system calls or cgo calls now, each holding a thread",
+		MaxThreads: 3,
 	}
 	if err := rep.WriteText(os.Stdout); err != nil {
 		fmt.Println("error:", err)
@@ -51,6 +62,13 @@ func ExampleThreadReport_WriteText() {
 	// threads_created = 41
 	// cgo_calls = 0
 	// sched_latencies: count = 5,000, p50 = 2µs, p90 = 30µs, p99 = 900µs, max = 4ms
+	// contention:
+	//   mutex_wait = 1m30s in 2h0m0s of uptime: 0.0125 seconds per second (sync.Mutex, sync.RWMutex and runtime locks)
+	//   mutex_profile: on, 1 in 100 events recorded: 1m20s waited in 5,200 contentions, charged to the unlocking call
+	//     DELAY  COUNT  FUNCTION           AT           IN                    CALLED FROM
+	//     1m12s  5,000  main.(*cache).get  cache.go:41  sync.(*Mutex).Unlock  main.handle
+	//     8s     200    main.flush         log.go:9     sync.(*Mutex).Unlock
+	//   block_profile: off, or on with nothing recorded yet; runtime.SetBlockProfileRate(1000000) turns it on, recording about one blocking event per millisecond blocked
 	// thread_create (threads the runtime made, by stack):
 	//      41  (no stack: started by the runtime's scheduler)
 	//

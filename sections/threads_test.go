@@ -55,13 +55,19 @@ func TestThreadReportJSONKeys(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &m))
 	for _, key := range []string{"os_threads", "gomaxprocs", "num_cpu", "runtime_threads", "threads_created",
 		"cgo_calls", "states", "threads", "omitted", "unreadable", "max_threads", "goroutines", "sched_latencies",
-		"thread_create", "thread_create_omitted", "pile_up", "summary"} {
+		"thread_create", "thread_create_omitted", "contention", "pile_up", "summary"} {
 		assert.Contains(t, m, key)
 	}
 	b, err = json.Marshal(Thread{TID: 1, User: Millis(time.Second)})
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"tid":1,"name":"","state":"","state_name":"","user_ms":1000,"system_ms":0,"cpu":0,"voluntary_switches":0,"involuntary_switches":0}`, string(b))
 }
+
+// zeroContentionText is the text of a zero Contention.
+const zeroContentionText = "contention:\n" +
+	"  mutex_wait = 0s in 0s of uptime: 0 seconds per second (sync.Mutex, sync.RWMutex and runtime locks)\n" +
+	"  mutex_profile: off\n" +
+	"  block_profile: off, or on with nothing recorded yet\n"
 
 func TestThreadReportWriteText(t *testing.T) {
 	tests := []struct {
@@ -87,13 +93,24 @@ func TestThreadReportWriteText(t *testing.T) {
 					{Count: 1, Stack: []Frame{{Function: "runtime.LockOSThread"}, {Function: "main.\x1b[2Jworker"}}},
 				},
 				ThreadCreateOmitted: 2,
-				Summary:             "3 OS threads for GOMAXPROCS 2; 1 goroutine in system calls or cgo calls now",
-				MaxThreads:          256,
+				Contention: Contention{MutexWait: Millis(30 * time.Second), Uptime: Millis(time.Hour), MutexWaitRate: 30.0 / 3600,
+					Mutex: ContentionProfile{Enabled: true, Rate: 10, Delay: Millis(25 * time.Second), Count: 4000,
+						Sites: []ContentionSite{{Function: "main.(*cache).get", File: "/src/cache.go", Line: 12, Op: "sync.(*Mutex).Unlock",
+							Delay: Millis(25 * time.Second), Count: 4000, Callers: []Frame{{Function: "main.handle"}}}}},
+					Block: ContentionProfile{Enable: enableBlockProfile}},
+				Summary:    "3 OS threads for GOMAXPROCS 2; 1 goroutine in system calls or cgo calls now",
+				MaxThreads: 256,
 			},
 			want: "3 OS threads (GOMAXPROCS 2, NumCPU 4) — 2 sleeping, 1 running\n" +
 				"goroutines: 1,204 — 2 running, 1 runnable, 1,200 waiting, 1 in system calls or cgo; 5,000 created\n" +
 				"runtime_threads = 3\nthreads_created = 5\ncgo_calls = 1\n" +
 				"sched_latencies: count = 9,000, p50 = 1µs, p90 = 20µs, p99 = 1ms, max = 5ms\n" +
+				"contention:\n" +
+				"  mutex_wait = 30s in 1h0m0s of uptime: 0.008333 seconds per second (sync.Mutex, sync.RWMutex and runtime locks)\n" +
+				"  mutex_profile: on, 1 in 10 events recorded: 25s waited in 4,000 contentions, charged to the unlocking call\n" +
+				"    DELAY  COUNT  FUNCTION           AT           IN                    CALLED FROM\n" +
+				"    25s    4,000  main.(*cache).get  cache.go:12  sync.(*Mutex).Unlock  main.handle\n" +
+				"  block_profile: off, or on with nothing recorded yet; " + enableBlockProfile + "\n" +
 				"thread_create (threads the runtime made, by stack):\n" +
 				"      4  (no stack: started by the runtime's scheduler)\n" +
 				`      1  runtime.LockOSThread < main.\x1b[2Jworker` + "\n" +
@@ -121,7 +138,7 @@ func TestThreadReportWriteText(t *testing.T) {
 				"goroutines: 0 — 0 running, 0 runnable, 0 waiting, 0 in system calls or cgo; 0 created\n" +
 				"runtime_threads = 0\nthreads_created = 0\ncgo_calls = 0\n" +
 				"sched_latencies: count = 0, p50 = 0s, p90 = 0s, p99 = 0s, max = 0s\n" +
-				"note = thread 9: procfs: parse /proc/self/task/9/stat: truncated\n\n" +
+				"note = thread 9: procfs: parse /proc/self/task/9/stat: truncated\n" + zeroContentionText + "\n" +
 				"TID  NAME  STATE         USER  SYS  CPU  VOL  INVOL\n" +
 				"7    io    D disk sleep  0s    0s   0    0    0\n" +
 				"... 38 threads not listed (max_threads = 1)\n" +
@@ -136,7 +153,7 @@ func TestThreadReportWriteText(t *testing.T) {
 				"runtime_threads = 1\nthreads_created = 0\ncgo_calls = 0\n" +
 				"sched_latencies: count = 0, p50 = 0s, p90 = 0s, p99 = 0s, max = 0s\n" +
 				"missing_metrics = [/sched/goroutines/not-in-go:goroutines]\n" +
-				`note = no per-thread list on plan9\n` + "\n",
+				`note = no per-thread list on plan9\n` + "\n" + zeroContentionText,
 		},
 		{
 			name: "nil",
