@@ -221,7 +221,7 @@ func TestResourcesReport(t *testing.T) {
 		assert.NotContains(t, heap, "error:")
 		assert.Contains(t, heap, "gomemlimit_bytes = 1073741824 (1.0 GiB)")
 		assert.Regexp(t, `(?m)^gomemlimit_used_bytes = \d+ \(.*, \d+% of GOMEMLIMIT\)$`, heap)
-		assert.Regexp(t, `(?m)^  heap/objects = \d+ `, heap)
+		assert.Regexp(t, `(?m)^  heap = \d+ \([^)]*\): heap/objects \d+`, heap)
 		assert.Contains(t, heap, "top_allocations: ")
 		// retainBlocks keeps 16 MiB live, far more than anything else the
 		// child allocates: it comes first.
