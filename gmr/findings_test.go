@@ -134,7 +134,7 @@ func TestNoFindingsInChild(t *testing.T) {
 	text, js := childReports(t, nil, "-park", "10")
 
 	lines := findingLines(t, text)
-	assert.Equal(t, []string{"no findings (checked: goroutine_pileup, goroutines_high, waiting_long, sched_latency_high, threads_high, " +
+	assert.Equal(t, []string{"no findings (checked: goroutine_pileup, goroutines_high, waiting_long, sched_latency_high, threads_high, lock_contention, " +
 		"fds_near_limit, memory_near_limit, pids_near_limit, oom_kills, gc_cpu_high, section_failed)"}, lines[:1], "one line")
 
 	var rep jsonFindings

@@ -36,6 +36,7 @@ const (
 	FindingGCCPUHigh        = "gc_cpu_high"
 	FindingSchedLatencyHigh = "sched_latency_high"
 	FindingThreadsHigh      = "threads_high"
+	FindingLockContention   = "lock_contention"
 	FindingOOMKills         = "oom_kills"
 	FindingSectionFailed    = "section_failed"
 )
@@ -69,6 +70,8 @@ const maxFindings = 20
 //   - sched_latency_high: the scheduler latency's p99 past
 //     Thresholds.SchedP99 (threads);
 //   - threads_high: more OS threads than Thresholds.Threads (threads);
+//   - lock_contention: goroutines waiting on locks, on average since the
+//     start, past Thresholds.MutexWait (threads);
 //   - oom_kills: the cgroup's out-of-memory killer has killed a process
 //     (process);
 //   - section_failed: a section returned an error, panicked or timed out.
@@ -403,7 +406,17 @@ func (d *diagnosis) heap(h *HeapReport) {
 }
 
 func (d *diagnosis) threads(t *ThreadReport) {
-	d.check(FindingSchedLatencyHigh, FindingThreadsHigh)
+	d.check(FindingSchedLatencyHigh, FindingThreadsHigh, FindingLockContention)
+	if c := t.Contention; c.MutexWaitRate >= d.th.MutexWait {
+		d.add(Finding{
+			Code:     FindingLockContention,
+			Severity: SeverityWarning,
+			Message: fmt.Sprintf("goroutines waited %s on locks in %s of uptime: %.1f waiting at any moment, on average",
+				roundWait(c.MutexWait.D()), roundWait(c.Uptime.D()), c.MutexWaitRate),
+			Section: "threads",
+			Measure: &FindingMeasure{Threshold: "mutex_wait", Value: round3(c.MutexWaitRate), Limit: d.th.MutexWait, Unit: "count"},
+		})
+	}
 	if p99, th := t.SchedLatencies.P99.D(), d.th.SchedP99; th > 0 && t.SchedLatencies.Count > 0 && p99 >= th {
 		d.add(Finding{
 			Code:     FindingSchedLatencyHigh,

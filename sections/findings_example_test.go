@@ -37,8 +37,8 @@ func ExampleParseThresholds() {
 	_, err = sections.ParseThresholds("disk=90%")
 	fmt.Println(err)
 	// Output:
-	// {FDs:0.7 Memory:0 Pids:0 Goroutines:-1 Pileup:0 GCCPU:0.1 SchedP99:20ms Threads:0 Heap:0 GoroutineGrowth:0}
-	// threshold "disk=90%": unknown threshold "disk" (known: fds, memory, pids, goroutines, goroutine_growth, pileup, heap, gc_cpu, sched_p99, threads)
+	// {FDs:0.7 Memory:0 Pids:0 Goroutines:-1 Pileup:0 GCCPU:0.1 SchedP99:20ms Threads:0 Heap:0 MutexWait:0 GoroutineGrowth:0}
+	// threshold "disk=90%": unknown threshold "disk" (known: fds, memory, pids, goroutines, goroutine_growth, pileup, heap, gc_cpu, sched_p99, threads, mutex_wait)
 }
 
 func ExampleFindingsReport_WriteText() {

@@ -93,6 +93,10 @@ func TestFindingsRules(t *testing.T) {
 			want: []string{FindingSchedLatencyHigh}, sev: []string{SeverityWarning}, message: "goroutines waited 80ms or more to run"},
 		{name: "threads, near the runtime's limit", results: []report.Result{{Name: "threads", Data: &ThreadReport{OSThreads: 8500, GOMAXPROCS: 2}}},
 			want: []string{FindingThreadsHigh}, sev: []string{SeverityCritical}, message: "8,500 OS threads (GOMAXPROCS 2); the runtime crashes past 10,000"},
+		{name: "lock contention", results: []report.Result{{Name: "threads", Data: &ThreadReport{Contention: Contention{
+			MutexWait: Millis(3 * time.Hour), Uptime: Millis(2 * time.Hour), MutexWaitRate: 1.5}}}},
+			want: []string{FindingLockContention}, sev: []string{SeverityWarning}, message: "goroutines waited 3h0m0s on locks in 2h0m0s of uptime: 1.5 waiting at any moment, on average"},
+		{name: "little contention", results: []report.Result{{Name: "threads", Data: &ThreadReport{Contention: Contention{MutexWaitRate: 0.2}}}}},
 		{name: "oom kills", results: []report.Result{{Name: "process", Data: &ProcessReport{Cgroup: &CgroupReport{Memory: &CgroupMemory{OOMKills: 2}}}}},
 			want: []string{FindingOOMKills}, sev: []string{SeverityWarning}, message: "killed 2 processes"},
 		{name: "a failed section", results: []report.Result{{Name: "heap", Err: errors.New("timed out after 5s: context deadline exceeded\nmore")}},
@@ -203,6 +207,8 @@ func TestParseThresholds(t *testing.T) {
 		{in: "sched_p99=fast", wantErr: `threshold "sched_p99=fast"`},
 		{in: "sched_p99=-1s", wantErr: "want a positive duration"},
 		{in: "heap=2GiB,goroutine_growth=2x", want: Thresholds{Heap: 2 << 30, GoroutineGrowth: 2}},
+		{in: "mutex_wait=0.5", want: Thresholds{MutexWait: 0.5}},
+		{in: "mutex_wait=none", wantErr: "want a positive number of goroutines waiting"},
 		{in: "heap=1.5 GB,goroutine_growth=1.5", want: Thresholds{Heap: 1_500_000_000, GoroutineGrowth: 1.5}},
 		{in: "heap=4096", want: Thresholds{Heap: 4096}},
 		{in: "heap=lots", wantErr: "want a size such as 2GiB"},
@@ -210,7 +216,7 @@ func TestParseThresholds(t *testing.T) {
 		{in: "heap=1e30GiB", wantErr: "want a size such as 2GiB"},
 		{in: "goroutine_growth=1x", wantErr: "want a factor above 1"},
 		{in: "goroutine_growth=off,heap=off", want: Thresholds{}},
-		{in: "disk=90%", wantErr: `unknown threshold "disk" (known: fds, memory, pids, goroutines, goroutine_growth, pileup, heap, gc_cpu, sched_p99, threads)`},
+		{in: "disk=90%", wantErr: `unknown threshold "disk" (known: fds, memory, pids, goroutines, goroutine_growth, pileup, heap, gc_cpu, sched_p99, threads, mutex_wait)`},
 		{in: "fds", wantErr: `threshold "fds": want name=value`},
 		{in: "fds=80%,fds=90%", wantErr: "fds given twice"},
 	}

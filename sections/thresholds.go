@@ -50,6 +50,11 @@ type Thresholds struct {
 	// heap_high is a warning. It has no default: zero is off. Text name
 	// "heap", in bytes with an optional unit: "2GiB", "512MiB", "1e9".
 	Heap uint64
+	// MutexWait is how many goroutines, on average since the program
+	// started, may wait on locks at once (ThreadReport's
+	// Contention.MutexWaitRate, seconds of waiting per second) before
+	// lock_contention is a warning. Text name "mutex_wait".
+	MutexWait float64
 	// GoroutineGrowth is how many times its moving baseline the goroutine
 	// count must reach for goroutine_growth, which only gmr's threshold
 	// watcher can see: a report is one moment. It has no default: zero
@@ -67,6 +72,7 @@ const (
 	DefaultGCCPUThreshold      = 0.25
 	DefaultSchedP99Threshold   = 50 * time.Millisecond
 	DefaultThreadsThreshold    = 1_000
+	DefaultMutexWaitThreshold  = 1.0
 )
 
 // MinPileupGoroutines is the fewest goroutines in one stack that make a
@@ -90,6 +96,11 @@ func (t Thresholds) withDefaults() Thresholds {
 		t.SchedP99 = DefaultSchedP99Threshold
 	}
 	t.Threads = bound(t.Threads, DefaultThreadsThreshold)
+	if t.MutexWait == 0 {
+		t.MutexWait = DefaultMutexWaitThreshold
+	} else if t.MutexWait < 0 {
+		t.MutexWait = math.NaN()
+	}
 	return t
 }
 
@@ -143,7 +154,7 @@ func ParseThresholds(s string) (Thresholds, error) {
 
 // thresholdNames are the text names of the thresholds, in the order the
 // documentation lists them.
-var thresholdNames = []string{"fds", "memory", "pids", "goroutines", "goroutine_growth", "pileup", "heap", "gc_cpu", "sched_p99", "threads"}
+var thresholdNames = []string{"fds", "memory", "pids", "goroutines", "goroutine_growth", "pileup", "heap", "gc_cpu", "sched_p99", "threads", "mutex_wait"}
 
 func (t *Thresholds) set(name, value string) error {
 	off := value == "off"
@@ -171,6 +182,15 @@ func (t *Thresholds) set(name, value string) error {
 		t.SchedP99, err = time.ParseDuration(value)
 		if err == nil && t.SchedP99 <= 0 {
 			err = errors.New("want a positive duration")
+		}
+	case "mutex_wait":
+		if off {
+			t.MutexWait = -1
+			return nil
+		}
+		t.MutexWait, err = strconv.ParseFloat(value, 64)
+		if err != nil || !(t.MutexWait > 0) || math.IsInf(t.MutexWait, 0) {
+			t.MutexWait, err = 0, errors.New("want a positive number of goroutines waiting, such as 1 or 0.5")
 		}
 	case "heap":
 		if off {
