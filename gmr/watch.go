@@ -181,6 +181,7 @@ func (s *settings) tuneFindings(f sections.Findings) sections.Findings {
 	set(&th.Pileup, w.Pileup)
 	set(&th.GCCPU, w.GCCPU)
 	set(&th.GoroutineGrowth, w.GoroutineGrowth)
+	set(&th.MutexWait, w.MutexWait)
 	if th.Goroutines == 0 {
 		th.Goroutines = w.Goroutines
 	}
@@ -208,6 +209,7 @@ type sample struct {
 	fds, fdLimit      int // fdLimit 0: unknown
 	threads           int
 	gcCPU, totalCPU   float64 // cumulative CPU seconds
+	mutexWait         float64 // cumulative seconds waited on locks
 	sched             *metrics.Float64Histogram
 }
 
@@ -406,6 +408,12 @@ func (w *watcher) check(cur sample) []firing {
 				}
 			}
 		}
+		if dt := cur.at.Sub(p.at).Seconds(); th.MutexWait > 0 && dt > 0 {
+			if rate := (cur.mutexWait - p.mutexWait) / dt; rate >= th.MutexWait {
+				add("mutex_wait", sections.FindingLockContention, "threads", rate, th.MutexWait, "count",
+					fmt.Sprintf("%.1f goroutines waiting on locks at any moment, on average, in the last %v", rate, cur.at.Sub(p.at).Round(time.Second)))
+			}
+		}
 		if th.SchedP99 > 0 {
 			if p99, ok := deltaP99(p.sched, cur.sched); ok && p99 >= th.SchedP99 {
 				add("sched_p99", sections.FindingSchedLatencyHigh, "threads", float64(p99)/float64(time.Millisecond), float64(th.SchedP99)/float64(time.Millisecond), "ms",
@@ -494,6 +502,7 @@ var watchMetricNames = []string{
 	"/cpu/classes/gc/total:cpu-seconds",
 	"/cpu/classes/total:cpu-seconds",
 	"/sched/latencies:seconds",
+	"/sync/mutex/wait/total:seconds",
 }
 
 // readSample reads the figures the thresholds th need.
@@ -526,6 +535,7 @@ func readSample(th sections.Thresholds) sample {
 		s.goMemLimit = uint64(lim)
 	}
 	s.gcCPU, s.totalCPU = f(5), f(6)
+	s.mutexWait = f(8)
 	if th.SchedP99 > 0 && ms[7].Value.Kind() == metrics.KindFloat64Histogram {
 		h := ms[7].Value.Float64Histogram()
 		// The histogram's memory is the runtime's, reused by the next

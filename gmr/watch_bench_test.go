@@ -15,7 +15,7 @@ import (
 func BenchmarkWatcherTick(b *testing.B) {
 	th := sections.Thresholds{
 		FDs: 0.99, Memory: 0.99, Pids: 0.99, Goroutines: 1 << 30, GoroutineGrowth: 1000,
-		Heap: 1 << 50, GCCPU: 0.99, SchedP99: time.Hour, Threads: 1 << 30,
+		Heap: 1 << 50, GCCPU: 0.99, SchedP99: time.Hour, Threads: 1 << 30, MutexWait: 1e9,
 	}
 	r, err := New(WithStderr(&discard{}), WithoutSignal(), WithThresholds(th))
 	if err != nil {

@@ -151,6 +151,16 @@ func TestWatcherRatesOverTheInterval(t *testing.T) {
 	assert.Equal(t, "threshold sched_p99: goroutines waited 1s or more to run, 1 time in 100, in the last 5s", f.reports[1])
 }
 
+func TestWatcherLockContention(t *testing.T) {
+	f := newFakeWatch(t, sections.Thresholds{MutexWait: 2}, time.Minute, 100)
+	f.step(0, sample{mutexWait: 1000})
+	f.step(5*time.Second, sample{mutexWait: 1005})
+	assert.Empty(t, f.reports, "one goroutine waiting on average in the interval, though 1000 s since start")
+	f.step(5*time.Second, sample{mutexWait: 1020})
+	require.Len(t, f.reports, 1)
+	assert.Equal(t, "threshold mutex_wait: 3.0 goroutines waiting on locks at any moment, on average, in the last 5s", f.reports[0])
+}
+
 func TestWatchSettingsFromTheEnvironment(t *testing.T) {
 	tests := []struct {
 		env      map[string]string
