@@ -100,6 +100,8 @@ func Setup(opts ...Option) (*Reporter, error) {
 		r.listen(r.s.signal, trigger)
 	}
 	r.wg.Go(func() { r.serve(trigger) })
+	r.watchShutdown()
+	r.startFlightRecorder()
 	active = r
 	return r, err
 }
@@ -191,6 +193,7 @@ func (r *Reporter) Stop() {
 		if r.quit != nil {
 			close(r.quit)
 		}
+		r.stopWatchdogs()
 		r.wg.Wait()
 		r.mu.Lock()
 		if r.crash != "" {
