@@ -27,10 +27,10 @@ import (
 //
 // signalProbe only locks the mutex and reads ref.
 type osSignalHandlers struct {
-	mu       sync.Mutex
-	m        unsafe.Pointer
-	ref      [65]int64
-	stopping []struct{ c, h unsafe.Pointer }
+	mu  sync.Mutex
+	_   unsafe.Pointer // m
+	ref [65]int64
+	_   []struct{ c, h unsafe.Pointer } // stopping
 }
 
 // signalProbe reads how many channels os/signal relays a signal to.
