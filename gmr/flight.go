@@ -97,14 +97,21 @@ func (r *Reporter) writeTrace(rep *report.Report, meta fileMeta) {
 	name := strings.TrimSuffix(meta.fileName(), "."+meta.ext) + ".trace"
 	var cut bool
 	_, err := r.dir.writeFile(name, func(w io.Writer) error {
-		lw := &limitWriter{w: w, left: f.traceFileLimit()}
-		_, err := fr.WriteTo(lw)
+		sw := &secretWriter{w: w, mask: r.red.Value}
+		_, err := fr.WriteTo(&limitWriter{w: sw, left: f.traceFileLimit()})
 		if errors.Is(err, errTraceCut) {
-			cut = true
-			return nil
+			cut, err = true, nil
+		}
+		if err == nil && sw.found {
+			err = errTraceSecret
 		}
 		return err
 	})
+	if errors.Is(err, errTraceSecret) {
+		// Not a failure to notice: the rule working.
+		rep.Header.TraceNote = "no trace: " + errTraceSecret.Error()
+		return
+	}
 	if err != nil {
 		rep.Header.TraceNote = r.red.Value("no trace: " + err.Error())
 		r.notice(slog.LevelError, "cannot write the flight recorder's trace: "+err.Error(),
@@ -148,4 +155,46 @@ func (l *limitWriter) Write(p []byte) (int, error) {
 	n, err := l.w.Write(p)
 	l.left -= int64(n)
 	return n, err
+}
+
+// errTraceSecret is why a trace is withheld.
+var errTraceSecret = errors.New("the trace was withheld: it holds text that the masking rules treat as a secret (a trace.Log message, task or region name?), and an execution trace cannot be masked")
+
+// minTraceText is the shortest run of printable bytes secretWriter checks.
+const minTraceText = 6
+
+// secretWriter passes writes to w, and checks the text in them with mask
+// (the Redactor's Value): found is set once mask would change some of it.
+// An execution trace holds its strings (function names, file paths, and
+// the service's trace.Log messages, task and region names) as plain bytes
+// within a batch, and the flight recorder writes one batch per Write, so a
+// string is never split between two writes.
+type secretWriter struct {
+	w     io.Writer
+	mask  func(string) string
+	found bool
+}
+
+func (s *secretWriter) Write(p []byte) (int, error) {
+	if !s.found {
+		var text strings.Builder
+		start := -1
+		for i := 0; i <= len(p); i++ {
+			if i < len(p) && p[i] >= 0x20 && p[i] < 0x7f {
+				if start < 0 {
+					start = i
+				}
+				continue
+			}
+			if start >= 0 && i-start >= minTraceText {
+				text.Write(p[start:i])
+				text.WriteByte('\n')
+			}
+			start = -1
+		}
+		if t := text.String(); t != "" && s.mask(t) != t {
+			s.found = true
+		}
+	}
+	return s.w.Write(p)
 }

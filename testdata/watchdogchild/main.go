@@ -109,6 +109,11 @@ func main() {
 		case "beat-on":
 			startBeating()
 			say("beating")
+		case "log-secret":
+			// A secret in a trace.Log message, which the trace holds
+			// as it is.
+			trace.Log(context.Background(), "auth", "password="+arg)
+			say("logged")
 		case "mark-then-report":
 			// Work 1-2 s before the report, that the flight recorder's
 			// trace must still hold when the report is made.
