@@ -807,14 +807,18 @@ const EnvFlightRecorder = "GMR_FLIGHT_RECORDER"
 // WithFlightRecorder gives no bound, or GMR_FLIGHT_RECORDER sets the age.
 const DefaultFlightRecorderMaxBytes = 16 << 20
 
-// WithShutdownReport arms the shutdown watchdog: if the process is still
-// running after seconds after it got SIGTERM or SIGINT, one report is
-// written, with the trigger "shutdown watchdog: still running 30s after
-// SIGTERM". It never delays or changes the service's own handling of those
-// signals, and a service that does not handle them still exits by them as
-// before; see Setup for how, and for when the watchdog stays off. Zero
-// turns it off, over GMR_SHUTDOWN_REPORT_AFTER. Default: off, or
-// GMR_SHUTDOWN_REPORT_AFTER.
+// WithShutdownReport arms the shutdown watchdog, which Setup installs: if
+// the process is still running after the given time once it got SIGTERM or
+// SIGINT, one report is written, with the trigger "shutdown watchdog: still
+// running 30s after SIGTERM". It never delays or changes the service's own
+// handling of those signals: gmr listens for the first one only, and when
+// the service has no handler of its own (it would have exited), gmr raises
+// the signal again with nothing listening, so the process exits by it as
+// before. To tell the two apart it reads os/signal's count of registered
+// channels, which it finds through the executable's symbol table (Linux
+// only); where it cannot (other systems, a binary built with -ldflags=-s),
+// the watchdog stays off, with one notice. Zero turns it off, over
+// GMR_SHUTDOWN_REPORT_AFTER. Default: off, or GMR_SHUTDOWN_REPORT_AFTER.
 func WithShutdownReport(after time.Duration) Option {
 	return func(s *settings) error {
 		if after < 0 {
