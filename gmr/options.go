@@ -838,8 +838,12 @@ func WithShutdownReport(after time.Duration) Option {
 // stderr gets none, and says so. Zero age turns it off, over
 // GMR_FLIGHT_RECORDER. Default: off, or GMR_FLIGHT_RECORDER.
 //
-// The trace file is the runtime's own bytes, not masked: see the package
-// documentation for what it holds.
+// The trace file is the runtime's own bytes, which gmr cannot mask: it
+// holds function names, file paths, goroutine and thread ids and timings,
+// and, as they are, the strings the service gives trace.Log,
+// trace.NewTask and trace.StartRegion (not pprof labels). A trace in which
+// the masking rules find a secret is withheld, and the header says so. A
+// trace costs the running service CPU time (see the README's figures).
 func WithFlightRecorder(age time.Duration, maxBytes uint64) Option {
 	return func(s *settings) error {
 		if age < 0 {
