@@ -65,17 +65,25 @@ type watchdogs struct {
 }
 
 // stopWatchdogs ends the heartbeat goroutine and stops the flight
-// recorder, for Reporter.Stop.
+// recorder, for Reporter.Stop. The flight recorder is stopped under the
+// report lock, between reports, so that its Stop never runs during the
+// WriteTo of a report. Locks are taken in the order r.mu, then r.wd.mu.
 func (r *Reporter) stopWatchdogs() {
 	r.wd.mu.Lock()
-	defer r.wd.mu.Unlock()
 	if r.wd.stopped {
+		r.wd.mu.Unlock()
 		return
 	}
 	r.wd.stopped = true
 	if r.wd.hbQuit != nil {
 		close(r.wd.hbQuit)
 	}
+	r.wd.mu.Unlock()
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.wd.mu.Lock()
+	defer r.wd.mu.Unlock()
 	r.wd.flight.stop()
 }
 

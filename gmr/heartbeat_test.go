@@ -190,3 +190,25 @@ func TestHeartbeatNilAndInvalid(t *testing.T) {
 	_, err = r2.Report(context.Background())
 	require.NoError(t, err)
 }
+
+// BenchmarkHeartbeatBeat is the cost of Beat in the loop it watches, and
+// when every core beats the same heartbeat.
+func BenchmarkHeartbeatBeat(b *testing.B) {
+	r, err := gmr.New(gmr.WithOnlySections(), gmr.WithStderr(io.Discard))
+	require.NoError(b, err)
+	defer r.Stop()
+	hb := r.Heartbeat("bench", time.Hour)
+	defer hb.Stop()
+	b.Run("one-loop", func(b *testing.B) {
+		for b.Loop() {
+			hb.Beat()
+		}
+	})
+	b.Run("all-cores", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				hb.Beat()
+			}
+		})
+	})
+}

@@ -4,6 +4,7 @@ package gmr_test
 
 import (
 	"fmt"
+	"os/signal"
 	"strings"
 
 	"syscall"
@@ -121,4 +122,24 @@ func TestShutdownWatchdogOff(t *testing.T) {
 			c.stop(t)
 		})
 	}
+}
+
+// A service started with SIGINT ignored (nohup, a background job) keeps it
+// ignored with the watchdog on: listening would undo that.
+func TestShutdownWatchdogLeavesAnIgnoredSignalIgnored(t *testing.T) {
+	bin := buildWatchdogChild(t)
+	dir := t.TempDir()
+	// The child inherits the ignored disposition, as from nohup.
+	signal.Ignore(syscall.SIGINT)
+	c := startProgram(t, bin, []string{"GMR_DIR=" + dir, "GMR_SHUTDOWN_REPORT_AFTER=100ms"})
+	signal.Reset(syscall.SIGINT)
+	require.NoError(t, c.cmd.Process.Signal(syscall.SIGINT))
+	c.send(t, "ping")
+	c.waitLine(t, 10*time.Second, "pong")
+	assert.True(t, c.alive(), "SIGINT is still ignored")
+	// SIGTERM, not ignored, is watched: the service has no handler, so
+	// it exits by it.
+	require.NoError(t, c.cmd.Process.Signal(syscall.SIGTERM))
+	assert.Equal(t, syscall.SIGTERM, c.exitSignal(t))
+	assert.Empty(t, reportsIn(t, dir))
 }
