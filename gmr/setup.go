@@ -44,7 +44,10 @@ func keepCaught(sig os.Signal) {
 //   - with a report directory, the runtime's crash output
 //     (runtime/debug.SetCrashOutput) goes to a file there too, so that a fatal
 //     error leaves a file behind: <service>-<time>-<pid>-crash.txt, removed
-//     again by Stop if nothing was written to it.
+//     again by Stop if nothing was written to it;
+//   - with WithShutdownReport or GMR_SHUTDOWN_REPORT_AFTER, the shutdown
+//     watchdog, one goroutine until the first SIGTERM or SIGINT;
+//   - with WithFlightRecorder or GMR_FLIGHT_RECORDER, the flight recorder.
 //
 // It opens no port. It starts one goroutine, which waits for triggers, and
 // one more for a trigger file. One statement in main is enough:
