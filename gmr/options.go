@@ -804,8 +804,10 @@ const EnvShutdownReportAfter = "GMR_SHUTDOWN_REPORT_AFTER"
 const EnvFlightRecorder = "GMR_FLIGHT_RECORDER"
 
 // DefaultFlightRecorderMaxBytes bounds the flight recorder's window when
-// WithFlightRecorder gives no bound, or GMR_FLIGHT_RECORDER sets the age.
-const DefaultFlightRecorderMaxBytes = 16 << 20
+// WithFlightRecorder gives no bound, or GMR_FLIGHT_RECORDER sets the age:
+// 10 MiB, the runtime's own default. The window is held in memory, and a
+// trace file may take up to twice the bound.
+const DefaultFlightRecorderMaxBytes = 10 << 20
 
 // WithShutdownReport arms the shutdown watchdog, which Setup installs: if
 // the process is still running after the given time once it got SIGTERM or
