@@ -111,6 +111,8 @@ type jsonHeader struct {
 	GoVersion  string   `json:"go_version"`
 	DurationMS float64  `json:"duration_ms"`
 	Profiles   []string `json:"profiles,omitempty"`
+	Trace      string   `json:"trace,omitempty"`
+	TraceNote  string   `json:"trace_note,omitempty"`
 	Resource   resource `json:"resource"`
 }
 
@@ -159,6 +161,8 @@ func newJSONHeader(h *report.Header) jsonHeader {
 		GoVersion:  h.GoVersion,
 		DurationMS: milliseconds(h.Duration),
 		Profiles:   h.Profiles,
+		Trace:      h.Trace,
+		TraceNote:  h.TraceNote,
 		Resource: resource{
 			ServiceName: h.Service, ServiceVersion: h.Version, HostName: h.Host, ProcessPID: h.PID,
 			K8sPodName: h.PodName, K8sNamespace: h.Namespace,

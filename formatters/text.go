@@ -111,6 +111,12 @@ func writeHeader(buf *bytes.Buffer, h *report.Header) {
 	if len(h.Profiles) > 0 {
 		kv("profiles", strings.Join(h.Profiles, ", "))
 	}
+	if h.Trace != "" {
+		kv("trace", h.Trace)
+	}
+	if h.TraceNote != "" {
+		kv("trace_note", h.TraceNote)
+	}
 	// The same process under OpenTelemetry's resource names, on one line.
 	var res []string
 	for _, a := range [][2]string{

@@ -120,6 +120,13 @@ type settings struct {
 	logger            *slog.Logger
 	onReport          func(location string, err error)
 	getenv            func(string) string
+
+	// Watchdogs and the flight recorder (shutdown.go, flight.go).
+	shutdownAfter  time.Duration // 0: no shutdown watchdog
+	shutdownSet    bool          // by WithShutdownReport
+	flightAge      time.Duration // 0: no flight recorder
+	flightMaxBytes uint64        // 0: DefaultFlightRecorderMaxBytes
+	flightSet      bool          // by WithFlightRecorder
 }
 
 // WithService sets the service name shown in the report header and used in
@@ -588,6 +595,7 @@ func resolve(opts []Option) (s *settings, warnings []error, err error) {
 		s.leakProfile = on
 	}
 	s.resolveWatch(&warnings)
+	warnings = s.resolveWatchdogs(warnings)
 	if !s.signalSet {
 		s.signal = defaultSignal
 		if name := s.getenv(EnvSignal); name != "" {
@@ -790,4 +798,107 @@ func (s *settings) flagSetsOrDefault() []*flag.FlagSet {
 		return nil
 	}
 	return append([]*flag.FlagSet{flag.CommandLine}, s.flagSets...)
+}
+
+// EnvShutdownReportAfter arms the shutdown watchdog: "30s" writes one report
+// if the process is still running 30 seconds after SIGTERM or SIGINT
+// (WithShutdownReport). Default: off.
+const EnvShutdownReportAfter = "GMR_SHUTDOWN_REPORT_AFTER"
+
+// EnvFlightRecorder turns on the flight recorder: "10s" keeps about the last
+// ten seconds of execution trace in memory, and writes it beside every
+// report written to the report directory (WithFlightRecorder). Default: off.
+const EnvFlightRecorder = "GMR_FLIGHT_RECORDER"
+
+// DefaultFlightRecorderMaxBytes bounds the flight recorder's window when
+// WithFlightRecorder gives no bound, or GMR_FLIGHT_RECORDER sets the age:
+// 10 MiB, the runtime's own default. The window is held in memory, and a
+// trace file may take up to twice the bound.
+const DefaultFlightRecorderMaxBytes = 10 << 20
+
+// WithShutdownReport arms the shutdown watchdog, which Setup installs: if
+// the process is still running after the given time once it got SIGTERM or
+// SIGINT, one report is written, with the trigger "shutdown watchdog: still
+// running 30s after SIGTERM". It never delays or changes the service's own
+// handling of those signals: gmr listens for the first one only, and when
+// the service has no handler of its own (it would have exited), gmr raises
+// the signal again with nothing listening, so the process exits by it as
+// before. To tell the two apart it reads os/signal's count of registered
+// channels, which it finds through the executable's symbol table (Linux
+// only); where it cannot (other systems, a binary built with -ldflags=-s),
+// the watchdog stays off, with one notice. Zero turns it off, over
+// GMR_SHUTDOWN_REPORT_AFTER. Default: off, or GMR_SHUTDOWN_REPORT_AFTER.
+func WithShutdownReport(after time.Duration) Option {
+	return func(s *settings) error {
+		if after < 0 {
+			return fmt.Errorf("gmr: WithShutdownReport: %v is negative", after)
+		}
+		s.shutdownAfter, s.shutdownSet = after, true
+		return nil
+	}
+}
+
+// WithFlightRecorder turns on the flight recorder (runtime/trace's
+// FlightRecorder): Setup starts it, and it keeps at least the last age of
+// execution trace in memory, within about maxBytes (0:
+// DefaultFlightRecorderMaxBytes; the bound wins over the age). Each report
+// written to the report directory gets the window as <stem>.trace beside
+// it, which `go tool trace` opens, and names it in its header. A report on
+// stderr gets none, and says so. Zero age turns it off, over
+// GMR_FLIGHT_RECORDER. Default: off, or GMR_FLIGHT_RECORDER.
+//
+// The trace file is the runtime's own bytes, which gmr cannot mask: it
+// holds function names, file paths, goroutine and thread ids and timings,
+// and, as they are, the strings the service gives trace.Log,
+// trace.NewTask and trace.StartRegion (not pprof labels). A trace in which
+// the masking rules find a secret is withheld, and the header says so. A
+// trace costs the running service CPU time (see the README's figures).
+func WithFlightRecorder(age time.Duration, maxBytes uint64) Option {
+	return func(s *settings) error {
+		if age < 0 {
+			return fmt.Errorf("gmr: WithFlightRecorder: age %v is negative", age)
+		}
+		s.flightAge, s.flightMaxBytes, s.flightSet = age, maxBytes, true
+		return nil
+	}
+}
+
+// resolveWatchdogs reads GMR_SHUTDOWN_REPORT_AFTER and GMR_FLIGHT_RECORDER
+// where no option set them, and returns warnings with those it ignored.
+func (s *settings) resolveWatchdogs(warnings []error) []error {
+	if !s.shutdownSet {
+		d, err := envDuration(s.getenv, EnvShutdownReportAfter)
+		if err != nil {
+			warnings = append(warnings, envWarning(EnvShutdownReportAfter, fmt.Errorf("%w; the shutdown watchdog stays off", err)))
+		}
+		s.shutdownAfter = d
+	}
+	if !s.flightSet {
+		d, err := envDuration(s.getenv, EnvFlightRecorder)
+		if err != nil {
+			warnings = append(warnings, envWarning(EnvFlightRecorder, fmt.Errorf("%w; the flight recorder stays off", err)))
+		}
+		s.flightAge = d
+	}
+	if s.flightAge > 0 && s.flightMaxBytes == 0 {
+		s.flightMaxBytes = DefaultFlightRecorderMaxBytes
+	}
+	return warnings
+}
+
+// envDuration parses the variable name as a positive duration, "30s"; an
+// unset or empty variable is zero. An invalid one is zero and an error.
+func envDuration(getenv func(string) string, name string) (time.Duration, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("%s=%q: not a duration such as \"30s\"", name, v)
+	case d <= 0:
+		return 0, fmt.Errorf("%s=%q: not positive", name, v)
+	}
+	return d, nil
 }

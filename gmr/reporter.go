@@ -67,6 +67,7 @@ type Reporter struct {
 	wg       sync.WaitGroup
 	stopOnce sync.Once
 	crash    string // path of the crash output file, if any
+	wd       watchdogs
 }
 
 // sectionSlot is a section and whether a Collect of it is still running. A
@@ -198,6 +199,7 @@ func (r *Reporter) makeReport(ctx context.Context, trigger string) (loc string, 
 	if r.dir != nil && !r.s.noProfiles && !sections.Reduced(ctx) {
 		rep.Header.Profiles = r.writeProfiles(rep, meta)
 	}
+	r.writeTrace(rep, meta)
 	b, err := r.render(rep)
 	if err != nil {
 		r.notice(slog.LevelError, err.Error(), append(r.reportAttrs(rep, ""), slog.Any(attrError, err))...)
@@ -207,7 +209,7 @@ func (r *Reporter) makeReport(ctx context.Context, trigger string) (loc string, 
 	if err != nil && r.sink != sink(r.stderr) {
 		r.notice(slog.LevelWarn, fmt.Sprintf("cannot write report: %v; writing it to stderr", err),
 			append(r.reportAttrs(rep, r.stderr.name), slog.Any(attrError, err))...)
-		if len(rep.Header.Profiles) > 0 {
+		if r.dropTrace(rep) || len(rep.Header.Profiles) > 0 {
 			// Without its report a profile is litter, and it may be what
 			// filled the disk.
 			r.dir.remove(rep.Header.Profiles)

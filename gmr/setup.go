@@ -44,7 +44,10 @@ func keepCaught(sig os.Signal) {
 //   - with a report directory, the runtime's crash output
 //     (runtime/debug.SetCrashOutput) goes to a file there too, so that a fatal
 //     error leaves a file behind: <service>-<time>-<pid>-crash.txt, removed
-//     again by Stop if nothing was written to it.
+//     again by Stop if nothing was written to it;
+//   - with WithShutdownReport or GMR_SHUTDOWN_REPORT_AFTER, the shutdown
+//     watchdog, one goroutine until the first SIGTERM or SIGINT;
+//   - with WithFlightRecorder or GMR_FLIGHT_RECORDER, the flight recorder.
 //
 // It opens no port. It starts one goroutine, which waits for triggers, and
 // one more for a trigger file. One statement in main is enough:
@@ -104,6 +107,8 @@ func Setup(opts ...Option) (*Reporter, error) {
 		w := newWatcher(r)
 		r.wg.Go(func() { w.run(r.quit) })
 	}
+	r.watchShutdown()
+	r.startFlightRecorder()
 	active = r
 	return r, err
 }
@@ -195,6 +200,7 @@ func (r *Reporter) Stop() {
 		if r.quit != nil {
 			close(r.quit)
 		}
+		r.stopWatchdogs()
 		r.wg.Wait()
 		r.mu.Lock()
 		if r.crash != "" {

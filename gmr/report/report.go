@@ -49,6 +49,15 @@ type Header struct {
 	// files in the same directory that `go tool pprof` opens, such as
 	// "svc-20261125T170000.123456Z-42-000001.goroutine.pb.gz".
 	Profiles []string
+	// Trace names the execution trace written beside a report file by the
+	// flight recorder, in the same directory, which `go tool trace` opens,
+	// such as "svc-20261125T170000.123456Z-42-000001.trace"; "" when none
+	// was written.
+	Trace string
+	// TraceNote says why a report has no trace though the flight recorder
+	// is on (the report went to stderr, the recorder could not start), or
+	// what was cut from it; "" otherwise.
+	TraceNote string
 }
 
 // Result is what one section produced for one report.

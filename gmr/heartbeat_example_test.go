@@ -1,0 +1,30 @@
+package gmr_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gmr-go/gmr/gmr"
+)
+
+// A loop says how often it should come round; when it misses, the Reporter
+// writes one report naming it.
+func ExampleReporter_Heartbeat() {
+	r, err := gmr.New(gmr.WithService("queue"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer r.Stop()
+
+	jobs := make(chan string)
+	go func() { jobs <- "job 1"; close(jobs) }()
+
+	hb := r.Heartbeat("queue-consumer", 10*time.Second)
+	defer hb.Stop()
+	for job := range jobs {
+		hb.Beat()
+		fmt.Println("handled", job)
+	}
+	// Output: handled job 1
+}

@@ -1,0 +1,121 @@
+package gmr
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// shutdownSignals are the signals after which the shutdown watchdog counts.
+var shutdownSignals = []os.Signal{syscall.SIGTERM, os.Interrupt}
+
+// The shutdown watchdog (WithShutdownReport, GMR_SHUTDOWN_REPORT_AFTER)
+// must learn of SIGTERM and SIGINT without changing what they do. That is
+// harder than it looks: os/signal has no way to listen to a signal beside
+// its default action. Once any channel is registered with signal.Notify,
+// the runtime no longer exits on the signal, so a gmr that simply called
+// Notify would leave a service that never handled SIGTERM itself running
+// after `kill`. Re-raising the signal after it arrives would fix that, but
+// a service that does handle it would then get it twice, and many treat a
+// second SIGINT or SIGTERM as "exit now, skip the graceful shutdown".
+//
+// So gmr needs what os/signal does not export (go.dev/issue/22497): whether
+// any other channel is registered for the signal. It reads that count, under
+// os/signal's own lock, from the package's registration table, which it
+// finds through the binary's symbol table (signalProbe, Linux only) and
+// checks against the table's exact size and against its own registration.
+// Then, when the signal arrives:
+//
+//   - gmr stops listening at once, so a second signal reaches the service's
+//     handler, or the default action, exactly as without gmr;
+//   - if the service has its own registration, it got the signal as usual
+//     and gmr arms the timer;
+//   - if gmr was alone, the default action was the service's: gmr raises
+//     the signal again, with nothing registered, and the runtime ends the
+//     process by it, as it would have (a few microseconds later).
+//
+// Where the count cannot be read (not Linux, a binary without a symbol
+// table, built with -ldflags=-s as `go run` does, or a runtime whose table
+// differs), the watchdog stays off, with one notice saying why: it never
+// guesses.
+
+// watchShutdown installs the shutdown watchdog, if one is configured. It
+// registers for the shutdown signals before it returns, so that a signal
+// sent once Setup has returned is seen.
+func (r *Reporter) watchShutdown() {
+	after := r.s.shutdownAfter
+	if after <= 0 {
+		return
+	}
+	probe, err := newSignalProbe()
+	if err != nil {
+		r.notice(slog.LevelWarn, fmt.Sprintf("the shutdown watchdog (%s) is off: %v", EnvShutdownReportAfter, err), slog.Any(attrError, err))
+		return
+	}
+	var sigs []os.Signal
+	for _, sig := range shutdownSignals {
+		// A signal ignored from the start (nohup, a background job's
+		// SIGINT) stays ignored: Notify would undo that.
+		if !signal.Ignored(sig) {
+			sigs = append(sigs, sig)
+		}
+	}
+	if len(sigs) == 0 {
+		return
+	}
+	before := make([]int64, len(sigs))
+	for i, sig := range sigs {
+		before[i] = probe.listeners(sig)
+	}
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, sigs...)
+	for i, sig := range sigs {
+		if n := probe.listeners(sig); n != before[i]+1 {
+			// The table is not what gmr expects, or the service
+			// registered at this very moment: trust neither.
+			signal.Stop(ch)
+			r.passOn(ch)
+			err := fmt.Errorf("os/signal's registration count for %s went from %d to %d, not up by one", signalName(sig), before[i], n)
+			r.notice(slog.LevelWarn, fmt.Sprintf("the shutdown watchdog (%s) is off: %v", EnvShutdownReportAfter, err), slog.Any(attrError, err))
+			return
+		}
+	}
+	r.wg.Go(func() {
+		defer signal.Stop(ch)
+		var sig os.Signal
+		select {
+		case <-r.quit:
+			return
+		case sig = <-ch:
+		}
+		others := probe.listeners(sig) - 1 // less gmr's own
+		signal.Stop(ch)
+		if others <= 0 {
+			raise(sig) // gmr was alone: the runtime's default action
+			return
+		}
+		t := time.NewTimer(after)
+		defer t.Stop()
+		select {
+		case <-r.quit:
+			return
+		case <-t.C:
+		}
+		r.report(context.Background(), fmt.Sprintf("shutdown watchdog: still running %v after %s", after, signalName(sig))) //nolint:errcheck // report wrote the error
+	})
+}
+
+// passOn raises again a signal that arrived on ch while gmr could not yet
+// tell whether it was alone in listening, after ch was stopped: the
+// service gets it, or the default action happens.
+func (r *Reporter) passOn(ch chan os.Signal) {
+	select {
+	case sig := <-ch:
+		raise(sig)
+	default:
+	}
+}
