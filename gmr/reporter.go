@@ -196,10 +196,19 @@ func (r *Reporter) makeReport(ctx context.Context, trigger string) (loc string, 
 		seq:     fileSeq.Add(1),
 		ext:     r.s.format.Extension(),
 	}
-	if r.dir != nil && !r.s.noProfiles && !sections.Reduced(ctx) {
-		rep.Header.Profiles = r.writeProfiles(rep, meta)
+	// A small report (the watcher's danger rule) writes nothing beside
+	// itself: the profiles and the trace cost memory the process may not
+	// have.
+	if sections.Reduced(ctx) {
+		if r.flight() != nil {
+			rep.Header.TraceNote = "no trace: a small report, for a process near its memory limit"
+		}
+	} else {
+		if r.dir != nil && !r.s.noProfiles {
+			rep.Header.Profiles = r.writeProfiles(rep, meta)
+		}
+		r.writeTrace(rep, meta)
 	}
-	r.writeTrace(rep, meta)
 	b, err := r.render(rep)
 	if err != nil {
 		r.notice(slog.LevelError, err.Error(), append(r.reportAttrs(rep, ""), slog.Any(attrError, err))...)
