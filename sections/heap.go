@@ -240,7 +240,9 @@ func (h Heap) Collect(ctx context.Context) (any, error) {
 		r.ProfileNote = fmt.Sprintf("heap profile not read: %v", err)
 		return r, err
 	}
-	if n := bound(h.MaxSites, DefaultMaxSites); n > 0 {
+	if n := bound(h.MaxSites, DefaultMaxSites); Reduced(ctx) {
+		r.ProfileNote = "heap profile not read: a small report, for a process near its memory limit"
+	} else if n > 0 {
 		r.addTopAllocations(n, runtime.MemProfileRate)
 	} else {
 		r.ProfileNote = "heap profile not read: Heap.MaxSites is negative"

@@ -530,3 +530,12 @@ func TestHeapMemoryClassesTextReal(t *testing.T) {
 	}
 	assert.Regexp(t, `\n  heap = \d+ \([0-9.]+ [KMG]iB\): heap/objects`, text)
 }
+
+func TestHeapReducedReadsNoProfile(t *testing.T) {
+	data, err := Heap{}.Collect(WithReduced(context.Background()))
+	require.NoError(t, err)
+	r := data.(*HeapReport)
+	assert.Empty(t, r.TopAllocations)
+	assert.Equal(t, "heap profile not read: a small report, for a process near its memory limit", r.ProfileNote)
+	assert.Positive(t, r.HeapInUseBytes, "the figures are still there")
+}
