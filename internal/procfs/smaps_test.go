@@ -100,7 +100,9 @@ func FuzzParseSmaps(f *testing.F) {
 		}
 		HasGoMappingNames(b)
 		for name := range rss {
-			GoMappingName(name)
+			if g := GoMappingName(name); g != "" {
+				require.True(t, strings.HasPrefix(name, "[anon: Go: "+g), "%q", name)
+			}
 		}
 	})
 }
