@@ -239,4 +239,3 @@ func TestResourcesReport(t *testing.T) {
 		assert.Contains(t, []string{"256", "257"}, m[2])
 	})
 }
-
