@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,9 +36,8 @@ type resourcesChild struct {
 // when the test ends.
 func startResources(t *testing.T, env []string, args ...string) *resourcesChild {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "resources")
-	out, err := exec.Command("go", "build", "-o", bin, "../testdata/resources").CombinedOutput()
-	require.NoError(t, err, "build testdata/resources:\n%s", out)
+	bin, err := resourcesBin()
+	require.NoError(t, err)
 
 	c := &resourcesChild{child: startProgram(t, bin, env, args...)}
 	// ready <pid> <dir> <tcp-addr> <udp-addr>
@@ -48,6 +48,16 @@ func startResources(t *testing.T, env []string, args ...string) *resourcesChild 
 	c.dir, c.tcpAddr, c.udpAddr = f[2], f[3], f[4]
 	return c
 }
+
+// resourcesBin builds testdata/resources once, beside testdata/child
+// (TestMain removes the directory), and returns its path.
+var resourcesBin = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(filepath.Dir(childBin), "resources")
+	if out, err := exec.Command("go", "build", "-o", bin, "../testdata/resources").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build testdata/resources: %w\n%s", err, out)
+	}
+	return bin, nil
+})
 
 // reportSection returns the body of the section titled title in a text
 // report: the lines between its banner and the next banner or the footer.
