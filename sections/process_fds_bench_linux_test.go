@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gmr-go/gmr/internal/procfs"
 )
 
 // raiseNofile raises RLIMIT_NOFILE's soft limit to n, and the hard one if
@@ -126,4 +129,48 @@ func BenchmarkProcessFDs(b *testing.B) {
 			b.ReportMetric(perCall/1e3/float64(r.FDs.Count), "us-per-fd")
 		})
 	}
+}
+
+// BenchmarkProcessMemory measures where-memory-went on its own: reading
+// /proc/self/maps to learn whether the kernel names Go's mappings, and
+// /proc/self/smaps, which the section reads only where it does, parsed.
+// It reports each call's time as maps-ms and smaps-ms, with the process's
+// RSS as rss-mib (smaps' cost grows with the resident memory) after it
+// has touched 256 MiB of heap.
+//
+//	go test ./sections -run '^$' -bench BenchmarkProcessMemory
+func BenchmarkProcessMemory(b *testing.B) {
+	heap := make([]byte, 256<<20)
+	for i := 0; i < len(heap); i += 4096 {
+		heap[i] = 1
+	}
+	self := procfs.Default.Self()
+	b.Run("maps", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := self.Maps(maxMapsBytes); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "maps-ms")
+	})
+	b.Run("smaps", func(b *testing.B) {
+		var rss uint64
+		for b.Loop() {
+			data, _, err := self.Smaps(maxSmapsBytes)
+			if err != nil {
+				b.Fatal(err)
+			}
+			m, err := procfs.ParseSmapsRSS(data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			rss = 0
+			for _, v := range m {
+				rss += v
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "smaps-ms")
+		b.ReportMetric(float64(rss)/(1<<20), "rss-mib")
+	})
+	runtime.KeepAlive(heap)
 }
