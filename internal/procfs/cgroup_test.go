@@ -321,6 +321,10 @@ func FuzzParseCgroupFiles(f *testing.F) {
 		f.Add(readTestdata(f, "cgroup/"+dir+"/proc/self/cgroup"), readTestdata(f, "cgroup/"+dir+"/proc/self/mountinfo"))
 	}
 	f.Add([]byte("0::/../x\n"), []byte("1 2 0:1 /.. /m rw - cgroup2 c rw\n"))
+	// cgroup v1 files: memory.stat and the limits, which ParseKeyed and
+	// ParseCgroupV1Limit read.
+	f.Add(readTestdata(f, "cgroup/v1/sys/fs/cgroup/memory/memory.stat"), readTestdata(f, "cgroup/v1/sys/fs/cgroup/memory/memory.limit_in_bytes"))
+	f.Add(readTestdata(f, "cgroup/v1/sys/fs/cgroup/memory/memory.oom_control"), readTestdata(f, "cgroup/hybrid/sys/fs/cgroup/memory/memory.limit_in_bytes"))
 	f.Fuzz(func(t *testing.T, cgroup, mountinfo []byte) {
 		lines, err1 := ParseCgroup(cgroup)
 		mounts, err2 := ParseMountinfo(mountinfo)

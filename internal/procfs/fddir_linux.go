@@ -125,14 +125,14 @@ func parseFDName(name []byte) (int, bool) {
 	if len(name) == 0 || len(name) > 10 {
 		return 0, false
 	}
-	n := 0
+	var n int64
 	for _, c := range name {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
-		n = n*10 + int(c-'0')
+		n = n*10 + int64(c-'0')
 	}
-	return n, n <= 1<<31-1
+	return int(n), n <= 1<<31-1
 }
 
 // Readlink reads the target of descriptor fd into buf, which should hold
