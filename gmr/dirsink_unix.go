@@ -103,8 +103,13 @@ func (s *dirSink) create(name string) (*os.File, error) {
 	}
 	if isCrashFile(name) {
 		// The runtime writes crash output through a duplicate whose
-		// number gmr does not know; its target is this path.
-		ownfd.AddPath(filepath.Join(s.dir, name), "crash output")
+		// number gmr does not know; its target is this path, with any
+		// symbolic link resolved.
+		path := filepath.Join(s.dir, name)
+		if real, err := filepath.EvalSymlinks(path); err == nil {
+			path = real
+		}
+		ownfd.AddPath(path, "crash output")
 	}
 	return os.NewFile(uintptr(fd), filepath.Join(s.dir, name)), nil
 }

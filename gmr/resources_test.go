@@ -141,7 +141,7 @@ func TestResourcesReport(t *testing.T) {
 		assert.Contains(t, proc, "GOMAXPROCS ")
 		assert.Contains(t, proc, "GOMEMLIMIT 1.0 GiB")
 		assert.Regexp(t, `(?m)^  gomemlimit +\d+\.\d [KM]iB / 1\.0 GiB +\(\d+%\)$`, proc, "the runtime's memory against GOMEMLIMIT")
-		assert.Regexp(t, `(?m)^  where rss went \((smaps|status)\): Go heap .*, not Go \(binary, cgo, mapped files\) .*$`, proc)
+		assert.Regexp(t, `(?m)^  where rss went \((smaps|status, estimated)\): Go heap .*, not Go \(binary, cgo, mapped files\) .*$`, proc)
 
 		// Descriptors: the 200 files and 20 sockets, among the others
 		// a Go program has (stdio, the netpoller's epoll and eventfd).

@@ -41,7 +41,8 @@ type CgroupMemory struct {
 	// WorkingSetBytes is CurrentBytes less the inactive page cache
 	// (memory.stat's inactive_file in v2, total_inactive_file in v1), as
 	// kubelet computes a container's working set: what the kernel cannot
-	// easily reclaim. It is the figure ProcessReport.Limits holds against
+	// easily reclaim (CurrentBytes itself when memory.stat cannot be
+	// read). It is the figure ProcessReport.Limits holds against
 	// MaxBytes, as "memory".
 	WorkingSetBytes int64 `json:"working_set_bytes"`
 	// MaxBytes is the limit at which the kernel reclaims and then

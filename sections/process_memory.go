@@ -97,7 +97,11 @@ func readGoMemory() (goMemory, []string) {
 // writeText writes the split as one line, largest first after the heap.
 func (m *MemoryUse) writeText(buf interface{ WriteString(string) (int, error) }) {
 	b := func(n int64) string { return textfmt.Bytes(uint64(max(n, 0))) }
-	buf.WriteString("  where rss went (" + m.Method + "): Go heap " + b(m.GoHeapBytes) +
+	method := m.Method
+	if method == MemoryStatus {
+		method += ", estimated"
+	}
+	buf.WriteString("  where rss went (" + textfmt.Escape(method) + "): Go heap " + b(m.GoHeapBytes) +
 		", goroutine and thread stacks " + b(m.GoStacksBytes) +
 		", runtime metadata " + b(m.GoMetadataBytes) +
 		", other Go " + b(m.GoOtherBytes) +
