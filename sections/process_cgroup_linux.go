@@ -107,11 +107,11 @@ func (c *cgroupReader) v1(controller string) (procfs.CgroupDir, bool) {
 	return dir, true
 }
 
-// missing notes that a controller's file could not be read.
-func (c *cgroupReader) missing(cg procfs.CgroupDir, controller, file string, err error) {
-	if procfs.IsGone(err) {
-		c.r.note("cgroup %s: no %s: the %s controller is not enabled for this cgroup, or it is the root cgroup", cg.Path, file, controller)
-	} else {
+// missing notes that a controller's file could not be read, unless it is
+// not there: the controller is then not enabled for the cgroup, or it is
+// the root cgroup, as the text's "no controller files" line says.
+func (c *cgroupReader) missing(cg procfs.CgroupDir, err error) {
+	if !procfs.IsGone(err) {
 		c.r.note("cgroup %s: %v", cg.Path, err)
 	}
 }
@@ -144,7 +144,7 @@ func workingSet(usage int64, inactiveFile uint64) int64 {
 func (c *cgroupReader) memoryV2(cg procfs.CgroupDir) *CgroupMemory {
 	cur, err := cgroupValue(cg, "memory.current", procfs.ParseCgroupValue)
 	if err != nil {
-		c.missing(cg, "memory", "memory.current", err)
+		c.missing(cg, err)
 		return nil
 	}
 	m := &CgroupMemory{Version: 2, CurrentBytes: cur, WorkingSetBytes: cur}
@@ -161,7 +161,7 @@ func (c *cgroupReader) memoryV2(cg procfs.CgroupDir) *CgroupMemory {
 func (c *cgroupReader) memoryV1(cg procfs.CgroupDir) *CgroupMemory {
 	cur, err := cgroupValue(cg, "memory.usage_in_bytes", procfs.ParseCgroupV1Limit)
 	if err != nil {
-		c.missing(cg, "memory", "memory.usage_in_bytes", err)
+		c.missing(cg, err)
 		return nil
 	}
 	m := &CgroupMemory{Version: 1, Path: cg.Path, Dir: cg.Dir, CurrentBytes: max(cur, 0), WorkingSetBytes: max(cur, 0)}
@@ -186,7 +186,7 @@ func (c *cgroupReader) memoryV1(cg procfs.CgroupDir) *CgroupMemory {
 func (c *cgroupReader) cpuV2(cg procfs.CgroupDir) *CgroupCPU {
 	b, err := cg.Read("cpu.stat")
 	if err != nil {
-		c.missing(cg, "cpu", "cpu.stat", err)
+		c.missing(cg, err)
 		return nil
 	}
 	cpu := &CgroupCPU{Version: 2, QuotaCPUs: -1}
@@ -211,7 +211,7 @@ func (c *cgroupReader) cpuV1(cg procfs.CgroupDir) *CgroupCPU {
 	st := c.keyed(cg, "cpu.stat")
 	if st == nil {
 		if _, err := cg.Read("cpu.cfs_period_us"); err != nil {
-			c.missing(cg, "cpu", "cpu.stat", err)
+			c.missing(cg, err)
 			return nil
 		}
 	}
@@ -235,7 +235,7 @@ func (c *cgroupReader) cpuV1(cg procfs.CgroupDir) *CgroupCPU {
 func (c *cgroupReader) pids(cg procfs.CgroupDir, version int) *CgroupPids {
 	cur, err := cgroupValue(cg, "pids.current", procfs.ParseCgroupValue)
 	if err != nil {
-		c.missing(cg, "pids", "pids.current", err)
+		c.missing(cg, err)
 		return nil
 	}
 	p := &CgroupPids{Version: version, Current: cur}

@@ -81,7 +81,7 @@ func ExampleProcessReport_WriteText() {
 	//   memory: working set 600.0 MiB, charged 700.0 MiB, of memory.max 1.0 GiB; 0 OOM kills
 	//     GOMEMLIMIT is not set: the Go GC does not know of this limit
 	//   cpu: quota 2 CPUs (200ms per 100ms), GOMAXPROCS 2; throttled in 10 of 1,000 periods (1%), 300ms in all
-	//   no controller files: pids
+	//   no controller files: pids (not enabled for the cgroup, or the root cgroup)
 	//
 	// open fds: 1,010 of 1,024 — 1,005 socket, 5 file (max_classified = 131,072)
 	// sockets: 1,000 tcp CLOSE_WAIT, 4 tcp ESTABLISHED, 1 tcp LISTEN

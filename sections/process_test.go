@@ -209,7 +209,7 @@ notes:
 	require.NoError(t, (&ProcessReport{Cgroup: &CgroupReport{Mode: "v2", Path: "/", Dir: "/sys/fs/cgroup",
 		CPU: &CgroupCPU{Version: 2, QuotaCPUs: -1}}, GOMEMLIMIT: math.MaxInt64}).WriteText(&buf))
 	assert.NotContains(t, buf.String(), "command_line", "the command line is the config section's")
-	assert.Contains(t, buf.String(), "cgroup v2 / (/sys/fs/cgroup):\n  cpu: no quota, GOMAXPROCS 0\n  no controller files: memory, pids\n",
+	assert.Contains(t, buf.String(), "cgroup v2 / (/sys/fs/cgroup):\n  cpu: no quota, GOMAXPROCS 0\n  no controller files: memory, pids (not enabled for the cgroup, or the root cgroup)\n",
 		"the controllers without files on one line")
 
 	// cgroup v1 beside an empty v2 hierarchy, and the fds cut by the
@@ -225,7 +225,7 @@ notes:
 	}).WriteText(&buf))
 	assert.Contains(t, buf.String(), "\ncgroup hybrid: v2 / (/sys/fs/cgroup/unified)\n"+
 		"  memory (v1 /gmr-test at /sys/fs/cgroup/memory/gmr-test): working set 90.0 MiB, charged 100.0 MiB, of memory.limit_in_bytes 256.0 MiB; 0 OOM kills\n"+
-		"  pids (v1 /gmr-test at /sys/fs/cgroup/pids/gmr-test): 12, no pids.max\n  no controller files: cpu\n")
+		"  pids (v1 /gmr-test at /sys/fs/cgroup/pids/gmr-test): 12, no pids.max\n  no controller files: cpu (not enabled for the cgroup, or the root cgroup)\n")
 	assert.Contains(t, buf.String(), "\nopen fds: 150,000 of 200,000 — of the first 131,072: 131,000 socket, 72 file; 18,928 not classified (max_classified = 131,072)\n"+
 		"sockets (of the first 131,072 fds): 131,000 tcp ESTABLISHED\n")
 

@@ -176,7 +176,7 @@ func (cg *CgroupReport) writeText(buf *bytes.Buffer, r *ProcessReport) {
 		none = append(none, "pids")
 	}
 	if len(none) > 0 {
-		fmt.Fprintf(buf, "  no controller files: %s\n", strings.Join(none, ", "))
+		fmt.Fprintf(buf, "  no controller files: %s (not enabled for the cgroup, or the root cgroup)\n", strings.Join(none, ", "))
 	}
 }
 
