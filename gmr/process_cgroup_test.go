@@ -9,7 +9,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -99,4 +102,24 @@ func TestProcessCgroupV1(t *testing.T) {
 	assert.Equal(t, sections.Limit(500), p.Cgroup.Pids.Max)
 	assert.GreaterOrEqual(t, p.Cgroup.Pids.Current, int64(8), "the child's threads: at least its 6 busy ones, main and sysmon")
 	assert.Equal(t, p.Cgroup.Pids.Current, limitUse(t, p, sections.LimitPids).Used)
+}
+
+// TestProcessCgroupV1MemoryNearLimit moves a child into a fresh cgroup v1
+// memory cgroup of 80 MiB, has it touch 68 MiB of heap there (memory is
+// charged to the cgroup it is first touched in), and checks that the
+// "memory" limit, which findings read, is near.
+func TestProcessCgroupV1MemoryNearLimit(t *testing.T) {
+	mem := newCgroupV1(t, "memory", map[string]string{"memory.limit_in_bytes": strconv.Itoa(80 << 20)})
+	dir := t.TempDir()
+	c := startResources(t, []string{"GMR_DIR=" + dir, "GMR_FORMAT=json", "RESOURCES_HEAP_ON_SIGNAL=" + strconv.Itoa(68<<20)})
+	moveInto(t, mem, c.pid)
+	require.NoError(t, c.cmd.Process.Signal(syscall.SIGUSR1))
+	waitFor(t, 20*time.Second, "the child's heap", func() bool { return strings.Contains(c.stdout.String(), "heap ") })
+	p := jsonProcess(t, c, dir)
+	l := limitUse(t, p, sections.LimitMemory)
+	t.Logf("memory: %+v", l)
+	assert.Equal(t, int64(80<<20), l.Limit)
+	assert.GreaterOrEqual(t, l.Percent, 80.0, "%+v, cgroup %+v", l, p.Cgroup.Memory)
+	assert.Less(t, l.Percent, 100.0)
+	assert.True(t, l.Near)
 }

@@ -18,6 +18,8 @@
 //	RESOURCES_CONNS=n   hold n more loopback TCP connections (2n sockets)
 //	RESOURCES_FDS=n     then hold descriptors on /dev/null until n are open
 //	RESOURCES_HEAP=n    keep n more bytes of heap live, every page touched
+//	RESOURCES_HEAP_ON_SIGNAL=n  the same on SIGUSR1, then print "heap n"
+//	                    (after a test has moved it into a cgroup, say)
 package main
 
 import (
@@ -25,6 +27,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -141,12 +144,30 @@ func holdExtra(l net.Listener) *extra {
 		}
 	}
 	if n := envInt("RESOURCES_HEAP"); n > 0 {
-		e.heap = make([]byte, n)
-		for i := 0; i < n; i += 4096 {
-			e.heap[i] = 1
-		}
+		e.heap = touched(n)
+	}
+	if n := envInt("RESOURCES_HEAP_ON_SIGNAL"); n > 0 {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, unix.SIGUSR1)
+		go func() {
+			<-sig
+			late = touched(n)
+			fmt.Println("heap", n)
+		}()
 	}
 	return &e
+}
+
+// late is the heap RESOURCES_HEAP_ON_SIGNAL asks for.
+var late []byte
+
+// touched returns n bytes with every page written.
+func touched(n int) []byte {
+	b := make([]byte, n)
+	for i := 0; i < n; i += 4096 {
+		b[i] = 1
+	}
+	return b
 }
 
 // envInt returns the integer in environment variable name, or 0.
