@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gmr-go/gmr/internal/ownfd"
 )
 
 // dirSink writes each report to a new file in a directory.
@@ -37,8 +39,9 @@ func newDirSink(dir string) (*dirSink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open report dir %q: %w", abs, err)
 	}
+	ownfd.Add(fd, "report directory")
 	s := &dirSink{dir: abs, dirFD: fd}
-	s.reserve, _ = os.Open(os.DevNull) // best effort: without it, EMFILE loses the report to stderr
+	s.refillReserve() // best effort: without it, EMFILE loses the report to stderr
 	return s, nil
 }
 
@@ -69,8 +72,10 @@ func (s *dirSink) writeFile(name string, fill func(io.Writer) error) (string, er
 		s.refillReserve()
 		return final, fmt.Errorf("create report file %q: %w", filepath.Join(s.dir, tmp), err)
 	}
+	ownfd.Add(int(f.Fd()), "report file")
 	werr := fill(f)
 	serr := f.Sync()
+	ownfd.Remove(int(f.Fd()))
 	cerr := f.Close()
 	s.refillReserve()
 	if err := errors.Join(werr, serr, cerr); err != nil {
@@ -90,20 +95,39 @@ func (s *dirSink) create(name string) (*os.File, error) {
 	const flags = unix.O_WRONLY | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC
 	fd, err := unix.Openat(s.dirFD, name, flags, 0o600)
 	if (errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE)) && s.reserve != nil {
-		s.reserve.Close()
-		s.reserve = nil
+		s.closeReserve()
 		fd, err = unix.Openat(s.dirFD, name, flags, 0o600)
 	}
 	if err != nil {
 		return nil, err
+	}
+	if isCrashFile(name) {
+		// The runtime writes crash output through a duplicate whose
+		// number gmr does not know; its target is this path, with any
+		// symbolic link resolved.
+		path := filepath.Join(s.dir, name)
+		if real, err := filepath.EvalSymlinks(path); err == nil {
+			path = real
+		}
+		ownfd.AddPath(path, "crash output")
 	}
 	return os.NewFile(uintptr(fd), filepath.Join(s.dir, name)), nil
 }
 
 func (s *dirSink) refillReserve() {
 	if s.reserve == nil {
-		s.reserve, _ = os.Open(os.DevNull)
+		if f, err := os.Open(os.DevNull); err == nil {
+			ownfd.Add(int(f.Fd()), "spare fd for EMFILE")
+			s.reserve = f
+		}
 	}
+}
+
+// closeReserve closes the reserve descriptor.
+func (s *dirSink) closeReserve() {
+	ownfd.Remove(int(s.reserve.Fd()))
+	s.reserve.Close()
+	s.reserve = nil
 }
 
 // close releases the directory and the reserve descriptor.
@@ -111,12 +135,12 @@ func (s *dirSink) close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dirFD >= 0 {
+		ownfd.Remove(s.dirFD)
 		unix.Close(s.dirFD)
 		s.dirFD = -1
 	}
 	if s.reserve != nil {
-		s.reserve.Close()
-		s.reserve = nil
+		s.closeReserve()
 	}
 }
 
@@ -151,8 +175,12 @@ func (s *dirSink) list() ([]dirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
+	ownfd.Add(fd, "listing the report directory")
 	d := os.NewFile(uintptr(fd), s.dir)
-	defer d.Close()
+	defer func() {
+		ownfd.Remove(fd)
+		d.Close()
+	}()
 	names, err := d.Readdirnames(-1)
 	if err != nil {
 		return nil, err

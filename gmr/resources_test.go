@@ -3,7 +3,6 @@
 package gmr_test
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,9 +36,8 @@ type resourcesChild struct {
 // when the test ends.
 func startResources(t *testing.T, env []string, args ...string) *resourcesChild {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "resources")
-	out, err := exec.Command("go", "build", "-o", bin, "../testdata/resources").CombinedOutput()
-	require.NoError(t, err, "build testdata/resources:\n%s", out)
+	bin, err := resourcesBin()
+	require.NoError(t, err)
 
 	c := &resourcesChild{child: startProgram(t, bin, env, args...)}
 	// ready <pid> <dir> <tcp-addr> <udp-addr>
@@ -49,6 +48,16 @@ func startResources(t *testing.T, env []string, args ...string) *resourcesChild 
 	c.dir, c.tcpAddr, c.udpAddr = f[2], f[3], f[4]
 	return c
 }
+
+// resourcesBin builds testdata/resources once, beside testdata/child
+// (TestMain removes the directory), and returns its path.
+var resourcesBin = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(filepath.Dir(childBin), "resources")
+	if out, err := exec.Command("go", "build", "-o", bin, "../testdata/resources").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build testdata/resources: %w\n%s", err, out)
+	}
+	return bin, nil
+})
 
 // reportSection returns the body of the section titled title in a text
 // report: the lines between its banner and the next banner or the footer.
@@ -131,10 +140,12 @@ func TestResourcesReport(t *testing.T) {
 		}
 		assert.Contains(t, proc, "GOMAXPROCS ")
 		assert.Contains(t, proc, "GOMEMLIMIT 1.0 GiB")
+		assert.Regexp(t, `(?m)^  gomemlimit +\d+\.\d [KM]iB / 1\.0 GiB +\(\d+%\)$`, proc, "the runtime's memory against GOMEMLIMIT")
+		assert.Regexp(t, `(?m)^  where rss went \((smaps|status, estimated)\): Go heap .*, not Go \(binary, cgo, mapped files\) .*$`, proc)
 
 		// Descriptors: the 200 files and 20 sockets, among the others
 		// a Go program has (stdio, the netpoller's epoll and eventfd).
-		m := regexp.MustCompile(`(?m)^open fds: ([\d,]+) of ([\d,]+) — (.*)$`).FindStringSubmatch(proc)
+		m := regexp.MustCompile(`(?m)^open fds: ([\d,]+) of ([\d,]+) — (.*) \(max_classified = 131,072\)$`).FindStringSubmatch(proc)
 		require.NotNil(t, m, "no open fds line")
 		total, err := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
 		require.NoError(t, err)
@@ -147,7 +158,10 @@ func TestResourcesReport(t *testing.T) {
 			sum += n
 		}
 		assert.Equal(t, total, sum, "every descriptor classified")
-		assert.Regexp(t, `(?m)^  fds +[\d]+ / [\d]+ +\(\d+%\)$`, proc, "the descriptors against their limit")
+		assert.Regexp(t, `(?m)^  fds +[\d,]+ / [\d,]+ +\(\d+%\)$`, proc, "the descriptors against their limit")
+		// gmr's own descriptors, on one line: its duplicate of stderr
+		// (a pipe here) and the one it lists /proc/self/fd through.
+		assert.Regexp(t, fmt.Sprintf(`(?m)^gmr's own: \d+ stderr duplicate \(pipe:\[\d+\]\), \d+ listing /proc/self/fd \(/proc/%d/fd\)$`, c.pid), proc)
 
 		// Every socket, with its addresses and state.
 		assert.Contains(t, proc, "\nsockets: 16 tcp ESTABLISHED, 1 tcp LISTEN, 1 udp CONNECTED, 1 udp UNCONNECTED, 1 unix LISTEN\n")
@@ -168,31 +182,30 @@ func TestResourcesReport(t *testing.T) {
 		// Usage and limits.
 		assert.Regexp(t, `(?m)^  cpu: user \S+, system \S+$`, proc)
 		assert.Regexp(t, `(?m)^  context switches: [\d,]+ voluntary, [\d,]+ involuntary$`, proc)
-		assert.Regexp(t, `(?m)^  nofile +\d+ +(\d+|unlimited) +count$`, proc)
+		assert.Regexp(t, `(?m)^  nofile +[\d,]+ +([\d,]+|unlimited) +count$`, proc)
+		assert.Regexp(t, `(?m)^  stack +\d+\.\d [KMG]iB +(\S+ [KMG]iB|unlimited) +bytes$`, proc, "sizes in human units")
+		assert.Regexp(t, `(?m)^  unlimited \(soft and hard\): .+$`, proc, "the limits unlimited both ways, on one line")
 
-		// The cgroup: its limits where there is a cgroup v2, and a note
-		// where there is none.
-		cg, err := childCgroup(c.pid)
-		switch {
-		case errors.Is(err, procfs.ErrNoCgroup2):
-			assert.Contains(t, proc, "cgroup: not in a cgroup v2 hierarchy")
-		case err != nil:
-			assert.Contains(t, proc, "cgroup")
-			t.Logf("the test cannot read the child's cgroup either: %v", err)
-		default:
-			assert.Contains(t, proc, fmt.Sprintf("\ncgroup v2 %s (%s):\n", cg.Path, cg.Dir))
-			if b, err := cg.Read("memory.max"); err != nil {
-				assert.Regexp(t, `(?m)^  memory: (no memory controller files|.* of memory\.max .* \(set on .*\);.*)$`, proc)
-				assert.Contains(t, proc, "no memory.current")
-			} else if v, err := procfs.ParseCgroupValue(b); err == nil && v >= 0 {
-				assert.Regexp(t, `(?m)^  memory: .* of memory\.max `, proc)
-				assert.Regexp(t, `(?m)^  cgroup memory +`, proc, "memory against its limit")
-			}
-			if b, err := cg.Read("pids.max"); err == nil {
+		// The cgroup: the memory limit and use from v1 or v2, whichever
+		// holds the memory controller.
+		p := procfs.Default.Proc(c.pid)
+		lines, err := p.Cgroup()
+		require.NoError(t, err)
+		mounts, err := p.Mountinfo()
+		require.NoError(t, err)
+		if mem, err := procfs.FindCgroup1(lines, mounts, "", "memory"); err == nil {
+			assert.Contains(t, proc, fmt.Sprintf("\n  memory (v1 %s at %s): working set ", mem.Path, mem.Dir))
+			assert.NotContains(t, proc, "v2 only")
+		} else if cg, err := procfs.FindCgroup2(lines, mounts, ""); err == nil {
+			assert.Regexp(t, `\ncgroup (v2|hybrid: v2) `+regexp.QuoteMeta(cg.Path)+` \(`+regexp.QuoteMeta(cg.Dir)+`\)`, proc)
+			if b, err := cg.Read("memory.max"); err == nil {
 				if v, err := procfs.ParseCgroupValue(b); err == nil && v >= 0 {
-					assert.Regexp(t, `(?m)^  pids: [\d,]+ of pids\.max `, proc)
+					assert.Regexp(t, `(?m)^  memory: working set .* of memory\.max `, proc)
+					assert.Regexp(t, `(?m)^  memory +`, proc, "memory against its limit")
 				}
 			}
+		} else {
+			t.Logf("the test cannot find the child's cgroup either: %v", err)
 		}
 	})
 
@@ -235,18 +248,4 @@ func TestResourcesReport(t *testing.T) {
 		assert.Equal(t, "16.0 MiB", m[1])
 		assert.Contains(t, []string{"256", "257"}, m[2])
 	})
-}
-
-// childCgroup finds process pid's cgroup v2 as the process section does.
-func childCgroup(pid int) (procfs.Cgroup2, error) {
-	p := procfs.Default.Proc(pid)
-	lines, err := p.Cgroup()
-	if err != nil {
-		return procfs.Cgroup2{}, err
-	}
-	mounts, err := p.Mountinfo()
-	if err != nil {
-		return procfs.Cgroup2{}, err
-	}
-	return procfs.FindCgroup2(lines, mounts, "")
 }

@@ -108,3 +108,13 @@ func crashPID(stem string) int {
 	}
 	return pid
 }
+
+// isCrashFile reports whether name is that of a crash output file, as
+// setCrashOutput names it, so that the file's descriptors can be
+// registered as gmr's own.
+func isCrashFile(name string) bool {
+	return crashNameRE.MatchString(name)
+}
+
+// crashNameRE matches a crash output file's name, of any service.
+var crashNameRE = regexp.MustCompile(`-\d{8}T\d{6}\.\d{6}Z-\d+-crash\.txt$`)

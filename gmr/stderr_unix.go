@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gmr-go/gmr/internal/ownfd"
 )
 
 // processStderr returns the writer gmr uses for the process's standard
@@ -24,5 +26,6 @@ var processStderr = sync.OnceValue(func() io.Writer {
 	if err != nil {
 		return os.Stderr
 	}
+	ownfd.Add(fd, "stderr duplicate")
 	return os.NewFile(uintptr(fd), "stderr")
 })

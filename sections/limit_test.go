@@ -40,7 +40,7 @@ func TestLimitJSON(t *testing.T) {
 	}
 	b, err := json.Marshal(CgroupCPU{QuotaCPUs: -1})
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"quota_cpus":null,"quota_ms":null,"period_ms":0,"periods":0,"throttled_periods":0,"throttled_ms":0}`, string(b))
+	assert.JSONEq(t, `{"version":0,"quota_cpus":null,"quota_ms":null,"period_ms":0,"periods":0,"throttled_periods":0,"throttled_ms":0}`, string(b))
 	var l Limit
 	assert.Error(t, json.Unmarshal([]byte(`"max"`), &l))
 }

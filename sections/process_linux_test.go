@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -53,6 +54,15 @@ func TestProcessFDsLive(t *testing.T) {
 	assert.Len(t, fds.List, fds.Count, "all listed")
 	assert.Zero(t, fds.Omitted)
 	assert.Zero(t, fds.Unclassified)
+	assert.Equal(t, fds.Count, fds.Classified)
+	assert.Equal(t, MaxClassifiedFDs, fds.MaxClassified)
+	gmrFDs := map[string]int{}
+	for _, fd := range fds.List {
+		if fd.Gmr != "" {
+			gmrFDs[fd.Gmr]++
+		}
+	}
+	assert.Equal(t, 1, gmrFDs["listing /proc/self/fd"], "the descriptor the section lists /proc/self/fd through: %v", fds.List)
 	assert.True(t, slices.IsSortedFunc(fds.List, func(a, b FD) int { return a.FD - b.FD }))
 	held := 0
 	for _, fd := range fds.List {
@@ -164,7 +174,7 @@ func TestReadFDsCanned(t *testing.T) {
 		assert.NotContains(t, n, "fds", "the descriptors were all read")
 	}
 	assert.Equal(t, &FDReport{
-		Count: 15, Limit: 20,
+		Count: 15, Limit: 20, Classified: 15, MaxClassified: MaxClassifiedFDs,
 		Kinds:        map[string]int{"device": 2, "pipe": 2, "anon_inode": 1, "socket": 5, "file": 4, "other": 1},
 		SocketStates: map[string]int{"tcp LISTEN": 1, "tcp ESTABLISHED": 1, "udp6 UNCONNECTED": 1, "unix LISTEN": 1, "unknown": 1},
 		List: []FD{
@@ -178,7 +188,7 @@ func TestReadFDsCanned(t *testing.T) {
 		Omitted:  9,
 		MaxFDs:   6,
 		Repeated: []FDTarget{{Target: "/data/x.db", Count: 3}, {Target: "/dev/null", Count: 2}},
-	}, fds)
+	}, fds, "a canned directory is not this process's: none of it is gmr's")
 
 	all, err := readFDs(context.Background(), p, 100, -1, &ProcessReport{})
 	require.NoError(t, err)
@@ -233,39 +243,48 @@ func TestReadCgroupCanned(t *testing.T) {
 		{
 			name: "v2",
 			want: &CgroupReport{
+				Mode: "v2",
 				Path: "/system.slice/shop.service",
 				Dir:  "../testdata/procfs/cgroup/v2/sys/fs/cgroup/system.slice/shop.service",
-				// memory.max is "max" here, and 1 GiB on the parent slice.
-				Memory: &CgroupMemory{CurrentBytes: 900 << 20, MaxBytes: 1 << 30, MaxFrom: "/system.slice", OOMKills: 2},
-				CPU: &CgroupCPU{QuotaCPUs: 1.5, Quota: new(Millis(150 * time.Millisecond)), Period: Millis(100 * time.Millisecond),
+				// memory.max is "max" here, and 1 GiB on the parent slice;
+				// the working set is memory.current less inactive_file.
+				Memory: &CgroupMemory{Version: 2, CurrentBytes: 900 << 20, WorkingSetBytes: 800 << 20, MaxBytes: 1 << 30,
+					MaxFrom: "/system.slice", LimitHits: 12, OOMKills: 2},
+				CPU: &CgroupCPU{Version: 2, QuotaCPUs: 1.5, Quota: new(Millis(150 * time.Millisecond)), Period: Millis(100 * time.Millisecond),
 					Periods: 4000, ThrottledPeriods: 900, Throttled: Millis(45600 * time.Millisecond)},
-				Pids: &CgroupPids{Current: 230, Max: 4096},
+				Pids: &CgroupPids{Version: 2, Current: 230, Max: 4096},
 			},
 			wantNotes: []string{},
 		},
 		{
 			name: "hybrid",
-			want: &CgroupReport{Path: "/", Dir: "../testdata/procfs/cgroup/hybrid/sys/fs/cgroup/unified",
-				CPU: &CgroupCPU{QuotaCPUs: -1}},
-			wantNotes: []string{
-				"cgroup v1 controllers in use (cpu, cpuacct, memory, name=systemd, pids): their limits are not read; gmr reads cgroup v2 only",
-				"cgroup /: no memory.current: the memory controller is not enabled for this cgroup, or it is the root cgroup",
-				"cgroup /: no pids.current: the pids controller is not enabled for this cgroup, or it is the root cgroup",
+			want: &CgroupReport{Mode: "hybrid", Path: "/", Dir: "../testdata/procfs/cgroup/hybrid/sys/fs/cgroup/unified",
+				// The v1 memory cgroup is unlimited, its parent not; the
+				// working set is usage less total_inactive_file.
+				Memory: &CgroupMemory{Version: 1, Path: "/process_api/6513dd31",
+					Dir:          "../testdata/procfs/cgroup/hybrid/sys/fs/cgroup/memory/process_api/6513dd31",
+					CurrentBytes: 256 << 20, WorkingSetBytes: 244 << 20, MaxBytes: 1 << 30, MaxFrom: "/process_api"},
 			},
+			wantNotes: []string{},
 		},
 		{
 			name: "v1",
-			wantNotes: []string{
-				"cgroup v1 controllers in use (cpu, cpuacct, memory, pids): their limits are not read; gmr reads cgroup v2 only",
-				"cgroup: not in a cgroup v2 hierarchy",
+			want: &CgroupReport{Mode: "v1",
+				// hierarchical_memory_limit (384 MiB) is below the
+				// container's own limit (512 MiB): set above its mount.
+				Memory: &CgroupMemory{Version: 1, Path: "/docker/abc", Dir: "../testdata/procfs/cgroup/v1/sys/fs/cgroup/memory",
+					CurrentBytes: 450 << 20, WorkingSetBytes: 370 << 20, MaxBytes: 384 << 20, MaxFrom: "hierarchical_memory_limit",
+					LimitHits: 7, OOMKills: 3},
+				Pids: &CgroupPids{Version: 1, Path: "/docker/abc", Dir: "../testdata/procfs/cgroup/v1/sys/fs/cgroup/pids", Current: 57, Max: 100},
 			},
+			wantNotes: []string{},
 		},
 		{
 			name: "container",
-			want: &CgroupReport{Path: "/kubepods/pod1/ctr", Dir: "../testdata/procfs/cgroup/container/sys/fs/cgroup",
-				Memory: &CgroupMemory{CurrentBytes: 512 << 20, MaxBytes: -1},
-				CPU:    &CgroupCPU{QuotaCPUs: -1},
-				Pids:   &CgroupPids{Current: 12, Max: 16},
+			want: &CgroupReport{Mode: "v2", Path: "/kubepods/pod1/ctr", Dir: "../testdata/procfs/cgroup/container/sys/fs/cgroup",
+				Memory: &CgroupMemory{Version: 2, CurrentBytes: 512 << 20, WorkingSetBytes: 512 << 20, MaxBytes: -1},
+				CPU:    &CgroupCPU{Version: 2, QuotaCPUs: -1},
+				Pids:   &CgroupPids{Version: 2, Current: 12, Max: 16},
 			},
 			wantNotes: []string{`cgroup /kubepods/pod1/ctr: memory.max: procfs: parse cgroup value "lots": want a non-negative number or "max"`},
 		},
@@ -277,6 +296,9 @@ func TestReadCgroupCanned(t *testing.T) {
 			got := readCgroup(p, root, r)
 			assert.Equal(t, tt.want, got)
 			assert.Equal(t, tt.wantNotes, r.Notes)
+			for _, n := range r.Notes {
+				assert.NotContains(t, n, "v2 only", "cgroup v1 is read")
+			}
 		})
 	}
 
@@ -286,11 +308,20 @@ func TestReadCgroupCanned(t *testing.T) {
 	assert.Contains(t, r.Notes[0], "cgroup: open ")
 
 	// The limits feed the figures flagged near their limits.
-	p, root := canned("v2")
-	r = &ProcessReport{Cgroup: readCgroup(p, root, &ProcessReport{})}
-	r.addLimits()
-	assert.Equal(t, []LimitUse{
-		{Name: "cgroup memory", Used: 900 << 20, Limit: 1 << 30, Unit: "bytes", Percent: 87.9, Near: true},
-		{Name: "cgroup pids", Used: 230, Limit: 4096, Unit: "count", Percent: 5.6},
-	}, r.Limits)
+	for name, want := range map[string][]LimitUse{
+		"v2": {
+			{Name: "memory", Used: 800 << 20, Limit: 1 << 30, Unit: "bytes", Percent: 78.1},
+			{Name: "pids", Used: 230, Limit: 4096, Unit: "count", Percent: 5.6},
+		},
+		"v1": {
+			{Name: "memory", Used: 370 << 20, Limit: 384 << 20, Unit: "bytes", Percent: 96.4, Near: true},
+			{Name: "pids", Used: 57, Limit: 100, Unit: "count", Percent: 57},
+		},
+		"hybrid": {{Name: "memory", Used: 244 << 20, Limit: 1 << 30, Unit: "bytes", Percent: 23.8}},
+	} {
+		p, root := canned(name)
+		r = &ProcessReport{Cgroup: readCgroup(p, root, &ProcessReport{}), GOMEMLIMIT: math.MaxInt64}
+		r.addLimits(-1)
+		assert.Equal(t, want, r.Limits, name)
+	}
 }

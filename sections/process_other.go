@@ -14,6 +14,6 @@ var extraRlimits []rlimitName
 // readProcFS notes what is read from Linux's /proc and cgroup file system
 // alone.
 func readProcFS(_ context.Context, r *ProcessReport, _ int) error {
-	r.note("open fds and cgroup limits: read from Linux's /proc and /sys/fs/cgroup, not available on %s", runtime.GOOS)
+	r.note("open fds, where memory went and cgroup limits: read from Linux's /proc and /sys/fs/cgroup, not available on %s", runtime.GOOS)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -65,8 +66,12 @@ type Mount struct {
 	// Root is the directory of the file system mounted, MountPoint where
 	// it is mounted; both unescaped.
 	Root, MountPoint string
-	// FSType is the file system type: "cgroup2", "ext4", ...
+	// FSType is the file system type: "cgroup2", "cgroup", "ext4", ...
 	FSType string
+	// SuperOptions are the file system's own options, the last field:
+	// for a cgroup v1 hierarchy the controllers it holds, as in
+	// "rw,memory" or "rw,cpu,cpuacct".
+	SuperOptions []string
 }
 
 // Mountinfo reads and parses the mountinfo file.
@@ -100,11 +105,15 @@ func ParseMountinfo(b []byte) ([]Mount, error) {
 		if sep < 0 || sep+1 >= len(f) {
 			return nil, fmt.Errorf(`procfs: parse mountinfo: line %d %q: no " - " before the file system type`, n, clip(line))
 		}
-		out = append(out, Mount{
+		m := Mount{
 			Root:       unescapeOctal(string(f[3])),
 			MountPoint: unescapeOctal(string(f[4])),
 			FSType:     string(f[sep+1]),
-		})
+		}
+		if sep+3 < len(f) {
+			m.SuperOptions = strings.Split(string(f[sep+3]), ",")
+		}
+		out = append(out, m)
 	}
 	if len(out) == 0 {
 		return nil, errors.New("procfs: parse mountinfo: empty")
@@ -136,16 +145,21 @@ func unescapeOctal(s string) string {
 // cgroup v2 (unified) hierarchy, as on a system with cgroup v1 alone.
 var ErrNoCgroup2 = errors.New("no cgroup v2 hierarchy in /proc/self/cgroup")
 
-// Cgroup2 is a cgroup in the unified (v2) hierarchy.
-type Cgroup2 struct {
+// ErrNoCgroup1 is returned by [FindCgroup1] when the process is in no
+// cgroup v1 hierarchy of the controller asked for.
+var ErrNoCgroup1 = errors.New("controller not in a cgroup v1 hierarchy in /proc/self/cgroup")
+
+// CgroupDir is a cgroup: of the unified (v2) hierarchy, or of one cgroup v1
+// hierarchy (each v1 controller has a tree of its own).
+type CgroupDir struct {
 	// Path is the cgroup's path, as in /proc/<pid>/cgroup:
 	// "/system.slice/shop.service", or "/" for the root of the process's
 	// cgroup namespace.
 	Path string
 	// Dir is the cgroup's directory: where the interface files are.
 	Dir string
-	// Mount is the cgroup2 file system's mount point; the walk up through
-	// [Cgroup2.Parent] stops there.
+	// Mount is the cgroup file system's mount point; the walk up through
+	// [CgroupDir.Parent] stops there.
 	Mount string
 }
 
@@ -154,7 +168,7 @@ type Cgroup2 struct {
 // file system whose root holds the cgroup, joined with the rest of the
 // cgroup's path; root is prepended to it (it is "" for the real system, a
 // directory of canned files for tests).
-func FindCgroup2(lines []CgroupLine, mounts []Mount, root string) (Cgroup2, error) {
+func FindCgroup2(lines []CgroupLine, mounts []Mount, root string) (CgroupDir, error) {
 	cgPath := ""
 	for _, l := range lines {
 		if l.ID == 0 && len(l.Controllers) == 0 {
@@ -162,11 +176,36 @@ func FindCgroup2(lines []CgroupLine, mounts []Mount, root string) (Cgroup2, erro
 		}
 	}
 	if cgPath == "" {
-		return Cgroup2{}, ErrNoCgroup2
+		return CgroupDir{}, ErrNoCgroup2
 	}
+	return findCgroup(cgPath, mounts, root, func(m Mount) bool { return m.FSType == "cgroup2" }, "cgroup v2", "cgroup2")
+}
+
+// FindCgroup1 returns the cgroup of a process in the cgroup v1 hierarchy
+// of controller ("memory", "pids", "cpu", ...), given its cgroup and
+// mountinfo files, parsed, as [FindCgroup2] does for v2. It returns
+// [ErrNoCgroup1] if no line of the cgroup file names the controller.
+func FindCgroup1(lines []CgroupLine, mounts []Mount, root, controller string) (CgroupDir, error) {
+	cgPath := ""
+	for _, l := range lines {
+		if slices.Contains(l.Controllers, controller) {
+			cgPath = l.Path
+		}
+	}
+	if cgPath == "" {
+		return CgroupDir{}, ErrNoCgroup1
+	}
+	return findCgroup(cgPath, mounts, root, func(m Mount) bool {
+		return m.FSType == "cgroup" && slices.Contains(m.SuperOptions, controller)
+	}, "cgroup v1 "+controller, "cgroup "+controller)
+}
+
+// findCgroup finds the directory of cgroup cgPath in the mount of those
+// match accepts whose root holds it, the deepest if several do.
+func findCgroup(cgPath string, mounts []Mount, root string, match func(Mount) bool, what, fsName string) (CgroupDir, error) {
 	best, found := Mount{}, false
 	for _, m := range mounts {
-		if m.FSType != "cgroup2" {
+		if !match(m) {
 			continue
 		}
 		if _, ok := relCgroup(cgPath, m.Root); ok && (!found || len(m.Root) > len(best.Root)) {
@@ -174,11 +213,11 @@ func FindCgroup2(lines []CgroupLine, mounts []Mount, root string) (Cgroup2, erro
 		}
 	}
 	if !found {
-		return Cgroup2{}, fmt.Errorf("procfs: cgroup v2 %q: no cgroup2 file system mounted that holds it", cgPath)
+		return CgroupDir{}, fmt.Errorf("procfs: %s %q: no %s file system mounted that holds it", what, cgPath, fsName)
 	}
 	rel, _ := relCgroup(cgPath, best.Root)
 	mount := filepath.Join(root, best.MountPoint)
-	return Cgroup2{Path: cgPath, Dir: filepath.Join(mount, filepath.FromSlash(rel)), Mount: mount}, nil
+	return CgroupDir{Path: cgPath, Dir: filepath.Join(mount, filepath.FromSlash(rel)), Mount: mount}, nil
 }
 
 // relCgroup returns cgPath relative to a mount's root, if the mount holds
@@ -200,15 +239,15 @@ func relCgroup(cgPath, mountRoot string) (string, bool) {
 }
 
 // Parent returns the cgroup's parent, or false at the mount's root.
-func (c Cgroup2) Parent() (Cgroup2, bool) {
+func (c CgroupDir) Parent() (CgroupDir, bool) {
 	if filepath.Clean(c.Dir) == filepath.Clean(c.Mount) || c.Path == "/" {
-		return Cgroup2{}, false
+		return CgroupDir{}, false
 	}
-	return Cgroup2{Path: path.Dir(c.Path), Dir: filepath.Dir(c.Dir), Mount: c.Mount}, true
+	return CgroupDir{Path: path.Dir(c.Path), Dir: filepath.Dir(c.Dir), Mount: c.Mount}, true
 }
 
 // Read reads the cgroup's interface file name, such as "memory.max".
-func (c Cgroup2) Read(name string) ([]byte, error) {
+func (c CgroupDir) Read(name string) ([]byte, error) {
 	return readFile(filepath.Join(c.Dir, name))
 }
 
@@ -229,6 +268,31 @@ func ParseCgroupValue(b []byte) (int64, error) {
 		return 0, fmt.Errorf("procfs: parse cgroup value %q: want a non-negative number or \"max\"", clip([]byte(s)))
 	}
 	return v, nil
+}
+
+// V1Unlimited is the least value of a cgroup v1 memory limit that means
+// none: writing -1 sets the limit to the most pages the kernel counts
+// (PAGE_COUNTER_MAX), which memory.limit_in_bytes reads back as that many
+// pages in bytes, 9223372036854771712 with 4 KiB pages and a little less
+// with larger ones. No real limit comes near 2^62 bytes.
+const V1Unlimited = 1 << 62
+
+// ParseCgroupV1Limit parses a cgroup v1 limit file such as
+// memory.limit_in_bytes: a number, with values of [V1Unlimited] and more
+// (and -1) read as [Unlimited].
+func ParseCgroupV1Limit(b []byte) (int64, error) {
+	s := string(bytes.TrimSpace(b))
+	if s == "-1" || s == "max" {
+		return Unlimited, nil
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("procfs: parse cgroup v1 limit %q: want a non-negative number", clip([]byte(s)))
+	}
+	if v >= V1Unlimited {
+		return Unlimited, nil
+	}
+	return int64(v), nil
 }
 
 // ParseCPUMax parses cpu.max: "$QUOTA $PERIOD" in microseconds, with

@@ -42,15 +42,18 @@ func TestParseMountinfo(t *testing.T) {
 	mounts, err := ParseMountinfo(readTestdata(t, "cgroup/v2/proc/self/mountinfo"))
 	require.NoError(t, err)
 	assert.Equal(t, []Mount{
-		{Root: "/", MountPoint: "/proc", FSType: "proc"},
-		{Root: "/", MountPoint: "/sys", FSType: "sysfs"},
-		{Root: "/", MountPoint: "/", FSType: "ext4"},
-		{Root: "/", MountPoint: "/sys/fs/cgroup", FSType: "cgroup2"},
+		{Root: "/", MountPoint: "/proc", FSType: "proc", SuperOptions: []string{"rw"}},
+		{Root: "/", MountPoint: "/sys", FSType: "sysfs", SuperOptions: []string{"rw"}},
+		{Root: "/", MountPoint: "/", FSType: "ext4", SuperOptions: []string{"rw", "discard"}},
+		{Root: "/", MountPoint: "/sys/fs/cgroup", FSType: "cgroup2", SuperOptions: []string{"rw", "nsdelegate", "memory_recursiveprot"}},
 	}, mounts)
 
 	mounts, err = ParseMountinfo([]byte(`36 35 98:0 /a\040b /mnt/x\011y\134z\0 rw - ext3 /dev/root rw` + "\n"))
 	require.NoError(t, err)
-	assert.Equal(t, []Mount{{Root: "/a b", MountPoint: "/mnt/x\ty\\z\\0", FSType: "ext3"}}, mounts, "octal escapes undone; a short one kept")
+	assert.Equal(t, []Mount{{Root: "/a b", MountPoint: "/mnt/x\ty\\z\\0", FSType: "ext3", SuperOptions: []string{"rw"}}}, mounts, "octal escapes undone; a short one kept")
+	mounts, err = ParseMountinfo([]byte("36 35 98:0 / /mnt rw - ext3\n"))
+	require.NoError(t, err)
+	assert.Nil(t, mounts[0].SuperOptions, "no source and options")
 
 	tests := []struct{ in, wantErr string }{
 		{"", "procfs: parse mountinfo: empty"},
@@ -69,20 +72,20 @@ func TestFindCgroup2(t *testing.T) {
 		name      string
 		cgroup    string
 		mountinfo string
-		want      Cgroup2
+		want      CgroupDir
 		wantErr   string
 	}{
 		{
 			name:      "service",
 			cgroup:    "0::/system.slice/shop.service\n",
 			mountinfo: "30 22 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
-			want:      Cgroup2{Path: "/system.slice/shop.service", Dir: "/root/sys/fs/cgroup/system.slice/shop.service", Mount: "/root/sys/fs/cgroup"},
+			want:      CgroupDir{Path: "/system.slice/shop.service", Dir: "/root/sys/fs/cgroup/system.slice/shop.service", Mount: "/root/sys/fs/cgroup"},
 		},
 		{
 			name:      "bind-mounted subtree",
 			cgroup:    "0::/kubepods/pod1/ctr\n",
 			mountinfo: "30 22 0:27 /kubepods/pod1/ctr /sys/fs/cgroup ro - cgroup2 cgroup rw\n",
-			want:      Cgroup2{Path: "/kubepods/pod1/ctr", Dir: "/root/sys/fs/cgroup", Mount: "/root/sys/fs/cgroup"},
+			want:      CgroupDir{Path: "/kubepods/pod1/ctr", Dir: "/root/sys/fs/cgroup", Mount: "/root/sys/fs/cgroup"},
 		},
 		{
 			name:   "the deepest mount that holds it",
@@ -90,7 +93,7 @@ func TestFindCgroup2(t *testing.T) {
 			mountinfo: "30 22 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n" +
 				"31 22 0:27 /a/b /mnt/b rw - cgroup2 cgroup2 rw\n" +
 				"32 22 0:27 /a/x /mnt/x rw - cgroup2 cgroup2 rw\n",
-			want: Cgroup2{Path: "/a/b/c", Dir: "/root/mnt/b/c", Mount: "/root/mnt/b"},
+			want: CgroupDir{Path: "/a/b/c", Dir: "/root/mnt/b/c", Mount: "/root/mnt/b"},
 		},
 		{
 			name:      "prefix is not a parent",
@@ -164,6 +167,118 @@ func TestCgroup2Canned(t *testing.T) {
 	require.NoError(t, err)
 }
 
+func TestFindCgroup1(t *testing.T) {
+	tests := []struct {
+		name, controller, cgroup, mountinfo string
+		want                                CgroupDir
+		wantErr                             string
+	}{
+		{
+			name:       "host",
+			controller: "memory",
+			cgroup:     "8:pids:/\n4:memory:/process_api/abc\n0::/\n",
+			mountinfo: "31 23 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n" +
+				"35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n" +
+				"39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n" +
+				"41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n",
+			want: CgroupDir{Path: "/process_api/abc", Dir: "/root/sys/fs/cgroup/memory/process_api/abc", Mount: "/root/sys/fs/cgroup/memory"},
+		},
+		{
+			name:       "container: the mount's root is the cgroup",
+			controller: "pids",
+			cgroup:     "3:pids:/docker/abc\n",
+			mountinfo:  "35 30 0:32 /docker/abc /sys/fs/cgroup/pids ro - cgroup cgroup rw,pids\n",
+			want:       CgroupDir{Path: "/docker/abc", Dir: "/root/sys/fs/cgroup/pids", Mount: "/root/sys/fs/cgroup/pids"},
+		},
+		{
+			name:       "co-mounted controllers",
+			controller: "cpu",
+			cgroup:     "2:cpu,cpuacct:/a\n",
+			mountinfo:  "36 30 0:33 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n",
+			want:       CgroupDir{Path: "/a", Dir: "/root/sys/fs/cgroup/cpu,cpuacct/a", Mount: "/root/sys/fs/cgroup/cpu,cpuacct"},
+		},
+		{
+			name:       "a v2 mount does not serve v1",
+			controller: "memory",
+			cgroup:     "4:memory:/a\n",
+			mountinfo:  "41 31 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+			wantErr:    `procfs: cgroup v1 memory "/a": no cgroup memory file system mounted that holds it`,
+		},
+		{
+			name:       "another controller's mount",
+			controller: "memory",
+			cgroup:     "4:memory:/a\n",
+			mountinfo:  "39 31 0:36 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n",
+			wantErr:    "no cgroup memory file system mounted",
+		},
+		{
+			name:       "v2 only",
+			controller: "memory",
+			cgroup:     "0::/system.slice/x\n",
+			mountinfo:  "41 31 0:38 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+			wantErr:    ErrNoCgroup1.Error(),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lines, err := ParseCgroup([]byte(tt.cgroup))
+			require.NoError(t, err)
+			mounts, err := ParseMountinfo([]byte(tt.mountinfo))
+			require.NoError(t, err)
+			got, err := FindCgroup1(lines, mounts, "/root", tt.controller)
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestCgroup1Canned(t *testing.T) {
+	root := filepath.Join(testdata, "cgroup", "hybrid")
+	p := FS(filepath.Join(root, "proc")).Self()
+	lines, err := p.Cgroup()
+	require.NoError(t, err)
+	mounts, err := p.Mountinfo()
+	require.NoError(t, err)
+	cg, err := FindCgroup1(lines, mounts, root, "memory")
+	require.NoError(t, err)
+	assert.Equal(t, "/process_api/6513dd31", cg.Path)
+	var limits []int64
+	for c, ok := cg, true; ok; c, ok = c.Parent() {
+		b, err := c.Read("memory.limit_in_bytes")
+		require.NoError(t, err)
+		v, err := ParseCgroupV1Limit(b)
+		require.NoError(t, err)
+		limits = append(limits, v)
+	}
+	assert.Equal(t, []int64{Unlimited, 1 << 30, Unlimited}, limits, "the cgroup, its parent, the root")
+}
+
+func TestParseCgroupV1Limit(t *testing.T) {
+	for in, want := range map[string]int64{
+		"9223372036854771712\n": Unlimited, // 4 KiB pages
+		"9223372036854710272\n": Unlimited, // 64 KiB pages
+		"9223372036854775807":   Unlimited,
+		"4611686018427387904":   Unlimited, // 2^62
+		"4611686018427387903":   1<<62 - 1,
+		"-1":                    Unlimited,
+		"max\n":                 Unlimited,
+		"268435456\n":           256 << 20,
+		"0":                     0,
+	} {
+		got, err := ParseCgroupV1Limit([]byte(in))
+		require.NoError(t, err, "%q", in)
+		assert.Equal(t, want, got, "%q", in)
+	}
+	for _, in := range []string{"", "-2", "lots", "1.5", "18446744073709551616"} {
+		_, err := ParseCgroupV1Limit([]byte(in))
+		assert.ErrorContains(t, err, "procfs: parse cgroup v1 limit", "%q", in)
+	}
+}
+
 func TestCgroupValues(t *testing.T) {
 	for in, want := range map[string]int64{"max\n": Unlimited, "0\n": 0, "1073741824\n": 1 << 30, " 12 ": 12} {
 		got, err := ParseCgroupValue([]byte(in))
@@ -206,6 +321,10 @@ func FuzzParseCgroupFiles(f *testing.F) {
 		f.Add(readTestdata(f, "cgroup/"+dir+"/proc/self/cgroup"), readTestdata(f, "cgroup/"+dir+"/proc/self/mountinfo"))
 	}
 	f.Add([]byte("0::/../x\n"), []byte("1 2 0:1 /.. /m rw - cgroup2 c rw\n"))
+	// cgroup v1 files: memory.stat and the limits, which ParseKeyed and
+	// ParseCgroupV1Limit read.
+	f.Add(readTestdata(f, "cgroup/v1/sys/fs/cgroup/memory/memory.stat"), readTestdata(f, "cgroup/v1/sys/fs/cgroup/memory/memory.limit_in_bytes"))
+	f.Add(readTestdata(f, "cgroup/v1/sys/fs/cgroup/memory/memory.oom_control"), readTestdata(f, "cgroup/hybrid/sys/fs/cgroup/memory/memory.limit_in_bytes"))
 	f.Fuzz(func(t *testing.T, cgroup, mountinfo []byte) {
 		lines, err1 := ParseCgroup(cgroup)
 		mounts, err2 := ParseMountinfo(mountinfo)
@@ -213,9 +332,20 @@ func FuzzParseCgroupFiles(f *testing.F) {
 			ParseCgroupValue(v) //nolint:errcheck // must not panic
 			ParseCPUMax(v)      //nolint:errcheck // must not panic
 			ParseKeyed(v)       //nolint:errcheck // must not panic
+			if l, err := ParseCgroupV1Limit(v); err == nil {
+				require.True(t, l == Unlimited || l >= 0 && l < V1Unlimited, "limit %d", l)
+			}
 		}
 		if err1 != nil || err2 != nil {
 			return
+		}
+		for _, controller := range []string{"memory", "pids"} {
+			cg, err := FindCgroup1(lines, mounts, "/root", controller)
+			if err != nil {
+				require.True(t, errors.Is(err, ErrNoCgroup1) || strings.Contains(err.Error(), "no cgroup "+controller+" file system"), "%v", err)
+				continue
+			}
+			require.True(t, cg.Dir == cg.Mount || strings.HasPrefix(cg.Dir, cg.Mount+"/"), "dir %q outside mount %q", cg.Dir, cg.Mount)
 		}
 		cg, err := FindCgroup2(lines, mounts, "/root")
 		if err != nil {

@@ -1,12 +1,12 @@
 package procfs
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // FDs returns the numbers of the process's open file descriptors, in
@@ -66,25 +66,31 @@ const (
 // ParseFDTarget classifies a descriptor target from [Proc.FDTarget] and
 // returns the inode number of a socket or pipe (0 for other kinds).
 func ParseFDTarget(target string) (kind string, inode uint64) {
-	if strings.HasPrefix(target, "/") {
-		if strings.HasPrefix(target, "/dev/") && !strings.HasPrefix(target, "/dev/shm/") {
+	return ClassifyFDTarget([]byte(target))
+}
+
+// ClassifyFDTarget is [ParseFDTarget] for a target held in bytes, as
+// [FDDir.Readlink] gives it; it does not allocate.
+func ClassifyFDTarget(target []byte) (kind string, inode uint64) {
+	if bytes.HasPrefix(target, []byte("/")) {
+		if bytes.HasPrefix(target, []byte("/dev/")) && !bytes.HasPrefix(target, []byte("/dev/shm/")) {
 			return KindDevice, 0
 		}
-		if strings.HasPrefix(target, "/memfd:") {
+		if bytes.HasPrefix(target, []byte("/memfd:")) {
 			return KindOther, 0
 		}
 		return KindFile, 0
 	}
-	prefix, rest, ok := strings.Cut(target, ":")
+	prefix, rest, ok := bytes.Cut(target, []byte(":"))
 	if !ok {
 		return KindOther, 0
 	}
-	switch prefix {
+	switch string(prefix) {
 	case "socket", "pipe":
-		num, ok := strings.CutPrefix(rest, "[")
-		if num, ok2 := strings.CutSuffix(num, "]"); ok && ok2 {
-			if n, err := strconv.ParseUint(num, 10, 64); err == nil {
-				if prefix == "socket" {
+		num, ok := bytes.CutPrefix(rest, []byte("["))
+		if num, ok2 := bytes.CutSuffix(num, []byte("]")); ok && ok2 {
+			if n, ok := parseUint(num); ok {
+				if string(prefix) == "socket" {
 					return KindSocket, n
 				}
 				return KindPipe, n
@@ -94,4 +100,20 @@ func ParseFDTarget(target string) (kind string, inode uint64) {
 		return KindAnonInode, 0
 	}
 	return KindOther, 0
+}
+
+// parseUint parses a decimal number of at most 19 digits without
+// allocating.
+func parseUint(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
 }

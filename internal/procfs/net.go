@@ -3,13 +3,13 @@ package procfs
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strconv"
 )
@@ -53,37 +53,62 @@ var netTables = []string{"tcp", "tcp6", "udp", "udp6", "unix"}
 // these tables and are never found.
 func (p Proc) Sockets(want map[uint64]bool, maxBytes int64) (map[uint64]Socket, error) {
 	found := make(map[uint64]Socket, len(want))
+	err := p.ScanSockets(context.Background(), func(inode uint64) bool { return want[inode] }, maxBytes, func(s Socket) bool {
+		found[s.Inode] = s
+		return len(found) < len(want)
+	})
+	return found, err
+}
+
+// ScanSockets reads p's socket tables (tcp, tcp6, udp, udp6, unix, in that
+// order) line by line, and calls fn for each socket whose inode want
+// reports true for, until fn returns false. A line is parsed in full only
+// once want has accepted its inode, so that the sockets of other processes
+// in the network namespace cost little. It reads at most maxBytes of each
+// table, and stops when ctx is done; a table cut short, a malformed
+// wanted line, an unreadable table or ctx's error is reported in the
+// error. A table that does not exist (tcp6 without IPv6) is skipped.
+func (p Proc) ScanSockets(ctx context.Context, want func(inode uint64) bool, maxBytes int64, fn func(Socket) bool) error {
 	var errs []error
 	for _, table := range netTables {
-		if len(found) == len(want) {
-			break
-		}
 		path := filepath.Join(p.dir, "net", table)
-		err := scanTable(path, table, maxBytes, func(s Socket) bool {
-			if want[s.Inode] {
-				found[s.Inode] = s
-			}
-			return len(found) < len(want)
+		more := true
+		err := scanTable(ctx, path, table, maxBytes, want, func(s Socket) bool {
+			more = fn(s)
+			return more
 		})
 		if err != nil && !IsGone(err) {
 			errs = append(errs, err)
 		}
+		if !more || ctx.Err() != nil {
+			break
+		}
 	}
-	return found, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
-// scanTable calls fn for each socket of a table until fn returns false.
-// Malformed lines are skipped; the first is reported in the error.
-func scanTable(path, proto string, maxBytes int64, fn func(Socket) bool) error {
-	f, err := os.Open(path)
+// scanTable calls fn for each socket of a table whose inode want accepts,
+// until fn returns false. Malformed lines are skipped; the first is
+// reported in the error.
+func scanTable(ctx context.Context, path, proto string, maxBytes int64, want func(uint64) bool, fn func(Socket) bool) error {
+	f, err := openRead(path)
 	if err != nil {
 		return fmt.Errorf("procfs: %w", err)
 	}
-	defer f.Close()
+	defer closeRead(f)
 	r := bufio.NewReaderSize(io.LimitReader(f, maxBytes), 64<<10)
+	inodeField := 9
+	if proto == "unix" {
+		inodeField = 6
+	}
 	var read int64
 	var firstErr error
 	for n := 1; ; n++ {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return errors.Join(firstErr, fmt.Errorf("procfs: %s: stopped at line %d: %w", path, n, err))
+			}
+		}
 		line, err := r.ReadSlice('\n')
 		read += int64(len(line))
 		if err == bufio.ErrBufferFull {
@@ -102,12 +127,16 @@ func scanTable(path, proto string, maxBytes int64, fn func(Socket) bool) error {
 		// column, it would parse as another socket.
 		cut := err == io.EOF && read >= maxBytes && !bytes.HasSuffix(line, []byte("\n"))
 		if len(line) > 0 && n > 1 && !cut {
-			s, perr := parseSocketLine(bytes.TrimSuffix(line, []byte("\n")), proto, binary.NativeEndian)
-			switch {
-			case perr != nil && firstErr == nil:
-				firstErr = fmt.Errorf("procfs: %s line %d: %w", path, n, perr)
-			case perr == nil && !fn(s):
-				return firstErr
+			line = bytes.TrimSuffix(line, []byte("\n"))
+			inode, ok := parseUint(field(line, inodeField))
+			if !ok || want(inode) {
+				s, perr := parseSocketLine(line, proto, binary.NativeEndian)
+				switch {
+				case perr != nil && firstErr == nil:
+					firstErr = fmt.Errorf("procfs: %s line %d: %w", path, n, perr)
+				case perr == nil && want(s.Inode) && !fn(s):
+					return firstErr
+				}
 			}
 		}
 		if err == io.EOF {
@@ -119,6 +148,26 @@ func scanTable(path, proto string, maxBytes int64, fn func(Socket) bool) error {
 		if err != nil {
 			return errors.Join(firstErr, fmt.Errorf("procfs: read %s: %w", path, err))
 		}
+	}
+}
+
+// field returns the i'th space-separated field of line, or nil.
+func field(line []byte, i int) []byte {
+	for k := 0; ; k++ {
+		for len(line) > 0 && line[0] == ' ' {
+			line = line[1:]
+		}
+		if len(line) == 0 {
+			return nil
+		}
+		end := bytes.IndexByte(line, ' ')
+		if end < 0 {
+			end = len(line)
+		}
+		if k == i {
+			return line[:end]
+		}
+		line = line[end:]
 	}
 }
 

@@ -1,6 +1,7 @@
 package procfs
 
 import (
+	"context"
 	"encoding/binary"
 	"net"
 	"net/netip"
@@ -242,10 +243,61 @@ func TestScanTableIgnoresLineCutByLimit(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte(header+row), 0o600))
 	cut := int64(len(header) + strings.Index(row, "12345") + 3) // inside the inode: "123"
 	var got []Socket
-	err := scanTable(path, "tcp", cut, func(s Socket) bool {
+	err := scanTable(context.Background(), path, "tcp", cut, func(uint64) bool { return true }, func(s Socket) bool {
 		got = append(got, s)
 		return true
 	})
 	assert.Empty(t, got, "a line cut inside its inode must not parse as socket 123")
 	assert.ErrorContains(t, err, "stopped after")
+}
+
+func TestScanSocketsWantAndCancel(t *testing.T) {
+	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
+		t.Skip("the canned socket tables are little-endian")
+	}
+	root := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "1", "net"), 0o755))
+	for _, table := range netTables {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "procfs", "net", table))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(root, "1", "net", table), b, 0o600))
+	}
+	p := FS(root).Proc(1)
+	var asked []uint64
+	var got []Socket
+	err := p.ScanSockets(context.Background(), func(inode uint64) bool {
+		asked = append(asked, inode)
+		return inode == 160356 || inode == 160867
+	}, 1<<20, func(s Socket) bool {
+		got = append(got, s)
+		return true
+	})
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.Equal(t, "tcp", got[0].Proto)
+	assert.Equal(t, "LISTEN", got[0].State)
+	assert.Equal(t, "unix", got[1].Proto)
+	assert.Greater(t, len(asked), 10, "every line's inode is offered")
+
+	// fn returning false stops the scan.
+	n := 0
+	require.NoError(t, p.ScanSockets(context.Background(), func(uint64) bool { return true }, 1<<20, func(Socket) bool {
+		n++
+		return false
+	}))
+	assert.Equal(t, 1, n)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = p.ScanSockets(ctx, func(uint64) bool { return true }, 1<<20, func(Socket) bool { return true })
+	assert.NoError(t, err, "the canned tables are shorter than one context check")
+}
+
+func TestField(t *testing.T) {
+	line := []byte("   0: 0100007F:1F90  00000000:0000 0A")
+	assert.Equal(t, "0:", string(field(line, 0)))
+	assert.Equal(t, "00000000:0000", string(field(line, 2)))
+	assert.Equal(t, "0A", string(field(line, 3)))
+	assert.Nil(t, field(line, 4))
+	assert.Nil(t, field(nil, 0))
 }

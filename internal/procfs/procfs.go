@@ -1,5 +1,5 @@
 // Package procfs reads the Linux proc file system (proc(5)) and the cgroup
-// v2 file system for gmr's sections: a process's or thread's stat, status
+// v1 and v2 file systems for gmr's sections: a process's or thread's stat, status
 // and comm files, its threads and open file descriptors, the socket tables
 // of its network namespace, its cgroup and mounts, and a cgroup's
 // interface files (memory.max, cpu.max, pids.current, ...). It parses and
@@ -7,7 +7,7 @@
 // the kernel uses, but for status's "kB" sizes, which are given in bytes.
 //
 // A Proc names one /proc/<pid> or /proc/<pid>/task/<tid> directory. An FS
-// is the root the directories are found under, and FindCgroup2 takes a
+// is the root the directories are found under, and FindCgroup2 and FindCgroup1 take a
 // root for the cgroup file system, so that tests can use canned files.
 //
 // The package builds on every system; on systems without /proc, reads fail

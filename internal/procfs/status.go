@@ -30,6 +30,10 @@ type Status struct {
 	// VMPeak, VMSize, VMHWM and VMRSS are the peak and current virtual
 	// size and the peak and current resident set size, in bytes.
 	VMPeak, VMSize, VMHWM, VMRSS uint64
+	// RSSAnon, RSSFile and RSSShmem split VMRSS: anonymous memory, file
+	// mappings, and shared memory (tmpfs, System V, shared anonymous), in
+	// bytes.
+	RSSAnon, RSSFile, RSSShmem uint64
 	// VoluntarySwitches counts the times the task gave up the CPU (to
 	// wait for I/O, a lock, a sleep); InvoluntarySwitches the times the
 	// kernel took the CPU away (its time slice ran out, or a task of
@@ -113,6 +117,12 @@ func parseStatus(b []byte) (Status, error) {
 			st.VMHWM, err = parseKB(val)
 		case "VmRSS":
 			st.VMRSS, err = parseKB(val)
+		case "RssAnon":
+			st.RSSAnon, err = parseKB(val)
+		case "RssFile":
+			st.RSSFile, err = parseKB(val)
+		case "RssShmem":
+			st.RSSShmem, err = parseKB(val)
 		case "voluntary_ctxt_switches":
 			st.VoluntarySwitches, err = strconv.ParseUint(string(val), 10, 64)
 		case "nonvoluntary_ctxt_switches":

@@ -17,11 +17,13 @@ func TestParseStatus(t *testing.T) {
 		{"status/go-process.status", Status{
 			Name: "resources", State: 'S', TGID: 7188, PID: 7188, PPID: 1, FDSize: 256, Threads: 15,
 			VMPeak: 2330848 << 10, VMSize: 2265312 << 10, VMHWM: 9136 << 10, VMRSS: 9136 << 10,
+			RSSAnon: 3872 << 10, RSSFile: 5264 << 10,
 			VoluntarySwitches: 51, InvoluntarySwitches: 116,
 		}},
 		{"status/go-thread.status", Status{
 			Name: "gmr-busy", State: 'S', TGID: 7188, PID: 7191, PPID: 1, FDSize: 256, Threads: 15,
 			VMPeak: 2330848 << 10, VMSize: 2265312 << 10, VMHWM: 9136 << 10, VMRSS: 9136 << 10,
+			RSSAnon: 3872 << 10, RSSFile: 5264 << 10,
 			VoluntarySwitches: 56, InvoluntarySwitches: 10,
 		}},
 		{"status/kthreadd.status", Status{
@@ -32,6 +34,7 @@ func TestParseStatus(t *testing.T) {
 			Name: `web\nworker`, State: 'S', TGID: 7188, PID: 7200, PPID: 1,
 			UID: [4]int{1000, 1001, 1002, 1003}, GID: [4]int{100, 101, 102, 103}, FDSize: 256, Threads: 15,
 			VMPeak: 2330848 << 10, VMSize: 2265312 << 10, VMHWM: 9136 << 10, VMRSS: 9136 << 10,
+			RSSAnon: 3872 << 10, RSSFile: 5264 << 10,
 			VoluntarySwitches: 51, InvoluntarySwitches: 116,
 		}},
 	}

@@ -10,6 +10,16 @@
 // retainBlocks and kept live. Then it calls gmr.Setup, prints
 // "ready <pid> <dir> <tcp-listener-addr> <udp-addr>" on stdout, and serves
 // until its stdin is closed.
+//
+// Tests that need more set these variables (the command line is the
+// config section's secrets test):
+//
+//	RESOURCES_NOFILE=n  set RLIMIT_NOFILE's soft limit to n ("max": the hard limit)
+//	RESOURCES_CONNS=n   hold n more loopback TCP connections (2n sockets)
+//	RESOURCES_FDS=n     then hold descriptors on /dev/null until n are open
+//	RESOURCES_HEAP=n    keep n more bytes of heap live, every page touched
+//	RESOURCES_HEAP_ON_SIGNAL=n  the same on SIGUSR1, then print "heap n"
+//	                    (after a test has moved it into a cgroup, say)
 package main
 
 import (
@@ -17,8 +27,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 	"unsafe"
@@ -57,6 +69,7 @@ func main() {
 	}
 
 	socks := openSockets(dir)
+	extra := holdExtra(socks.tcp)
 
 	stop := make(chan struct{})
 	var busy sync.WaitGroup
@@ -84,6 +97,88 @@ func main() {
 		f.Close()
 	}
 	runtime.KeepAlive(retained)
+	runtime.KeepAlive(extra)
+}
+
+// extra holds what the RESOURCES_* variables asked for.
+type extra struct {
+	conns []net.Conn
+	fds   []int
+	heap  []byte
+}
+
+// holdExtra holds the descriptors, connections and heap that the
+// RESOURCES_* variables ask for; l is the listener to connect to.
+func holdExtra(l net.Listener) *extra {
+	var e extra
+	if v := os.Getenv("RESOURCES_NOFILE"); v != "" {
+		var lim unix.Rlimit
+		check(unix.Getrlimit(unix.RLIMIT_NOFILE, &lim))
+		if v == "max" {
+			lim.Cur = lim.Max
+		} else {
+			n, err := strconv.ParseUint(v, 10, 64)
+			check(err)
+			lim.Cur = n
+		}
+		check(unix.Setrlimit(unix.RLIMIT_NOFILE, &lim))
+	}
+	for range envInt("RESOURCES_CONNS") {
+		c, err := net.Dial("tcp4", l.Addr().String())
+		check(err)
+		a, err := l.Accept()
+		check(err)
+		e.conns = append(e.conns, c, a)
+	}
+	if want := envInt("RESOURCES_FDS"); want > 0 {
+		entries, err := os.ReadDir("/proc/self/fd")
+		check(err)
+		null, err := os.Open(os.DevNull)
+		check(err)
+		// The listing's own descriptor is closed again; gmr's duplicate
+		// of stderr is yet to come.
+		for open := len(entries) - 1 + 1; open < want-1; open++ {
+			fd, err := unix.Dup(int(null.Fd()))
+			check(err)
+			e.fds = append(e.fds, fd)
+		}
+	}
+	if n := envInt("RESOURCES_HEAP"); n > 0 {
+		e.heap = touched(n)
+	}
+	if n := envInt("RESOURCES_HEAP_ON_SIGNAL"); n > 0 {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, unix.SIGUSR1)
+		go func() {
+			<-sig
+			late = touched(n)
+			fmt.Println("heap", n)
+		}()
+	}
+	return &e
+}
+
+// late is the heap RESOURCES_HEAP_ON_SIGNAL asks for.
+var late []byte
+
+// touched returns n bytes with every page written.
+func touched(n int) []byte {
+	b := make([]byte, n)
+	for i := 0; i < n; i += 4096 {
+		b[i] = 1
+	}
+	return b
+}
+
+// envInt returns the integer in environment variable name, or 0.
+func envInt(name string) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	check(err)
+	return n
 }
 
 // sockets holds the child's 20 sockets.
