@@ -3,6 +3,7 @@
 package gmr_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -122,4 +123,27 @@ func TestProcessCgroupV1MemoryNearLimit(t *testing.T) {
 	assert.GreaterOrEqual(t, l.Percent, 80.0, "%+v, cgroup %+v", l, p.Cgroup.Memory)
 	assert.Less(t, l.Percent, 100.0)
 	assert.True(t, l.Near)
+}
+
+// TestFindingMemoryNearCgroupLimit is TestProcessCgroupV1MemoryNearLimit
+// closer to the limit: the report opens with memory_near_limit, naming the
+// cgroup's limit.
+func TestFindingMemoryNearCgroupLimit(t *testing.T) {
+	mem := newCgroupV1(t, "memory", map[string]string{"memory.limit_in_bytes": strconv.Itoa(76 << 20)})
+	dir := t.TempDir()
+	c := startResources(t, []string{"GMR_DIR=" + dir, "GMR_FORMAT=json", "RESOURCES_HEAP_ON_SIGNAL=" + strconv.Itoa(68<<20)})
+	moveInto(t, mem, c.pid)
+	require.NoError(t, c.cmd.Process.Signal(syscall.SIGUSR1))
+	waitFor(t, 20*time.Second, "the child's heap", func() bool { return strings.Contains(c.stdout.String(), "heap ") })
+	jsonProcess(t, c, dir)
+	b, err := os.ReadFile(filepath.Join(dir, reportFiles(t, dir)[0]))
+	require.NoError(t, err)
+	var rep jsonFindings
+	require.NoError(t, json.Unmarshal(b, &rep))
+	require.Equal(t, "findings", rep.Sections[0].Name)
+	fs := rep.Sections[0].Data.Findings
+	require.NotEmpty(t, fs, "findings")
+	assert.Equal(t, "memory_near_limit", fs[0].Code)
+	assert.Regexp(t, `^memory at 9\d(\.\d)?% of the cgroup memory limit: [\d.]+ MiB of 76\.0 MiB$`, fs[0].Message)
+	assert.Equal(t, "process", fs[0].Section)
 }
