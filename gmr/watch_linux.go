@@ -7,14 +7,26 @@ import (
 	"github.com/gmr-go/gmr/sections"
 )
 
-// readProcSample adds to s the figures of /proc that th needs: open fds
-// and their limit, and OS threads. They are read only when watched.
+// readProcSample adds to s the figures of /proc and the cgroup files that
+// th needs: open fds and their limit, the cgroup's memory (its working
+// set, as the process section and kubelet count it) and tasks against
+// their limits, and OS threads. They are read only when watched.
 func readProcSample(s *sample, th sections.Thresholds) {
 	if th.FDs > 0 {
 		var lim unix.Rlimit
 		if unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) == nil && lim.Cur != unix.RLIM_INFINITY {
 			s.fdLimit = int(min(lim.Cur, 1<<31-1))
 			s.fds = countFDs()
+		}
+	}
+	if th.Memory > 0 || th.Pids > 0 {
+		if cg := sections.ReadCgroup(); cg != nil {
+			if m := cg.Memory; m != nil && th.Memory > 0 && !m.MaxBytes.Unlimited() && m.MaxBytes > 0 {
+				s.cgMemory, s.cgLimit = uint64(max(m.WorkingSetBytes, 0)), uint64(m.MaxBytes)
+			}
+			if p := cg.Pids; p != nil && th.Pids > 0 && !p.Max.Unlimited() && p.Max > 0 {
+				s.pids, s.pidsLimit = uint64(max(p.Current, 0)), uint64(p.Max)
+			}
 		}
 	}
 	if th.Threads > 0 {
