@@ -38,6 +38,13 @@ var goWrappers = map[string]bool{
 	"github.com/sourcegraph/conc/pool.(*ErrorPool).Go": true,
 }
 
+// callWrappers are functions that call a function they are given, which
+// a go statement may start directly (go pprof.Do(ctx, labels, f)): the
+// goroutine's own code is that function.
+var callWrappers = map[string]bool{
+	"runtime/pprof.Do": true,
+}
+
 // stackOrigin returns where the goroutines with frames (innermost call
 // first) were started. Their outermost frame X0, past runtime.goexit, is
 // the function the go statement started:
@@ -47,6 +54,8 @@ var goWrappers = map[string]bool{
 //     W on behalf of the next frame X1, in G (sync.(*WaitGroup).Go.func1 <
 //     main.main.func2: main.main via sync.(*WaitGroup).Go);
 //   - X0 a closure or a go statement's wrapper (gowrap) of F: started in F;
+//   - X0 a function that calls the function it is given (callWrappers,
+//     such as runtime/pprof.Do): as if the go statement had started X1;
 //   - X0 a named function: the stack does not say by whom.
 func stackOrigin(frames []Frame) GoroutineOrigin {
 	n := len(frames)
@@ -57,6 +66,10 @@ func stackOrigin(frames []Frame) GoroutineOrigin {
 		return GoroutineOrigin{}
 	}
 	x0 := frames[n-1].Function
+	if callWrappers[x0] && n > 1 {
+		n--
+		x0 = frames[n-1].Function
+	}
 	p0, wrap0 := closureParent(x0)
 	if n > 1 && p0 != "" {
 		x1 := frames[n-2].Function

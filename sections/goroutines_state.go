@@ -111,7 +111,10 @@ func stackState(frames []Frame) string {
 // system call the runtime knows of (one that calls entersyscall): for such
 // a goroutine the profile's stack starts at the call that entered it.
 func inSyscall(fn string) bool {
-	if fn == "runtime.cgocall" || fn == "runtime.asmcgocall" {
+	switch fn {
+	case "runtime.cgocall", "runtime.asmcgocall", "runtime.notetsleepg":
+		// notetsleepg enters a blocking system call (os/signal's
+		// signal_recv waits in it).
 		return true
 	}
 	pkg := funcPackage(fn)
