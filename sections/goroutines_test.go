@@ -100,16 +100,6 @@ func parkedGroup(rep *GoroutineReport) *GoroutineGroup {
 	return nil
 }
 
-// labelSummary returns g's summary of the label key, or nil.
-func labelSummary(g *GoroutineGroup, key string) *GoroutineLabelSummary {
-	for i := range g.VaryingLabels {
-		if g.VaryingLabels[i].Key == key {
-			return &g.VaryingLabels[i]
-		}
-	}
-	return nil
-}
-
 func collectGoroutines(tb testing.TB, g Goroutines) *GoroutineReport {
 	tb.Helper()
 	data, err := g.Collect(context.Background())
