@@ -240,11 +240,14 @@ func (g Goroutines) limits() goroutineLimits {
 // groups, one line in text, are bounded by lim.groups only.
 func summarize(p *profile.Profile, d *stackDump, lk leakInput, lim goroutineLimits) *GoroutineReport {
 	rep := &GoroutineReport{Groups: []GoroutineGroup{}, Source: goroutineSource, Mode: modeGrouped}
-	all, total := groupSamples(p)
+	all, total, locs := groupSamplesIn(p)
 	rep.Total = total
 	var groups, own []*stackGroup
 	for _, sg := range all {
-		if sg.own = isOwnGroup(sg.allFrames(), sg.labels, sg.count); sg.own {
+		// Most stacks have no call in gmr's code: their frames, which
+		// isOwnGroup needs, are built only for the groups shown.
+		maybe := sg.labels != nil && sg.labels.keys[ownLabel] != nil || locs.hasGmr(sg.locs)
+		if sg.own = maybe && isOwnGroup(sg.allFrames(), sg.labels, sg.count); sg.own {
 			own = append(own, sg)
 			rep.Own.Goroutines = addSat(rep.Own.Goroutines, sg.count)
 		} else {

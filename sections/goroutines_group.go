@@ -29,6 +29,18 @@ type locationTable struct {
 	byLoc  map[*profile.Location]uint32
 	byKey  map[string]uint32
 	frames [][]Frame
+	gmr    []bool // whether a location has a call in gmr's code (inGmr)
+}
+
+// hasGmr reports whether any of the locations of a stack has a call in
+// gmr's code, which a stack of gmr's own goroutines has.
+func (t *locationTable) hasGmr(ids []uint32) bool {
+	for _, id := range ids {
+		if t.gmr[id] {
+			return true
+		}
+	}
+	return false
 }
 
 func (t *locationTable) id(loc *profile.Location) uint32 {
@@ -40,7 +52,9 @@ func (t *locationTable) id(loc *profile.Location) uint32 {
 	if !ok {
 		id = uint32(len(t.frames))
 		t.byKey[k] = id
-		t.frames = append(t.frames, locationFrames(nil, loc))
+		fs := locationFrames(nil, loc)
+		t.frames = append(t.frames, fs)
+		t.gmr = append(t.gmr, slices.ContainsFunc(fs, inGmr))
 	}
 	t.byLoc[loc] = id
 	return id
@@ -83,7 +97,13 @@ func (t *locationTable) compareStacks(a, b []uint32) int {
 // groupSamples does not assume p is valid beyond what profile.Parse checks,
 // and never panics.
 func groupSamples(p *profile.Profile) (groups []*stackGroup, total int) {
-	locs := &locationTable{byLoc: map[*profile.Location]uint32{}, byKey: map[string]uint32{}}
+	groups, total, _ = groupSamplesIn(p)
+	return groups, total
+}
+
+// groupSamplesIn is groupSamples, with the table of the groups' locations.
+func groupSamplesIn(p *profile.Profile) (groups []*stackGroup, total int, locs *locationTable) {
+	locs = &locationTable{byLoc: map[*profile.Location]uint32{}, byKey: map[string]uint32{}}
 	index := make(map[string]*stackGroup)
 	budget := &labelBudget{values: maxLabelValuesTotal}
 	var key []byte
@@ -128,7 +148,7 @@ func groupSamples(p *profile.Profile) (groups []*stackGroup, total int) {
 		}
 		return strings.Compare(a.key, b.key)
 	})
-	return groups, total
+	return groups, total, locs
 }
 
 func (sg *stackGroup) allFrames() []Frame {
