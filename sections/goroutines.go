@@ -90,7 +90,8 @@ const goroutineSource = "goroutine profile (concurrent)"
 // Wait times depend on the garbage collector: the runtime stamps the start
 // of a goroutine's wait only when a GC runs after it blocked, so a
 // goroutine blocked for an hour in a process that has not collected since
-// shows no wait. When no GC has run since the process started, the
+// (the runtime forces a GC every two minutes, but not with GOGC=off) shows
+// no wait. When no GC has run since the process started, the
 // waiting-long summary says so (GoroutineWaits.NoGC) instead of "none".
 //
 // # Leaks
@@ -107,7 +108,8 @@ const goroutineSource = "goroutine profile (concurrent)"
 // Collect is safe for concurrent use.
 type Goroutines struct {
 	// MaxGroups is the most groups the report lists, and the most places
-	// in its waiting-long summary and groups of leaked goroutines; the
+	// in its waiting-long summary, groups of leaked goroutines and groups
+	// of gmr's own; the
 	// rest are counted. Optional: zero means DefaultMaxGroups, a negative
 	// value lists none (the counts only).
 	MaxGroups int
@@ -131,8 +133,9 @@ type Goroutines struct {
 	// waiting-long summary. The runtime reports waits in whole minutes, so
 	// the wait shown is rounded down and compared with LongWait; and it
 	// starts counting at the first garbage collection after the goroutine
-	// blocked (there is one at least every two minutes), so a wait may be
-	// reported up to that much short. Optional: zero means
+	// blocked, so a wait may be reported that much short: up to two
+	// minutes, as the runtime forces a GC that often, but with no bound
+	// under GOGC=off (see GoroutineWaits.NoGC). Optional: zero means
 	// DefaultLongWait (one minute). It is a threshold, not a bound: a
 	// negative value lists every such goroutine, however briefly it has
 	// been blocked.

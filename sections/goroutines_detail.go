@@ -45,7 +45,7 @@ type stackDump struct {
 }
 
 // noGCNote is the waiting-long summary's note when no GC has run.
-const noGCNote = "no wait is known yet: no GC has run since the process started, and the runtime stamps the start of a goroutine's wait only at a GC"
+const noGCNote = "no wait is known yet: no GC has run since the process started, and the runtime stamps the start of a goroutine's wait only at a GC (it forces one every two minutes, unless GOGC=off)"
 
 // gcCycles returns the number of GC cycles the runtime has completed, and
 // whether it knows.
