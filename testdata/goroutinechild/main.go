@@ -16,17 +16,19 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
-	"math"
 	"net"
 	"os"
-	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/pprof/profile"
 
 	"github.com/gmr-go/gmr/gmr"
 	"github.com/gmr-go/gmr/sections"
@@ -41,13 +43,11 @@ func main() {
 	flag.Parse()
 
 	release := make(chan struct{})
-	base := waiting()
-	want, inSyscall := 0, 0
 	var mu sync.Mutex // held until release: handler and mutexWaiter wait for it
 	mu.Lock()
 	if *states {
-		want += parkStates(&mu, release)
-		inSyscall += parkSyscall()
+		parkStates(&mu, release)
+		parkSyscall()
 	}
 	if *pileup > 0 {
 		ctx := context.Background()
@@ -58,25 +58,37 @@ func main() {
 				handler(&mu)
 			}()
 		}
-		want += *pileup
+		expect["main.handler"] = *pileup
 	}
 	for range *others {
 		go idleWorker(release)
 	}
-	want += *others
+	if *others > 0 {
+		expect["main.idleWorker"] = *others
+	}
 	if *secretFile != "" {
 		b, err := os.ReadFile(*secretFile)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "goroutinechild:", err)
 			os.Exit(2)
 		}
-		want += parkSecretLabels(string(b), release)
+		parkSecretLabels(string(b), release)
 	}
-	// Wait until the runtime counts every one of them as waiting, so
+	// Wait until every one of them is blocked where it should be, so
 	// that none is caught before it blocks.
-	for deadline := time.Now().Add(20 * time.Second); waiting() < base+want || notInGo() < inSyscall; time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		got := blocked()
+		missing := ""
+		for fn, n := range expect {
+			if got[fn] < n {
+				missing += fmt.Sprintf(" %s: %d of %d", fn, got[fn], n)
+			}
+		}
+		if missing == "" {
+			break
+		}
 		if time.Now().After(deadline) {
-			fmt.Fprintf(os.Stderr, "goroutinechild: %d of %d goroutines waiting after 20s\n", waiting()-base, want)
+			fmt.Fprintln(os.Stderr, "goroutinechild: not blocked after 30s:"+missing)
 			os.Exit(2)
 		}
 	}
@@ -99,9 +111,12 @@ func main() {
 	mu.Unlock()
 }
 
-// parkStates parks one goroutine or more in each wait but the syscall, and
-// returns how many it parked.
-func parkStates(mu *sync.Mutex, release chan struct{}) int {
+// expect is how many goroutines must be blocked in each function before
+// the child is ready.
+var expect = map[string]int{}
+
+// parkStates parks one goroutine or more in each wait but the syscall.
+func parkStates(mu *sync.Mutex, release chan struct{}) {
 	for range 3 {
 		go chanReceiver(release)
 	}
@@ -135,7 +150,12 @@ func parkStates(mu *sync.Mutex, release chan struct{}) int {
 		wg.Go(func() { groupWorker(release) })
 	}
 	spawn(func() { spawnedWorker(release) })
-	return 3 + 2 + 4 + 1 + 1 + 2 + 1
+	for fn, n := range map[string]int{
+		"main.chanReceiver": 3, "main.selectWaiter": 2, "main.mutexWaiter": 4, "main.sleeper": 1,
+		"main.netReader": 1, "main.groupWorker": 2, "main.spawnedWorker": 1,
+	} {
+		expect[fn] = n
+	}
 }
 
 // keep holds what must stay open while the goroutines wait on it.
@@ -192,8 +212,8 @@ func handler(mu *sync.Mutex) {
 func idleWorker(release <-chan struct{}) { <-release }
 
 // parkSecretLabels parks goroutines in labelledWorker whose labels hold
-// secret, and returns how many.
-func parkSecretLabels(secret string, release <-chan struct{}) int {
+// secret.
+func parkSecretLabels(secret string, release <-chan struct{}) {
 	const n = 3
 	for i := range n {
 		labels := pprof.Labels(
@@ -203,23 +223,48 @@ func parkSecretLabels(secret string, release <-chan struct{}) int {
 			"tenant", "acme")
 		go pprof.Do(context.Background(), labels, func(context.Context) { labelledWorker(release) })
 	}
-	return n
+	expect["main.labelledWorker"] = n
 }
 
 //go:noinline
 func labelledWorker(release <-chan struct{}) { <-release }
 
-// waiting returns how many goroutines the runtime counts as waiting.
-func waiting() int { return metric("/sched/goroutines/waiting:goroutines") }
-
-// notInGo returns how many goroutines are in a system call or cgo call.
-func notInGo() int { return metric("/sched/goroutines/not-in-go:goroutines") }
-
-func metric(name string) int {
-	s := []metrics.Sample{{Name: name}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
-		return math.MaxInt // no such metric: do not wait
+// blocked counts, by function of this program, the goroutines blocked in
+// it: parked by the runtime or in a system call, as the goroutine profile
+// shows them.
+func blocked() map[string]int {
+	var b bytes.Buffer
+	if err := pprof.Lookup("goroutine").WriteTo(&b, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "goroutinechild: goroutine profile:", err)
+		os.Exit(2)
 	}
-	return int(s[0].Value.Uint64())
+	p, err := profile.Parse(&b)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "goroutinechild: goroutine profile:", err)
+		os.Exit(2)
+	}
+	counts := map[string]int{}
+	for _, s := range p.Sample {
+		var fns []string
+		for _, loc := range s.Location {
+			for _, ln := range loc.Line {
+				if ln.Function != nil {
+					fns = append(fns, ln.Function.Name)
+				}
+			}
+		}
+		switch {
+		case len(fns) == 0:
+			continue
+		case fns[0] == "runtime.gopark", fns[0] == "runtime.goparkunlock", strings.HasPrefix(fns[0], "syscall.Syscall"):
+		default:
+			continue // running or runnable: not blocked yet
+		}
+		for _, fn := range fns {
+			if strings.HasPrefix(fn, "main.") {
+				counts[fn] += int(s.Value[0])
+			}
+		}
+	}
+	return counts
 }
