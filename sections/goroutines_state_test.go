@@ -1,6 +1,7 @@
 package sections
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -100,4 +101,37 @@ func TestShortFuncAndWhere(t *testing.T) {
 	} {
 		assert.Equal(t, tt.where, wherePlace(frames(strings.Split(tt.stack, " ")...)).Function, tt.stack)
 	}
+}
+
+// TestWriteGroupStateAndPlaces shows in text what the JSON has beside the
+// dump's states: a state the stack implies that differs, and the entry and
+// place when the frames shown stop before them.
+func TestWriteGroupStateAndPlaces(t *testing.T) {
+	g := GoroutineGroup{
+		Count: 2, State: "runnable", StateSource: "dump", InferredState: "chan receive", Where: "main.deep",
+		Origin: &GoroutineOrigin{Entry: "main.main.func1", CreatedIn: "main.main"},
+		Frames: frames("runtime.gopark", "runtime.chanrecv"), FramesOmitted: 70,
+		Detail: &GoroutineDetail{Goroutines: 2, States: []GoroutineState{{State: "runnable", Count: 2}}, IDs: []int64{5, 6}},
+	}
+	var buf bytes.Buffer
+	writeGroup(&buf, &g, "")
+	assert.Equal(t, "2 goroutines\n"+
+		"  state: runnable\n"+
+		"  its stack says: chan receive\n"+
+		"  ids: 5, 6\n"+
+		"  created by main.main (from the stack)\n"+
+		"  where: main.deep (past the frames shown)\n"+
+		"  entered in: main.main.func1 (past the frames shown)\n"+
+		"    runtime.gopark\n"+
+		"    runtime.chanrecv\n"+
+		"    ... 70 more frames\n", buf.String())
+
+	// When they agree, and the frames show both, none of those lines.
+	g.InferredState, g.State = "runnable", "runnable"
+	g.Frames = frames("runtime.gopark", "runtime.chanrecv", "main.deep", "main.main.func1")
+	g.FramesOmitted = 0
+	buf.Reset()
+	writeGroup(&buf, &g, "")
+	assert.NotContains(t, buf.String(), "its stack says")
+	assert.NotContains(t, buf.String(), "past the frames shown")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -212,6 +213,11 @@ func writeGroup(buf *bytes.Buffer, g *GoroutineGroup, indent string) {
 	switch d := g.Detail; {
 	case d != nil && len(d.States) > 0:
 		writeStates(buf, indent+"  ", d.States)
+		if g.InferredState != "" && g.InferredState != baseState(g.State) {
+			// The dump and the stack disagree: a goroutine that moved
+			// between the two, or a wait the frames cannot tell.
+			fmt.Fprintf(buf, "%s  its stack says: %s\n", indent, textfmt.Escape(g.InferredState))
+		}
 	case g.State != "":
 		fmt.Fprintf(buf, "%s  state: %s (from the stack)\n", indent, textfmt.Escape(g.State))
 	}
@@ -225,6 +231,13 @@ func writeGroup(buf *bytes.Buffer, g *GoroutineGroup, indent string) {
 			fmt.Fprintf(buf, " via %s", textfmt.Escape(o.Via))
 		}
 		buf.WriteString(" (from the stack)\n")
+	}
+	// The entry and the place a group is shown by are frames, unless the
+	// frames shown stop before them.
+	for _, f := range []struct{ what, fn string }{{"where", g.Where}, {"entered in", originEntry(g)}} {
+		if f.fn != "" && !slices.ContainsFunc(g.Frames, func(fr Frame) bool { return strings.HasSuffix(fr.Function, f.fn) }) {
+			fmt.Fprintf(buf, "%s  %s: %s (past the frames shown)\n", indent, f.what, textfmt.Escape(f.fn))
+		}
 	}
 	writeFrames(buf, indent+"    ", g.Frames)
 	if g.FramesOmitted > 0 {
@@ -296,6 +309,13 @@ func writeDetail(buf *bytes.Buffer, indent string, g *GoroutineGroup, d *Gorouti
 	case d.Goroutines != g.Count:
 		fmt.Fprintf(buf, "%sthe dump has %s of them\n", indent, textfmt.Commas(d.Goroutines))
 	}
+}
+
+func originEntry(g *GoroutineGroup) string {
+	if g.Origin == nil {
+		return ""
+	}
+	return g.Origin.Entry
 }
 
 // writeVaryingLabels writes a line for each label key whose values differ
