@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,13 +39,33 @@ type stackDump struct {
 	stop      time.Duration
 	truncated bool
 	parseErr  error
+	// noGC is set when no garbage collection had run when the dump was
+	// taken, so that it knows no goroutine's wait.
+	noGC bool
+}
+
+// noGCNote is the waiting-long summary's note when no GC has run.
+const noGCNote = "no wait is known yet: no GC has run since the process started, and the runtime stamps the start of a goroutine's wait only at a GC (it forces one every two minutes, unless GOGC=off)"
+
+// gcCycles returns the number of GC cycles the runtime has completed, and
+// whether it knows.
+func gcCycles() (uint64, bool) {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0, false
+	}
+	return s[0].Value.Uint64(), true
 }
 
 // takeStackDump takes a full stack dump of the program's n goroutines with
 // runtime.Stack(buf, true), which stops the world while it writes.
 func takeStackDump(n int) *stackDump {
 	size := min(max(n, 0), maxDumpBytes/dumpBytesPerGoroutine) * dumpBytesPerGoroutine
-	return stackDumpInto(make([]byte, max(size, minDumpBytes)))
+	cycles, known := gcCycles()
+	d := stackDumpInto(make([]byte, max(size, minDumpBytes)))
+	d.noGC = known && cycles == 0
+	return d
 }
 
 // stackDumpInto takes a full stack dump into buf, and parses what fits.
@@ -71,8 +92,9 @@ func stackDumpInto(buf []byte) *stackDump {
 }
 
 // mergeDump matches the dump's goroutines to groups by their stacks and
-// returns each matched group's detail, and the dump's description.
-func mergeDump(groups []*stackGroup, d *stackDump) (map[*stackGroup]*GoroutineDetail, GoroutineDump) {
+// returns each matched group's detail, the dump's goroutines but those of
+// gmr's own groups, and the dump's description.
+func mergeDump(groups []*stackGroup, d *stackDump) (map[*stackGroup]*GoroutineDetail, []gostack.Goroutine, GoroutineDump) {
 	info := GoroutineDump{
 		Goroutines: max(d.total, len(d.goroutines)),
 		Bytes:      d.bytes,
@@ -92,16 +114,21 @@ func mergeDump(groups []*stackGroup, d *stackDump) (map[*stackGroup]*GoroutineDe
 	}
 	accs := make(map[string]*detailAcc)
 	var order []string
+	users := make([]gostack.Goroutine, 0, len(d.goroutines))
 	for i := range d.goroutines {
 		g := &d.goroutines[i]
 		k := matchKey(&key, g.Frames, func(f gostack.Frame) (string, string, int) { return f.Function, f.File, f.Line })
-		if byKey[k] == nil {
+		matched := byKey[k]
+		if len(matched) == 0 || slices.ContainsFunc(matched, func(sg *stackGroup) bool { return !sg.own }) {
+			users = append(users, *g) // gmr's own have no place in the waiting-long summary
+		}
+		if matched == nil {
 			info.Unmatched++
 			continue
 		}
 		acc := accs[k]
 		if acc == nil {
-			acc = &detailAcc{states: make(map[string]*GoroutineState), creators: make(map[creatorKey]*GoroutineCreator)}
+			acc = &detailAcc{states: make(map[string]*GoroutineState), creators: make(map[creatorKey]*creatorAcc)}
 			accs[k] = acc
 			order = append(order, k)
 		}
@@ -117,7 +144,7 @@ func mergeDump(groups []*stackGroup, d *stackDump) (map[*stackGroup]*GoroutineDe
 			details[sg] = det
 		}
 	}
-	return details, info
+	return details, users, info
 }
 
 // matchKey identifies a stack by the frames a dump shows of it: its first
@@ -144,10 +171,22 @@ func matchKey[F any](b *strings.Builder, frames []F, parts func(F) (fn, file str
 	return b.String()
 }
 
+// creatorKey tells creators apart: by function, wrapper and go statement,
+// not by the goroutine that ran them.
 type creatorKey struct {
 	frame Frame
-	id    int64
+	via   string
 }
+
+// creatorAcc counts the goroutines one creator started.
+type creatorAcc struct {
+	GoroutineCreator
+	parents map[int64]bool // at most maxParents
+}
+
+// maxParents is the most distinct creating goroutines counted for one
+// creator.
+const maxParents = 10_000
 
 // detailAcc accumulates the detail of the goroutines with one stack.
 type detailAcc struct {
@@ -155,7 +194,7 @@ type detailAcc struct {
 	states   map[string]*GoroutineState
 	ids      []int64
 	locked   int
-	creators map[creatorKey]*GoroutineCreator
+	creators map[creatorKey]*creatorAcc
 }
 
 func (a *detailAcc) add(g *gostack.Goroutine) {
@@ -173,14 +212,42 @@ func (a *detailAcc) add(g *gostack.Goroutine) {
 		a.locked++
 	}
 	if c := g.CreatedBy; c != nil {
-		k := creatorKey{Frame{Function: c.Function, File: c.File, Line: c.Line}, g.CreatorID}
+		k := creatorOf(*c, g.Frames)
 		cr := a.creators[k]
 		if cr == nil {
-			cr = &GoroutineCreator{Frame: k.frame, Goroutine: k.id}
+			cr = &creatorAcc{GoroutineCreator: GoroutineCreator{Frame: k.frame, Via: k.via}, parents: make(map[int64]bool)}
 			a.creators[k] = cr
 		}
 		cr.Count++
+		if len(cr.parents) < maxParents {
+			cr.parents[g.CreatorID] = true
+		}
 	}
+}
+
+// creatorOf returns who created a goroutine with frames whose go statement
+// is created (the dump's "created by" line): the function of the go
+// statement, or when that is a wrapper's, the function on whose behalf it
+// started the goroutine (see stackOrigin).
+func creatorOf(created gostack.Frame, frames []gostack.Frame) creatorKey {
+	fs := make([]Frame, len(frames))
+	for i, f := range frames {
+		fs[i] = Frame(f)
+	}
+	o := stackOrigin(fs)
+	fn := created.Function
+	switch {
+	case o.CreatedIn == "":
+	case o.Via != "" && o.Via == fn:
+		// A wrapper's go statement: sync.(*WaitGroup).Go.func1 <
+		// main.main.func2.
+		return creatorKey{frame: Frame{Function: o.CreatedIn}, via: fn}
+	case o.Via == "" && o.CreatedIn != fn && !strings.HasPrefix(fn, o.CreatedIn+"."):
+		// A closure of another function, started by the go statement of
+		// a helper it was given to: go f().
+		return creatorKey{frame: Frame{Function: o.CreatedIn}, via: fn}
+	}
+	return creatorKey{frame: Frame{Function: fn, File: created.File, Line: created.Line}}
 }
 
 func (a *detailAcc) detail() *GoroutineDetail {
@@ -194,10 +261,19 @@ func (a *detailAcc) detail() *GoroutineDetail {
 	d.IDs, d.IDsOmitted = smallest(a.ids, maxIDs)
 	var creators []GoroutineCreator
 	for _, cr := range a.creators {
-		creators = append(creators, *cr)
+		c := cr.GoroutineCreator
+		switch n := len(cr.parents); {
+		case n == 1:
+			for id := range cr.parents {
+				c.Goroutine = id
+			}
+		case n > 1:
+			c.ParentGoroutines = n
+		}
+		creators = append(creators, c)
 	}
 	slices.SortFunc(creators, func(x, y GoroutineCreator) int {
-		return cmp.Or(cmp.Compare(y.Count, x.Count), cmp.Compare(x.Goroutine, y.Goroutine), compareFrames([]Frame{x.Frame}, []Frame{y.Frame}))
+		return cmp.Or(cmp.Compare(y.Count, x.Count), compareFrames([]Frame{x.Frame}, []Frame{y.Frame}), strings.Compare(x.Via, y.Via))
 	})
 	if len(creators) > maxCreators {
 		d.CreatorsOmitted = len(creators) - maxCreators
@@ -247,10 +323,14 @@ func isBlocking(state string) bool {
 }
 
 // waitingLong lists the goroutines of gs that have been blocked long, by
-// place, bounded by lim. size is the text's size so far; it grows by the
+// place, bounded by lim; noGC says that no GC has run, so that no wait is
+// known. size is the text's size so far; it grows by the
 // summary's.
-func waitingLong(gs []gostack.Goroutine, lim goroutineLimits, size *int) GoroutineWaits {
+func waitingLong(gs []gostack.Goroutine, noGC bool, lim goroutineLimits, size *int) GoroutineWaits {
 	w := GoroutineWaits{Available: true, Places: []GoroutineWait{}}
+	if noGC {
+		w.NoGC, w.Note = true, noGCNote
+	}
 	minMinutes := 0
 	if lim.longWait > 0 {
 		w.MinWait = Millis(lim.longWait)

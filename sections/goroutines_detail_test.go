@@ -208,6 +208,19 @@ func TestGoroutinesDetail(t *testing.T) {
 	assert.Contains(t, out, "\n3 goroutines\n  state: chan receive\n  ids: "+idList(d.IDs)+"\n  created by "+testPkg+"TestGoroutinesDetail.func1 in goroutine ")
 	assert.Contains(t, out, "\n    sync.(*Mutex).Lock  [+")
 
+	// Each group's state is the dump's, and the state its stack implies
+	// is the same.
+	for fn, state := range map[string]string{
+		"parkOnChan": "chan receive", "parkInSelect": "select", "parkOnWaitGroup": "sync.WaitGroup.Wait",
+		"holdMutex": "chan receive", "stuckOnMutex": "sync.Mutex.Lock", "parkInSleep": "sleep",
+	} {
+		g := groupIn(rep, testPkg+fn)
+		assert.Equal(t, state, g.State, fn)
+		assert.Equal(t, "dump", g.StateSource, fn)
+		assert.Equal(t, g.State, g.InferredState, fn)
+		assert.Equal(t, "sections."+fn, g.Where, fn)
+	}
+
 	// With the default threshold of a minute, none of them waits long.
 	rep = collectGoroutines(t, Goroutines{})
 	assert.Equal(t, Millis(time.Minute), rep.WaitingLong.MinWait)
@@ -246,7 +259,17 @@ func TestGoroutinesGroupedMode(t *testing.T) {
 		var text bytes.Buffer
 		require.NoError(t, rep.WriteText(&text))
 		assert.Contains(t, text.String(), "\ngrouped mode: "+rep.ModeReason+"\n\nwaiting long: not known in grouped mode, without per-goroutine detail\n")
-		assert.NotContains(t, text.String(), "\n  state: ")
+		assert.NotContains(t, text.String(), "\n  ids: ", "no per-goroutine detail")
+		// But every group has a state, from its stack.
+		for _, g := range rep.Groups {
+			assert.Equal(t, "stack", g.StateSource)
+			assert.NotEmpty(t, g.State)
+			assert.Empty(t, g.InferredState)
+		}
+		parked := parkedGroup(rep)
+		require.NotNil(t, parked)
+		assert.Equal(t, "chan receive", parked.State)
+		assert.Contains(t, text.String(), "\n20 goroutines\n  state: chan receive (from the stack)\n    runtime.chanrecv1  [+2 runtime frames]\n")
 	}
 }
 
@@ -402,8 +425,10 @@ created by main.spawn in goroutine 7
 	assert.Contains(t, text.String(), "\n  2 goroutines [semacquire, longest 12 minutes] ids 40, 41\n    sync.runtime_Semacquire called in main.stuck\n        /src/main.go:10\n")
 	assert.Contains(t, text.String(), "\n  state: semacquire (longest 12 minutes)\n")
 
-	// Groups that differ in labels share the dump's detail; a goroutine
-	// whose stack is in no group is counted, and ids are capped.
+	// Groups that differ only in the runtime's frames, which the dump
+	// leaves out, share the dump's detail; labels do not split a group; a
+	// goroutine whose stack is in no group is counted; ids are capped;
+	// creators are told apart by function, not by creating goroutine.
 	var many []gostack.Goroutine
 	for i := range 25 {
 		g := stuck[1]
@@ -417,6 +442,11 @@ created by main.spawn in goroutine 7
 		many = append(many, g)
 	}
 	p := dumpProfile(many)
+	gopark := &profile.Location{ID: uint64(len(p.Location) + 1), Line: []profile.Line{{Function: p.Sample[0].Location[0].Line[0].Function, Line: 461}}}
+	p.Location = append(p.Location, gopark)
+	for i := 1; i < len(p.Sample); i += 2 {
+		p.Sample[i].Location[0] = gopark
+	}
 	moved := stuck[2]
 	for i := range many {
 		many[i].Labels = nil // the dump has no labels
@@ -433,18 +463,17 @@ created by main.spawn in goroutine 7
 	assert.Equal(t, 25, det.Goroutines)
 	assert.Equal(t, []int64{100, 101, 102, 103, 104, 105, 106, 107, 108, 109}, det.IDs)
 	assert.Equal(t, 15, det.IDsOmitted)
-	require.Len(t, det.CreatedBy, 2)
-	assert.Equal(t, 24, det.CreatedBy[0].Count)
-	assert.Equal(t, int64(9), det.CreatedBy[1].Goroutine)
+	assert.Empty(t, rep.Groups[0].Labels)
+	assert.Equal(t, map[string]string{"worker": "odd"}, rep.Groups[1].Labels)
+	assert.Equal(t, []GoroutineCreator{{Frame: Frame{Function: "main.main", File: "/src/main.go", Line: 5}, ParentGoroutines: 2, Count: 25}}, det.CreatedBy)
 
 	text.Reset()
 	require.NoError(t, rep.WriteText(&text))
 	out := text.String()
 	assert.Contains(t, out, "\n  1 goroutine changed between the profile and the dump: no group has their detail\n")
 	assert.Contains(t, out, "\n13 goroutines\n  state: semacquire (longest 3 minutes)\n  ids: 100, 101, 102, 103, 104, 105, 106, 107, 108, 109 and 15 more\n"+
-		"  created by main.main in goroutine 1 at /src/main.go:5 (24)\n"+
-		"  created by main.main in goroutine 9 at /src/main.go:5 (1)\n"+
-		"  detail of the 2 groups with this stack together, 25 goroutines (the dump has no labels)\n"+
+		"  created by main.main in 2 goroutines at /src/main.go:5\n"+
+		"  detail of the 2 groups with this stack together, 25 goroutines (they differ in runtime frames, which the dump leaves out)\n"+
 		"    sync.runtime_Semacquire  [+1 runtime frame]\n")
 }
 

@@ -16,9 +16,88 @@ func ExampleGoroutines() {
 		return
 	}
 	rep := data.(*sections.GoroutineReport)
+	// Most numerous first, gmr's own goroutines apart: "10000 wait in
+	// main.handler (sync.Mutex.Lock)".
 	for _, g := range rep.Groups {
-		fmt.Println(g.Count, g.Frames[0].Function)
+		fmt.Printf("%d wait in %s (%s)\n", g.Count, g.Where, g.State)
 	}
+}
+
+// In grouped mode, above DetailMax, each group's state is inferred from
+// its stack, labels that vary are summarised by key, and a goroutine
+// started by sync.(*WaitGroup).Go is attributed to the function that
+// called it.
+func ExampleGoroutineReport_WriteText_grouped() {
+	rep := &sections.GoroutineReport{
+		Total:       10_105,
+		GroupCount:  2,
+		Source:      "goroutine profile (concurrent)",
+		Mode:        "grouped",
+		ModeReason:  "10,105 goroutines, more than the detail limit of 1,000: a full stack dump would stop the program for too long",
+		WaitingLong: sections.GoroutineWaits{Note: "not known in grouped mode, without per-goroutine detail"},
+		Own:         sections.GoroutineOwn{Goroutines: 5, GroupCount: 4},
+		Groups: []sections.GoroutineGroup{
+			{
+				Count: 10_000, State: "sync.Mutex.Lock", StateSource: "stack", Where: "main.handler",
+				Origin: &sections.GoroutineOrigin{Entry: "main.serve.func2", CreatedIn: "main.serve", Via: "sync.(*WaitGroup).Go"},
+				Labels: map[string]string{"team": "payments"},
+				VaryingLabels: []sections.GoroutineLabelSummary{
+					{Key: "request_id", Goroutines: 10_000, Distinct: 10_000, Top: []sections.GoroutineLabelValue{}},
+					{Key: "tenant", Goroutines: 9_000, Missing: 1_000, Distinct: 2, Top: []sections.GoroutineLabelValue{{Value: "acme", Count: 6_000}, {Value: "globex", Count: 3_000}}},
+				},
+				Frames: []sections.Frame{
+					{Function: "runtime.gopark", File: "/go/src/runtime/proc.go", Line: 460},
+					{Function: "runtime.semacquire1", File: "/go/src/runtime/sema.go", Line: 160},
+					{Function: "internal/sync.runtime_SemacquireMutex", File: "/go/src/runtime/sema.go", Line: 95},
+					{Function: "sync.(*Mutex).Lock", File: "/go/src/sync/mutex.go", Line: 46},
+					{Function: "main.handler", File: "/src/app/main.go", Line: 80},
+					{Function: "main.serve.func2", File: "/src/app/main.go", Line: 61},
+					{Function: "sync.(*WaitGroup).Go.func1", File: "/go/src/sync/waitgroup.go", Line: 258},
+				},
+			},
+			{
+				Count: 100, State: "IO wait", StateSource: "stack", Where: "main.poll",
+				Origin: &sections.GoroutineOrigin{Entry: "main.poll"},
+				Frames: []sections.Frame{
+					{Function: "runtime.gopark", File: "/go/src/runtime/proc.go", Line: 460},
+					{Function: "internal/poll.runtime_pollWait", File: "/go/src/runtime/netpoll.go", Line: 351},
+					{Function: "net.(*conn).Read", File: "/go/src/net/net.go", Line: 196},
+					{Function: "main.poll", File: "/src/app/main.go", Line: 99},
+				},
+			},
+		},
+	}
+	if err := rep.WriteText(os.Stdout); err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// 10,105 goroutines in 2 groups from the goroutine profile (concurrent)
+	// grouped mode: 10,105 goroutines, more than the detail limit of 1,000: a full stack dump would stop the program for too long
+	//
+	// waiting long: not known in grouped mode, without per-goroutine detail
+	//
+	// gmr's own goroutines: 5 in 4 groups, not listed here (the JSON report lists them)
+	//
+	// 10,000 goroutines  [team=payments]
+	//   state: sync.Mutex.Lock (from the stack)
+	//   label request_id: 10,000 distinct
+	//   label tenant: acme (6,000), globex (3,000); 1,000 without it
+	//   created by main.serve via sync.(*WaitGroup).Go (from the stack)
+	//     sync.(*Mutex).Lock  [+3 runtime frames]
+	//     main.handler
+	//         /src/app/main.go:80
+	//     main.serve.func2
+	//         /src/app/main.go:61
+	//     sync.(*WaitGroup).Go.func1
+	//         /go/src/sync/waitgroup.go:258
+	//
+	// 100 goroutines
+	//   state: IO wait (from the stack)
+	//     internal/poll.runtime_pollWait  [+1 runtime frame]
+	//     net.(*conn).Read
+	//         /go/src/net/net.go:196
+	//     main.poll
+	//         /src/app/main.go:99
 }
 
 func ExampleGoroutineReport_WriteText() {

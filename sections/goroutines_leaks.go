@@ -49,7 +49,7 @@ func summarizeLeaks(lk leakInput, d *stackDump, lim goroutineLimits, size *int) 
 					leaked.goroutines = append(leaked.goroutines, g)
 				}
 			}
-			details, _ = mergeDump(groups, leaked)
+			details, _, _ = mergeDump(groups, leaked)
 		}
 		*size += leaksHeaderSize(&l)
 		l.Groups, l.Omitted = boundGroups(groups, details, "  ", lim, size)

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"flag"
 	"io"
-	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,6 +45,10 @@ func parkedForGoroutinesTest(stop <-chan struct{}, wg *sync.WaitGroup) {
 	<-stop
 }
 
+// parked counts the goroutines parkGoroutines has parked and not yet
+// stopped.
+var parked atomic.Int64
+
 // parkGoroutines starts n goroutines in parkedForGoroutinesTest, with labels
 // if any are given, waits until the goroutine profile shows them all
 // parked, and stops them when the test ends.
@@ -58,6 +62,7 @@ func parkGoroutines(tb testing.TB, n int, labels ...string) {
 			go parkedForGoroutinesTest(stop, &wg)
 		}
 	}
+	want := parked.Add(int64(n))
 	if len(labels) > 0 {
 		pprof.Do(context.Background(), pprof.Labels(labels...), start)
 	} else {
@@ -66,20 +71,15 @@ func parkGoroutines(tb testing.TB, n int, labels ...string) {
 	tb.Cleanup(func() {
 		close(stop)
 		wg.Wait()
+		parked.Add(-int64(n))
 	})
-	want := map[string]string(nil)
-	if len(labels) > 0 {
-		want = map[string]string{}
-		for i := 0; i+1 < len(labels); i += 2 {
-			want[labels[i]] = labels[i+1] // raw: the Reporter's pass masks them
-		}
-	}
 	// A goroutine that has not run yet has a different stack (its entry
-	// point, not the channel receive), so wait until all are parked.
+	// point, not the channel receive), so wait until all are parked: in
+	// one group, whatever their labels.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		rep := collectGoroutines(tb, Goroutines{MaxGroups: math.MaxInt})
-		if g := parkedGroup(rep, want); g != nil && g.Count >= n {
+		if g := parkedGroup(rep); g != nil && g.Count >= int(want) {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -90,11 +90,10 @@ func parkGoroutines(tb testing.TB, n int, labels ...string) {
 }
 
 // parkedGroup returns the group of rep whose stack is in
-// parkedForGoroutinesTest and whose labels are labels, or nil.
-func parkedGroup(rep *GoroutineReport, labels map[string]string) *GoroutineGroup {
+// parkedForGoroutinesTest, or nil.
+func parkedGroup(rep *GoroutineReport) *GoroutineGroup {
 	for i, g := range rep.Groups {
-		inParked := slices.ContainsFunc(g.Frames, func(f Frame) bool { return f.Function == parkedFunc })
-		if inParked && maps.Equal(g.Labels, labels) {
+		if slices.ContainsFunc(g.Frames, func(f Frame) bool { return f.Function == parkedFunc }) {
 			return &rep.Groups[i]
 		}
 	}
@@ -125,17 +124,20 @@ func TestGoroutinesCollect(t *testing.T) {
 	require.NoError(t, err)
 	rep := data.(*GoroutineReport)
 
-	plain := parkedGroup(rep, nil)
-	require.NotNil(t, plain, "no unlabelled group in %s", parkedFunc)
-	assert.Equal(t, n, plain.Count, "unlabelled group")
-	i := slices.IndexFunc(plain.Frames, func(f Frame) bool { return f.Function == parkedFunc })
-	assert.Equal(t, "goroutines_test.go", filepath.Base(plain.Frames[i].File))
-	assert.Positive(t, plain.Frames[i].Line)
-	assert.Equal(t, "runtime.gopark", plain.Frames[0].Function, "innermost frame first")
-
-	labelled := parkedGroup(rep, map[string]string{"worker": evil})
-	require.NotNil(t, labelled, "no labelled group in %s", parkedFunc)
-	assert.Equal(t, m, labelled.Count, "labelled group")
+	g := parkedGroup(rep)
+	require.NotNil(t, g, "no group in %s", parkedFunc)
+	assert.Equal(t, n+m, g.Count, "labels do not split a group")
+	i := slices.IndexFunc(g.Frames, func(f Frame) bool { return f.Function == parkedFunc })
+	assert.Equal(t, "goroutines_test.go", filepath.Base(g.Frames[i].File))
+	assert.Positive(t, g.Frames[i].Line)
+	assert.Equal(t, "runtime.gopark", g.Frames[0].Function, "innermost frame first")
+	assert.Empty(t, g.Labels, "no label that every goroutine of the group has")
+	assert.Equal(t, []GoroutineLabelSummary{{Key: "worker", Goroutines: m, Missing: n, Distinct: 1,
+		Top: []GoroutineLabelValue{{Value: evil, Count: m}}}}, g.VaryingLabels)
+	assert.Equal(t, "chan receive", g.State)
+	assert.Equal(t, "dump", g.StateSource)
+	assert.Equal(t, "chan receive", g.InferredState)
+	assert.Equal(t, "sections.parkedForGoroutinesTest", g.Where)
 
 	assert.GreaterOrEqual(t, rep.Total, n+m+1, "total counts the collecting goroutine too")
 	assert.Equal(t, len(rep.Groups), rep.GroupCount)
@@ -147,16 +149,15 @@ func TestGoroutinesCollect(t *testing.T) {
 		sum += g.Count
 		assert.NotEmpty(t, g.Frames)
 	}
-	assert.Equal(t, rep.Total, sum)
+	assert.Equal(t, rep.Total, sum+rep.Own.Goroutines)
 	assert.True(t, slices.IsSortedFunc(rep.Groups, func(a, b GoroutineGroup) int { return b.Count - a.Count }),
 		"groups not sorted by count, descending")
 
 	var text bytes.Buffer
 	require.NoError(t, rep.WriteText(&text))
 	out := text.String()
-	assert.Contains(t, out, "\n100 goroutines\n  state: chan receive\n  ids: ")
+	assert.Contains(t, out, "\n107 goroutines\n  state: chan receive\n  label worker: a\\x1b[31m\\n (7); 100 without it\n  ids: ")
 	assert.Contains(t, out, "\n    runtime.chanrecv1  [+2 runtime frames]\n    "+parkedFunc+"\n        ")
-	assert.Contains(t, out, "\n7 goroutines  [worker=a\\x1b[31m\\n]\n")
 	assert.NotContains(t, out, "\x1b", "raw escape from a label value")
 }
 
@@ -171,19 +172,19 @@ func TestGoroutinesBounds(t *testing.T) {
 	// the largest group is this test's and the same in both.
 	require.Len(t, rep.Groups, 1)
 	g := rep.Groups[0]
-	assert.Equal(t, 50, g.Count)
+	assert.Equal(t, 53, g.Count)
 	require.Len(t, g.Frames, 2)
 	assert.Equal(t, "runtime.gopark", g.Frames[0].Function)
-	want := parkedGroup(full, nil)
+	want := parkedGroup(full)
 	require.NotNil(t, want)
 	assert.Equal(t, want.Frames[:2], g.Frames)
 	assert.Equal(t, len(want.Frames)-2, g.FramesOmitted)
 
 	require.NotNil(t, rep.Omitted)
 	assert.Equal(t, rep.GroupCount-1, rep.Omitted.Groups)
-	assert.Equal(t, rep.Total-50, rep.Omitted.Goroutines)
+	assert.Equal(t, rep.Total-53-rep.Own.Goroutines, rep.Omitted.Goroutines)
 	assert.Equal(t, "max_groups", rep.Omitted.Reason)
-	assert.GreaterOrEqual(t, rep.Omitted.Groups, 2)
+	assert.GreaterOrEqual(t, rep.Omitted.Groups, 1)
 
 	var text bytes.Buffer
 	require.NoError(t, rep.WriteText(&text))
@@ -264,6 +265,15 @@ func fakeFrame(fn string, line int) Frame {
 	return Frame{Function: fn, File: "/src/" + fn + ".go", Line: line}
 }
 
+// running is a group of the fake profiles of TestSummarize, whose frames
+// are not parked: its state is "running", and where and entry are the
+// short name of its innermost frame (one of the program's) and the name of
+// its outermost.
+func running(count int, frames ...Frame) GoroutineGroup {
+	return GoroutineGroup{Count: count, State: "running", StateSource: "stack", Where: shortFunc(frames[0].Function),
+		Origin: &GoroutineOrigin{Entry: frames[len(frames)-1].Function}, Frames: frames}
+}
+
 func TestSummarize(t *testing.T) {
 	defaults := Goroutines{}.limits()
 	tests := []struct {
@@ -288,12 +298,12 @@ func TestSummarize(t *testing.T) {
 			},
 			lim: defaults,
 			want: &GoroutineReport{Total: 8, GroupCount: 2, Groups: []GoroutineGroup{
-				{Count: 7, Frames: []Frame{fakeFrame("main.park", 10), fakeFrame("main.main", 5)}},
-				{Count: 1, Frames: []Frame{fakeFrame("main.park", 11), fakeFrame("main.main", 5)}},
+				running(7, fakeFrame("main.park", 10), fakeFrame("main.main", 5)),
+				running(1, fakeFrame("main.park", 11), fakeFrame("main.main", 5)),
 			}},
 		},
 		{
-			name: "labels split groups",
+			name: "labels never split a group",
 			build: func(f *fakeProfile) {
 				park := f.loc("main.park:10")
 				f.sample(2, map[string][]string{"worker": {"a"}}, park)
@@ -304,11 +314,36 @@ func TestSummarize(t *testing.T) {
 				s.NumUnit = map[string][]string{"size": {"bytes"}}
 			},
 			lim: defaults,
-			want: &GoroutineReport{Total: 10, GroupCount: 3, Groups: []GoroutineGroup{
-				{Count: 5, Frames: []Frame{fakeFrame("main.park", 10)}},
-				{Count: 4, Labels: map[string]string{"worker": "a"}, Frames: []Frame{fakeFrame("main.park", 10)}},
-				{Count: 1, Labels: map[string]string{"worker": "a", "size": "512 bytes", "n": "3"}, Frames: []Frame{fakeFrame("main.park", 10)}},
-			}},
+			want: &GoroutineReport{Total: 10, GroupCount: 1, Groups: []GoroutineGroup{func() GoroutineGroup {
+				g := running(10, fakeFrame("main.park", 10))
+				g.VaryingLabels = []GoroutineLabelSummary{
+					{Key: "n", Goroutines: 1, Missing: 9, Distinct: 1, Top: []GoroutineLabelValue{{Value: "3", Count: 1}}},
+					{Key: "size", Goroutines: 1, Missing: 9, Distinct: 1, Top: []GoroutineLabelValue{{Value: "512 bytes", Count: 1}}},
+					{Key: "worker", Goroutines: 5, Missing: 5, Distinct: 1, Top: []GoroutineLabelValue{{Value: "a", Count: 5}}},
+				}
+				return g
+			}()}},
+		},
+		{
+			name: "labels every goroutine has with one value, and values that vary",
+			build: func(f *fakeProfile) {
+				park := f.loc("main.park:10")
+				for i := range 9 {
+					f.sample(1, map[string][]string{"team": {"a"}, "req": {"r" + strconv.Itoa(i)}, "tier": {[]string{"gold", "gold", "free"}[i%3]}}, park)
+				}
+				f.sample(3, map[string][]string{"team": {"a"}, "req": {"r0"}, "tier": {"free"}}, park)
+			},
+			lim: defaults,
+			want: &GoroutineReport{Total: 12, GroupCount: 1, Groups: []GoroutineGroup{func() GoroutineGroup {
+				g := running(12, fakeFrame("main.park", 10))
+				g.Labels = map[string]string{"team": "a"}
+				g.VaryingLabels = []GoroutineLabelSummary{
+					// Nine distinct ids: only the one shared is listed.
+					{Key: "req", Goroutines: 12, Distinct: 9, Top: []GoroutineLabelValue{{Value: "r0", Count: 4}}},
+					{Key: "tier", Goroutines: 12, Distinct: 2, Top: []GoroutineLabelValue{{Value: "free", Count: 6}, {Value: "gold", Count: 6}}},
+				}
+				return g
+			}()}},
 		},
 		{
 			name: "inlined frames innermost first",
@@ -316,9 +351,11 @@ func TestSummarize(t *testing.T) {
 				f.sample(1, nil, f.loc("bytes.(*Buffer).grow:20", "bytes.(*Buffer).Write:30", "main.write:40"), f.loc("main.main:50"))
 			},
 			lim: defaults,
-			want: &GoroutineReport{Total: 1, GroupCount: 1, Groups: []GoroutineGroup{{Count: 1, Frames: []Frame{
-				fakeFrame("bytes.(*Buffer).grow", 20), fakeFrame("bytes.(*Buffer).Write", 30), fakeFrame("main.write", 40), fakeFrame("main.main", 50),
-			}}}},
+			want: &GoroutineReport{Total: 1, GroupCount: 1, Groups: []GoroutineGroup{func() GoroutineGroup {
+				g := running(1, fakeFrame("bytes.(*Buffer).grow", 20), fakeFrame("bytes.(*Buffer).Write", 30), fakeFrame("main.write", 40), fakeFrame("main.main", 50))
+				g.Where = "main.write" // the innermost outside the standard library
+				return g
+			}()}},
 		},
 		{
 			name: "ties broken by stack, skipped non-positive counts, unsymbolized frames",
@@ -331,9 +368,9 @@ func TestSummarize(t *testing.T) {
 			},
 			lim: defaults,
 			want: &GoroutineReport{Total: 6, GroupCount: 3, Groups: []GoroutineGroup{
-				{Count: 2, Frames: []Frame{{Function: "0x1004"}}},
-				{Count: 2, Frames: []Frame{fakeFrame("main.a", 1)}},
-				{Count: 2, Frames: []Frame{fakeFrame("main.b", 1)}},
+				running(2, Frame{Function: "0x1004"}),
+				running(2, fakeFrame("main.a", 1)),
+				running(2, fakeFrame("main.b", 1)),
 			}},
 		},
 		{
@@ -348,8 +385,13 @@ func TestSummarize(t *testing.T) {
 			lim: goroutineLimits{groups: 2, frames: 2, bytes: DefaultMaxBytes},
 			want: &GoroutineReport{Total: 1000 + 97*40 + 9*45 + 21 + 1, GroupCount: 99,
 				Groups: []GoroutineGroup{
-					{Count: 1000, Frames: []Frame{fakeFrame("main.a", 1), fakeFrame("main.b", 2)}, FramesOmitted: 1},
-					{Count: 49, Frames: []Frame{fakeFrame("main.x", 9)}}, // the first of nine with 49
+					func() GoroutineGroup {
+						g := running(1000, fakeFrame("main.a", 1), fakeFrame("main.b", 2))
+						g.FramesOmitted = 1
+						g.Origin.Entry = "main.c"
+						return g
+					}(),
+					running(49, fakeFrame("main.x", 9)), // the first of nine with 49
 				},
 				Omitted: &GoroutineOmission{Goroutines: 97*40 + 9*45 + 21 + 1 - 49, Groups: 97, Reason: "max_groups"},
 			},
@@ -357,14 +399,14 @@ func TestSummarize(t *testing.T) {
 		{
 			name: "max bytes",
 			build: func(f *fakeProfile) {
-				f.sample(3, nil, f.loc("main.a:1"))         // 13+11+25+1 = 50 bytes of text
-				f.sample(2, nil, f.loc("main.bbbbbbbbb:1")) // 13+19+33+1 = 66
+				f.sample(3, nil, f.loc("main.a:1"))         // 13+34+11+25+1 = 84 bytes of text
+				f.sample(2, nil, f.loc("main.bbbbbbbbb:1")) // 13+34+19+33+1 = 100
 				f.sample(1, nil, f.loc("main.c:1"))
 			},
 			// 71 bytes for the line on the waiting-long summary.
 			lim: goroutineLimits{groups: 10, frames: 10, bytes: 71 + 100},
 			want: &GoroutineReport{Total: 6, GroupCount: 3,
-				Groups:  []GoroutineGroup{{Count: 3, Frames: []Frame{fakeFrame("main.a", 1)}}},
+				Groups:  []GoroutineGroup{running(3, fakeFrame("main.a", 1))},
 				Omitted: &GoroutineOmission{Goroutines: 3, Groups: 2, Reason: "max_bytes"},
 			},
 		},
@@ -378,6 +420,7 @@ func TestSummarize(t *testing.T) {
 			tt.want.Mode = "grouped"
 			tt.want.WaitingLong = GoroutineWaits{Note: "not known in grouped mode, without per-goroutine detail", Places: []GoroutineWait{}}
 			tt.want.Leaks.Groups = []GoroutineGroup{}
+			tt.want.Own.Groups = []GoroutineGroup{}
 			assert.Equal(t, tt.want, summarize(f.p, nil, leakInput{}, tt.lim))
 		})
 	}

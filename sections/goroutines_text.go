@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,8 +13,9 @@ import (
 )
 
 // WriteText writes r in the text report's layout: a summary line and the
-// mode, the waiting-long summary, the leaked goroutines, then each group's
-// count, labels, detail and stack, then what was omitted.
+// mode, the waiting-long summary, the leaked goroutines, one line for gmr's
+// own goroutines, then each group's count, labels, state, origin, detail
+// and stack, then what was omitted.
 //
 // A stack's leading frames in the runtime, package sync and the standard
 // library's internal packages are folded into one line that names the call
@@ -32,6 +34,7 @@ func (r *GoroutineReport) writeText(buf *bytes.Buffer) {
 	writeMode(buf, r)
 	writeWaits(buf, &r.WaitingLong)
 	writeLeaks(buf, &r.Leaks)
+	writeOwn(buf, &r.Own)
 	for i := range r.Groups {
 		buf.WriteString("\n")
 		writeGroup(buf, &r.Groups[i], "")
@@ -98,11 +101,18 @@ func writeWaitsHeader(buf *bytes.Buffer, w *GoroutineWaits, goroutines, places i
 		buf.WriteString("at all")
 	}
 	buf.WriteString(" on a channel, lock, WaitGroup, Cond or select): ")
+	if goroutines == 0 && w.NoGC {
+		buf.WriteString(textfmt.Escape(w.Note) + "\n")
+		return false
+	}
 	if goroutines == 0 {
 		buf.WriteString("none\n")
 		return false
 	}
 	buf.WriteString(textfmt.Plural(goroutines, "goroutine") + " in " + textfmt.Plural(places, "place") + "\n")
+	if w.NoGC && w.Note != "" {
+		buf.WriteString("  " + textfmt.Escape(w.Note) + "\n")
+	}
 	return true
 }
 
@@ -131,7 +141,9 @@ func leaksHeaderSize(l *GoroutineLeaks) int {
 
 func writeLeaksHeader(buf *bytes.Buffer, l *GoroutineLeaks) {
 	switch {
-	case !l.Available && l.Note == "":
+	case !l.Available && (l.Note == "" || l.Note == leakProfileOff):
+		// Not asked for: the README documents GMR_LEAK_PROFILE, and
+		// the JSON keeps the note.
 	case !l.Available:
 		buf.WriteString("\nleaked goroutines: " + textfmt.Escape(l.Note) + "\n")
 	case l.Total == 0:
@@ -148,6 +160,24 @@ func writeLeaks(buf *bytes.Buffer, l *GoroutineLeaks) {
 		writeGroup(buf, &l.Groups[i], "  ")
 	}
 	writeOmission(buf, "  ", l.Omitted, "leaked goroutine", "group")
+}
+
+// ownLineSize is the size of the line for gmr's own goroutines.
+func ownLineSize(o *GoroutineOwn) int {
+	var b bytes.Buffer
+	writeOwn(&b, o)
+	return b.Len()
+}
+
+// writeOwn writes gmr's own goroutines as one line:
+//
+//	gmr's own goroutines: 4 in 4 groups (the JSON report lists them)
+func writeOwn(buf *bytes.Buffer, o *GoroutineOwn) {
+	if o.Goroutines == 0 {
+		return
+	}
+	fmt.Fprintf(buf, "\ngmr's own goroutines: %s in %s, not listed here (the JSON report lists them)\n",
+		textfmt.Commas(o.Goroutines), textfmt.Plural(o.GroupCount, "group"))
 }
 
 // writeOmission writes what a list left out: "... and 4,213 more goroutines
@@ -180,8 +210,34 @@ func writeGroup(buf *bytes.Buffer, g *GoroutineGroup, indent string) {
 		buf.WriteString("]")
 	}
 	buf.WriteString("\n")
+	switch d := g.Detail; {
+	case d != nil && len(d.States) > 0:
+		writeStates(buf, indent+"  ", d.States)
+		if g.InferredState != "" && g.InferredState != baseState(g.State) {
+			// The dump and the stack disagree: a goroutine that moved
+			// between the two, or a wait the frames cannot tell.
+			fmt.Fprintf(buf, "%s  its stack says: %s\n", indent, textfmt.Escape(g.InferredState))
+		}
+	case g.State != "":
+		fmt.Fprintf(buf, "%s  state: %s (from the stack)\n", indent, textfmt.Escape(g.State))
+	}
+	writeVaryingLabels(buf, indent+"  ", g)
 	if d := g.Detail; d != nil {
 		writeDetail(buf, indent+"  ", g, d)
+	}
+	if o := g.Origin; o != nil && (g.Detail == nil || len(g.Detail.CreatedBy) == 0) && o.CreatedIn != "" {
+		fmt.Fprintf(buf, "%s  created by %s", indent, textfmt.Escape(o.CreatedIn))
+		if o.Via != "" {
+			fmt.Fprintf(buf, " via %s", textfmt.Escape(o.Via))
+		}
+		buf.WriteString(" (from the stack)\n")
+	}
+	// The entry and the place a group is shown by are frames, unless the
+	// frames shown stop before them.
+	for _, f := range []struct{ what, fn string }{{"where", g.Where}, {"entered in", originEntry(g)}} {
+		if f.fn != "" && !slices.ContainsFunc(g.Frames, func(fr Frame) bool { return strings.HasSuffix(fr.Function, f.fn) }) {
+			fmt.Fprintf(buf, "%s  %s: %s (past the frames shown)\n", indent, f.what, textfmt.Escape(f.fn))
+		}
 	}
 	writeFrames(buf, indent+"    ", g.Frames)
 	if g.FramesOmitted > 0 {
@@ -193,28 +249,31 @@ func writeGroup(buf *bytes.Buffer, g *GoroutineGroup, indent string) {
 	}
 }
 
-// writeDetail writes a group's detail:
+// writeStates writes the states of a group's goroutines in the dump:
 //
 //	state: chan receive (2, longest 12 minutes), select (1)
+func writeStates(buf *bytes.Buffer, indent string, states []GoroutineState) {
+	buf.WriteString(indent + "state: ")
+	for i, st := range states {
+		if i > 0 {
+			buf.WriteString(", ")
+		}
+		buf.WriteString(textfmt.Escape(st.State))
+		switch {
+		case len(states) > 1:
+			fmt.Fprintf(buf, " (%s%s)", textfmt.Commas(st.Count), longest(st.MaxWait))
+		case st.MaxWait > 0:
+			fmt.Fprintf(buf, " (%s)", strings.TrimPrefix(longest(st.MaxWait), ", "))
+		}
+	}
+	buf.WriteString("\n")
+}
+
+// writeDetail writes the rest of a group's detail, after its states:
+//
 //	ids: 5, 6, 7
 //	created by main.main in goroutine 1 at /src/main.go:30
 func writeDetail(buf *bytes.Buffer, indent string, g *GoroutineGroup, d *GoroutineDetail) {
-	if len(d.States) > 0 {
-		buf.WriteString(indent + "state: ")
-		for i, st := range d.States {
-			if i > 0 {
-				buf.WriteString(", ")
-			}
-			buf.WriteString(textfmt.Escape(st.State))
-			switch {
-			case len(d.States) > 1:
-				fmt.Fprintf(buf, " (%s%s)", textfmt.Commas(st.Count), longest(st.MaxWait))
-			case st.MaxWait > 0:
-				fmt.Fprintf(buf, " (%s)", strings.TrimPrefix(longest(st.MaxWait), ", "))
-			}
-		}
-		buf.WriteString("\n")
-	}
 	if d.LockedToThread > 0 {
 		fmt.Fprintf(buf, "%slocked to an OS thread: %s\n", indent, textfmt.Commas(d.LockedToThread))
 	}
@@ -223,8 +282,14 @@ func writeDetail(buf *bytes.Buffer, indent string, g *GoroutineGroup, d *Gorouti
 	}
 	for _, c := range d.CreatedBy {
 		fmt.Fprintf(buf, "%screated by %s", indent, textfmt.Escape(c.Function))
-		if c.Goroutine != 0 {
+		if c.Via != "" {
+			fmt.Fprintf(buf, " via %s", textfmt.Escape(c.Via))
+		}
+		switch {
+		case c.Goroutine != 0:
 			fmt.Fprintf(buf, " in goroutine %d", c.Goroutine)
+		case c.ParentGoroutines > 1:
+			fmt.Fprintf(buf, " in %s goroutines", textfmt.Commas(c.ParentGoroutines))
 		}
 		if c.File != "" {
 			fmt.Fprintf(buf, " at %s:%d", textfmt.Escape(c.File), c.Line)
@@ -239,10 +304,53 @@ func writeDetail(buf *bytes.Buffer, indent string, g *GoroutineGroup, d *Gorouti
 	}
 	switch {
 	case d.SharedGroups > 1:
-		fmt.Fprintf(buf, "%sdetail of the %s groups with this stack together, %s (the dump has no labels)\n",
+		fmt.Fprintf(buf, "%sdetail of the %s groups with this stack together, %s (they differ in runtime frames, which the dump leaves out)\n",
 			indent, textfmt.Commas(d.SharedGroups), textfmt.Plural(d.Goroutines, "goroutine"))
 	case d.Goroutines != g.Count:
 		fmt.Fprintf(buf, "%sthe dump has %s of them\n", indent, textfmt.Commas(d.Goroutines))
+	}
+}
+
+func originEntry(g *GoroutineGroup) string {
+	if g.Origin == nil {
+		return ""
+	}
+	return g.Origin.Entry
+}
+
+// writeVaryingLabels writes a line for each label key whose values differ
+// among g's goroutines or that some lack:
+//
+//	label request_id: 10,000 distinct
+//	label tenant: acme (6,000), globex (4,000)
+//	label trace: abc (10); 9,990 without it
+func writeVaryingLabels(buf *bytes.Buffer, indent string, g *GoroutineGroup) {
+	for _, l := range g.VaryingLabels {
+		fmt.Fprintf(buf, "%slabel %s: ", indent, textfmt.Escape(l.Key))
+		all := !l.DistinctCapped && len(l.Top) == l.Distinct
+		switch {
+		case all:
+		case l.DistinctCapped:
+			fmt.Fprintf(buf, "more than %s distinct", textfmt.Commas(l.Distinct))
+		default:
+			fmt.Fprintf(buf, "%s distinct", textfmt.Commas(l.Distinct))
+		}
+		if !all && len(l.Top) > 0 {
+			buf.WriteString(", most common ")
+		}
+		for i, v := range l.Top {
+			if i > 0 {
+				buf.WriteString(", ")
+			}
+			fmt.Fprintf(buf, "%s (%s)", textfmt.Escape(v.Value), textfmt.Commas(v.Count))
+		}
+		if l.Missing > 0 {
+			fmt.Fprintf(buf, "; %s without it", textfmt.Commas(l.Missing))
+		}
+		buf.WriteString("\n")
+	}
+	if g.LabelsOmitted > 0 {
+		fmt.Fprintf(buf, "%s%s under further keys, not summarised\n", indent, textfmt.Plural(g.LabelsOmitted, "label"))
 	}
 }
 
