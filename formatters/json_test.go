@@ -1144,6 +1144,15 @@ func textGap(section, path string, parent map[string]any, text string) bool {
 		// These stacks are shown by function only: "a < b < c".
 		return true
 	}
+	switch {
+	case section == "goroutines" && path == "leaks/note" && parent["available"] == false:
+		// A leak profile not asked for (GMR_LEAK_PROFILE) has no line in
+		// the text; the JSON keeps the note.
+		return true
+	case section == "goroutines" && strings.HasPrefix(path, "own/groups["), section == "goroutines" && strings.HasPrefix(path, "own/omitted/"):
+		// gmr's own goroutines are one line in the text: their count.
+		return true
+	}
 	if section == "goroutines" && strings.Contains(path, "frames[") {
 		// The text folds the runtime's own frames (runtime.gopark, ...)
 		// into "[+N runtime frames]".

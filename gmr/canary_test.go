@@ -403,8 +403,13 @@ func checkCanaryReport(t *testing.T, format string, only bool, out string) {
 			`(?m)^ *app\.pw = \*\*\*$`,                         // 5 in WithConfig
 			`(?m)^ *app\.Conn = app:\*\*\*$`,                   // 7 in WithConfig
 			`(?m)^trigger = panic: request failed: Authorization: \*\*\*$`,
-			`(?m)^1 goroutine +\[api_key=\*\*\*, db=postgres://u:\*\*\*@h/x, team=payments, token=\*\*\*`, // 3
-			`(?m)^1 goroutine +\[pin=\*\*\*, team=vault\]`,                                                // 4
+			// 3, 4: the two labelled goroutines share a stack, so one group
+			// summarises their labels by key.
+			`(?m)^  label api_key: \*\*\* \(1\); 1 without it$`,
+			`(?m)^  label db: postgres://u:\*\*\*@h/x \(1\); 1 without it$`,
+			`(?m)^  label pin: \*\*\* \(1\); 1 without it$`,
+			`(?m)^  label team: payments \(1\), vault \(1\)$`,
+			`(?m)^  label token: \*\*\* \(1\); 1 without it$`,
 			// 3, 4 in the boom section's panic stack (tracebacklabels=1), which
 			// Go 1.26 prints as labels:{"pin": "..."} and Go 1.27 as {pin: ...}
 			`(?m)^ +goroutine \d+ \[running.*\bpin"?: "?\*\*\*`,
@@ -429,17 +434,17 @@ func checkCanaryReport(t *testing.T, format string, only bool, out string) {
 		}
 	default: // json, jsonl, jsonl-sections
 		for _, re := range []string{
-			`"pw":\s*"\*\*\*"`,                  // 5
-			`"user":\s*"app"`,                   // 5: its innocent neighbour
-			`"conn":\s*"app:\*\*\*"`,            // 7
-			`"info":\s*"app:\*\*\*"`,            // 7: the url.Userinfo value
-			`"region":\s*"eu"`,                  // the json.RawMessage's innocent member
-			`"visible":\s*"textwriter-visible"`, // 10
-			`"token":\s*"\*\*\*"`,               // 3
-			`"api_key":\s*"\*\*\*"`,             // 3
-			`"pin":\s*"\*\*\*"`,                 // 4
-			`"team":\s*"payments"`,              // 3
-			`app\.Pin"[^}]*"\*\*\*"`,            // 8
+			`"pw":\s*"\*\*\*"`,                            // 5
+			`"user":\s*"app"`,                             // 5: its innocent neighbour
+			`"conn":\s*"app:\*\*\*"`,                      // 7
+			`"info":\s*"app:\*\*\*"`,                      // 7: the url.Userinfo value
+			`"region":\s*"eu"`,                            // the json.RawMessage's innocent member
+			`"visible":\s*"textwriter-visible"`,           // 10
+			`"key":\s*"token",[^}]*"value":\s*"\*\*\*"`,   // 3, in the group's varying_labels
+			`"key":\s*"api_key",[^}]*"value":\s*"\*\*\*"`, // 3
+			`"key":\s*"pin",[^}]*"value":\s*"\*\*\*"`,     // 4
+			`"value":\s*"payments"`,                       // 3: the innocent team label
+			`app\.Pin"[^}]*"\*\*\*"`,                      // 8
 		} {
 			wantMatch(t, "the JSON reports", out, re, false)
 		}

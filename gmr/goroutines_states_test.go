@@ -201,7 +201,7 @@ func TestGoroutineStatesDetail(t *testing.T) {
 // label, and 100 goroutines elsewhere: the report shows one group of
 // 10,000, first, with "10,000 distinct" request ids, in text and JSON.
 func TestGoroutinePileupUniqueLabels(t *testing.T) {
-	text, _, sec := goroutineReports(t, goroutineChildBin(t), "-pileup", "10000", "-others", "100")
+	text, js, sec := goroutineReports(t, goroutineChildBin(t), "-pileup", "10000", "-others", "100")
 	require.Equal(t, "grouped", sec.Mode)
 	require.GreaterOrEqual(t, len(sec.Groups), 2)
 	g := sec.Groups[0]
@@ -228,6 +228,13 @@ func TestGoroutinePileupUniqueLabels(t *testing.T) {
 		`(  .*\n)*?`+
 		`    main\.handler\n`, text, "the pile-up first, after gmr's own line")
 	assert.Regexp(t, `\n100 goroutines\n  state: chan receive \(from the stack\)\n`, text)
+
+	var rep jsonFindings
+	require.NoError(t, json.Unmarshal(js, &rep))
+	require.NotEmpty(t, rep.Sections[0].Data.Findings)
+	top := rep.Sections[0].Data.Findings[0]
+	assert.Equal(t, "goroutine_pileup", top.Code, "the pile-up is the report's first finding")
+	assert.Regexp(t, `^10,000 of 10,1\d\d goroutines \(9\d%\) in one stack: main\.handler \(sync\.Mutex\.Lock\)$`, top.Message)
 }
 
 // TestGoroutineLabelSecretsMasked signals a child whose goroutines carry

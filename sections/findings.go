@@ -359,18 +359,21 @@ func pileupGroup(g *GoroutineReport) *GoroutineGroup {
 	return &g.Groups[0]
 }
 
-// groupWhere names where a group's goroutines are: the innermost function
-// outside the runtime, and the state of most of them when it is known.
+// groupWhere names where a group's goroutines are, and what most of them
+// are doing when it is known: "main.handler (sync.Mutex.Lock)".
 func groupWhere(g *GoroutineGroup) string {
-	fn := "(runtime)"
-	for _, f := range g.Frames {
-		if !strings.HasPrefix(f.Function, "runtime.") {
-			fn = f.Function
-			break
+	fn := g.Where
+	if fn == "" {
+		fn = "(runtime)"
+		for _, f := range g.Frames {
+			if !strings.HasPrefix(f.Function, "runtime.") {
+				fn = f.Function
+				break
+			}
 		}
 	}
-	if d := g.Detail; d != nil && len(d.States) > 0 {
-		return fn + " (" + d.States[0].State + ")"
+	if g.State != "" && g.State != "unknown" {
+		return fn + " (" + g.State + ")"
 	}
 	return fn
 }

@@ -160,7 +160,13 @@ func (g Goroutines) Collect(ctx context.Context) (any, error) {
 	lim := g.limits()
 	// The leak profile comes first: its collection marks leaked
 	// goroutines, which the stack dump then shows as such.
-	leaks := g.readLeaks()
+	reduced := Reduced(ctx)
+	var leaks leakInput
+	if reduced && g.LeakProfile {
+		leaks = leakInput{note: "not read: a small report, for a process near its memory limit (the leak profile runs a GC cycle)"}
+	} else {
+		leaks = g.readLeaks()
+	}
 	prof, err := readProfile("goroutine")
 	if err != nil {
 		return nil, err
@@ -178,6 +184,8 @@ func (g Goroutines) Collect(ctx context.Context) (any, error) {
 	switch n := runtime.NumGoroutine(); {
 	case lim.detailMax == 0:
 		reason = "per-goroutine detail is off (DetailMax < 0)"
+	case reduced:
+		reason = "a small report, for a process near its memory limit: no full stack dump"
 	case n > lim.detailMax:
 		reason = fmt.Sprintf("%s goroutines, more than the detail limit of %s: a full stack dump would stop the program for too long",
 			textfmt.Commas(n), textfmt.Commas(lim.detailMax))

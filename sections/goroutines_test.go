@@ -590,3 +590,15 @@ func TestGoroutineLabelsAreRedacted(t *testing.T) {
 	require.NoError(t, rep.WriteText(&buf))
 	assert.NotContains(t, buf.String(), "canary")
 }
+
+func TestGoroutinesReducedTakesNoDump(t *testing.T) {
+	data, err := Goroutines{LeakProfile: true}.Collect(WithReduced(context.Background()))
+	require.NoError(t, err)
+	r := data.(*GoroutineReport)
+	assert.Equal(t, modeGrouped, r.Mode, "no dump, though the program has few goroutines")
+	assert.Nil(t, r.Dump)
+	assert.Equal(t, "a small report, for a process near its memory limit: no full stack dump", r.ModeReason)
+	assert.False(t, r.Leaks.Available)
+	assert.Contains(t, r.Leaks.Note, "a small report")
+	assert.Positive(t, r.Total, "the groups are still there")
+}
