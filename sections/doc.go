@@ -9,18 +9,27 @@
 // process a report is about (host, pid, start time) is in the report's
 // header, and the command line in the config section alone.
 //
-//	Package      build and version, main module, VCS, build settings, dependencies, GODEBUG
-//	Config       command line, flags, registered configuration values, secrets masked
-//	Environment  environment variables, secrets masked, optional allowlist
-//	Goroutines   every goroutine grouped by stack and labels, with counts; states, waits
-//	             and creators from a full dump while there are at most DetailMax goroutines;
-//	             what has been waiting long; the leak profile where the runtime has it
+//	Findings     what is wrong, most severe first, with stable codes: read from the
+//	             other sections' data (a report.Reviewer), against Thresholds
+//	Goroutines   every goroutine grouped by stack, labels summarised, with counts; a
+//	             state for every group (the dump's, or inferred from the stack above
+//	             DetailMax); ids, waits and creators from a full dump while there are
+//	             at most DetailMax goroutines; what has been waiting long; the leak
+//	             profile where the runtime has it; gmr's own goroutines apart
 //	Threads      OS threads (Linux: name, state, CPU, switches), scheduler metrics,
-//	             thread creation stacks, pile-ups of threads in system calls or cgo
-//	Process      ids, resource usage, rlimits, open descriptors with socket addresses,
-//	             cgroup v2 limits, each figure near its limit flagged
+//	             thread creation stacks, pile-ups of threads in system calls or cgo;
+//	             lock contention, and the mutex and block profiles' top sites
+//	Process      ids, resource usage and where the RSS went, rlimits, every open
+//	             descriptor by kind and socket state, cgroup v1 and v2 limits, each
+//	             figure near its limit flagged
 //	Heap         runtime/metrics heap and GC figures, pause quantiles, GOGC, GOMEMLIMIT,
 //	             top in-use allocation sites from the heap profile
+//	Config       command line, flags, registered configuration values, secrets masked
+//	Package      build and version, main module, VCS, build settings, dependencies, GODEBUG
+//	Environment  environment variables, secrets masked, optional allowlist
+//
+// They are listed in the order of a report: the findings first, then the
+// goroutines, with the build and the environment last.
 //
 // None of them stops the world for longer than the runtime's own profile
 // collection, except the goroutines section's full stack dump in detail
