@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -523,10 +522,7 @@ func (r *HeapReport) writeSites(buf *bytes.Buffer) {
 	tw := newTable(buf)
 	fmt.Fprintln(tw, "  BYTES\tOBJECTS\tFUNCTION\tAT\tCALLED FROM")
 	for _, s := range r.TopAllocations {
-		at := ""
-		if s.File != "" {
-			at = textfmt.Escape(filepath.Base(s.File)) + ":" + strconv.Itoa(s.Line)
-		}
+		at := shortFileLine(s.File, s.Line)
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", textfmt.Bytes(uint64(max(s.InUseBytes, 0))),
 			textfmt.Commas(int(min(s.InUseObjects, math.MaxInt32))), textfmt.Escape(s.Function), at, framesLine(s.Callers))
 	}

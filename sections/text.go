@@ -5,7 +5,9 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -67,4 +69,13 @@ func countsText(counts map[string]int) string {
 		parts[i] = textfmt.Commas(counts[name]) + " " + textfmt.Escape(name)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// shortFileLine returns "file.go:42", the base name of file, escaped, and
+// line; or "" for no file. It is the AT column of the tables of sites.
+func shortFileLine(file string, line int) string {
+	if file == "" {
+		return ""
+	}
+	return textfmt.Escape(filepath.Base(file)) + ":" + strconv.Itoa(line)
 }

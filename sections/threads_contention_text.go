@@ -3,7 +3,6 @@ package sections
 import (
 	"bytes"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -63,10 +62,7 @@ func (cp *ContentionProfile) writeText(buf *bytes.Buffer, name, events string) {
 	tw := newTable(buf)
 	fmt.Fprintln(tw, "    DELAY\tCOUNT\tFUNCTION\tAT\tIN\tCALLED FROM")
 	for _, s := range cp.Sites {
-		at := ""
-		if s.File != "" {
-			at = textfmt.Escape(filepath.Base(s.File)) + ":" + strconv.Itoa(s.Line)
-		}
+		at := shortFileLine(s.File, s.Line)
 		fmt.Fprintf(tw, "    %v\t%s\t%s\t%s\t%s\t%s\n", roundWait(s.Delay.D()), textfmt.Commas(int(min(s.Count, 1<<31-1))),
 			textfmt.Escape(s.Function), at, textfmt.Escape(s.Op), framesLine(s.Callers))
 	}
