@@ -62,6 +62,8 @@ var volatile = []struct {
 	{regexp.MustCompile(`(?m)^host = .*$`), "host = <host>"},
 	{regexp.MustCompile(`host\.name=\S+`), "host.name=<host>"},
 	{regexp.MustCompile(`go_version = go\S+`), "go_version = <go>"},
+	// "devel", or the pseudo-version go build stamps from the VCS.
+	{regexp.MustCompile(`(?m)^gmr_version = .*$`), "gmr_version = <gmr>"},
 	{regexp.MustCompile(`\d+(\.\d+)?(ns|µs|ms|s|m|h)\b`), "<duration>"},
 	{regexp.MustCompile(`\d+(\.\d+)? (B|KiB|MiB|GiB)\b`), "<size>"},
 	{regexp.MustCompile(`\d[\d,]*`), "<n>"},
