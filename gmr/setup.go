@@ -104,6 +104,7 @@ func Setup(opts ...Option) (*Reporter, error) {
 		w := newWatcher(r)
 		r.wg.Go(func() { w.run(r.quit) })
 	}
+	r.writeMarker() // for `gmr dump`: marker.go
 	active = r
 	return r, err
 }
@@ -208,6 +209,7 @@ func (r *Reporter) Stop() {
 			r.sink, r.dir = r.stderr, nil
 		}
 		r.mu.Unlock()
+		r.removeMarker()
 		activeMu.Lock()
 		if active == r {
 			active = nil
