@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"debug/buildinfo"
+	"debug/elf"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -114,16 +115,50 @@ func (t *target) checkGMR() error {
 	if err != nil {
 		return fmt.Errorf("process %d (%s) is not a Go program built with gmr (%v); gmr dump sends it nothing", t.pid, t.name, err)
 	}
-	if bi.Main.Path == gmrModule {
-		return nil
-	}
+	prog := cmpOr(bi.Path, bi.Main.Path, "command-line-arguments")
+	dep := bi.Main.Path == gmrModule
 	for _, d := range bi.Deps {
-		if d.Path == gmrModule {
-			return nil
-		}
+		dep = dep || d.Path == gmrModule
 	}
-	return fmt.Errorf("process %d (%s) is a Go program (%s) whose build info has no dependency on %s; gmr dump sends it nothing", t.pid, t.name, cmpOr(bi.Path, bi.Main.Path, "command-line-arguments"), gmrModule)
+	if !dep {
+		return fmt.Errorf("process %d (%s) is a Go program (%s) whose build info has no dependency on %s; gmr dump sends it nothing", t.pid, t.name, prog, gmrModule)
+	}
+	// The module can be there without gmr.Setup in the program: a program
+	// of gmr's own module, or one that uses only its formatters.
+	if linked, err := linksSetup(exe); err == nil && !linked {
+		return fmt.Errorf("process %d (%s) is a Go program (%s) built with the module %s but without %s; gmr dump sends it nothing", t.pid, t.name, prog, gmrModule, setupFunc)
+	}
+	return nil
 }
+
+// setupFunc is the function a program calls to be a gmr service.
+const setupFunc = gmrModule + "/gmr.Setup"
+
+// linksSetup reports whether the executable's function table (the Go
+// pclntab, which even a stripped binary keeps) names gmr.Setup. An error
+// means it could not tell.
+func linksSetup(exe string) (bool, error) {
+	f, err := elf.Open(exe)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	sec := f.Section(".gopclntab")
+	if sec == nil || sec.Type == elf.SHT_NOBITS {
+		return false, errors.New("no .gopclntab section")
+	}
+	if sec.Size > maxPclntab {
+		return false, fmt.Errorf(".gopclntab is %d bytes, over %d", sec.Size, maxPclntab)
+	}
+	b, err := sec.Data()
+	if err != nil {
+		return false, err
+	}
+	return bytes.Contains(b, []byte(setupFunc+"\x00")), nil
+}
+
+// maxPclntab bounds what dump reads of an executable's function table.
+const maxPclntab = 512 << 20
 
 // readEnviron reads a NUL-separated environment, bounded.
 func readEnviron(path string) (map[string]string, error) {
