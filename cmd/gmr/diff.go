@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gmr-go/gmr/internal/textfmt"
 )
 
 func diffCommand() *command {
@@ -357,16 +359,24 @@ func writeDiffText(w io.Writer, d *diffResult, top int) {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
 	if g := d.Goroutines; g != nil {
-		fmt.Fprintf(w, "\nGoroutines: %d -> %d (%s); %d groups changed, %d unchanged\n", g.OldTotal, g.NewTotal, signed(float64(g.Delta), ""), len(g.Changed), g.Unchanged)
+		fmt.Fprintf(w, "\nGoroutines: %d -> %d (%s); %s changed, %d unchanged\n", g.OldTotal, g.NewTotal, signed(float64(g.Delta), ""), textfmt.Plural(len(g.Changed), "group"), g.Unchanged)
 		for i, c := range g.Changed {
 			if top > 0 && i == top {
 				fmt.Fprintf(w, "  ... %d more (--top=0 shows all)\n", len(g.Changed)-top)
 				break
 			}
 			fmt.Fprintf(w, "  %6s  %5d -> %-5d %-8s %s\n", signed(float64(c.Delta), ""), c.OldCount, c.NewCount, c.Change, growth(c.OldCount, c.NewCount))
-			for j, f := range c.Frames {
+			frames := c.Frames
+			skip := 0
+			for skip < len(frames)-1 && strings.HasPrefix(frames[skip].Function, "runtime.") {
+				skip++
+			}
+			if skip > 0 {
+				fmt.Fprintf(w, "          %s  [+%s]\n", frames[0].Function, textfmt.Plural(skip-1, "runtime frame"))
+			}
+			for j, f := range frames[skip:] {
 				if j == 4 {
-					fmt.Fprintf(w, "          ... %d more frames\n", len(c.Frames)-j)
+					fmt.Fprintf(w, "          ... %s\n", textfmt.Plural(len(frames)-skip-j, "more frame"))
 					break
 				}
 				fmt.Fprintf(w, "          %s\n              %s:%d\n", f.Function, f.File, f.Line)
@@ -388,9 +398,19 @@ func writeDiffText(w io.Writer, d *diffResult, top int) {
 		}
 	}
 	if len(d.FDKinds) > 0 {
-		fmt.Fprintf(w, "\nFile descriptors by kind:\n")
+		fmt.Fprintf(w, "\nFile descriptors by kind:")
+		same := 0
 		for _, k := range d.FDKinds {
-			fmt.Fprintf(w, "  %-12s %5d -> %-5d (%s)\n", k.Kind, k.Old, k.New, signed(float64(k.Delta), ""))
+			if k.Delta == 0 {
+				same++
+				continue
+			}
+			fmt.Fprintf(w, "\n  %-12s %5d -> %-5d (%s)", k.Kind, k.Old, k.New, signed(float64(k.Delta), ""))
+		}
+		if same == len(d.FDKinds) {
+			fmt.Fprintf(w, " no change\n")
+		} else {
+			fmt.Fprintf(w, "\n")
 		}
 	}
 	if len(d.Figures) > 0 {
