@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -102,3 +103,38 @@ func isReportName(n string) bool {
 	_, err := strconv.Atoi(base[i+1:])
 	return err == nil
 }
+
+// reportFiles lists the report files of pid in dir: the names gmr gives
+// them, <service>-<time>-<pid>-<seq>.<ext>, without the profiles, crash
+// files and hidden temporary files.
+func reportFiles(dir string, pid int) (map[string]bool, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	mark := "-" + strconv.Itoa(pid) + "-"
+	out := map[string]bool{}
+	for _, de := range entries {
+		n := de.Name()
+		if strings.HasPrefix(n, ".") || !de.Type().IsRegular() || !strings.Contains(n, mark) || !isReportName(n) {
+			continue
+		}
+		out[n] = true
+	}
+	return out, nil
+}
+
+// newest returns the last name, in sort order (which is time order), of
+// those in now and not in before.
+func newest(now, before map[string]bool) string {
+	var best string
+	for n := range now {
+		if !before[n] && n > best {
+			best = n
+		}
+	}
+	return best
+}
+
+// pollEvery is how often dump looks for the report.
+const pollEvery = 20 * time.Millisecond

@@ -29,9 +29,6 @@ import (
 // gmrModule is the module a process must be built with for dump to ask it.
 const gmrModule = "github.com/gmr-go/gmr"
 
-// pollEvery is how often dump looks for the report.
-const pollEvery = 20 * time.Millisecond
-
 // markerFile is the marker gmr.Setup writes (gmr/marker.go).
 type markerFile struct {
 	PID         int    `json:"pid"`
@@ -391,38 +388,6 @@ func touch(path string) error {
 		}
 	}
 	return err
-}
-
-// reportFiles lists the report files of pid in dir: the names gmr gives
-// them, <service>-<time>-<pid>-<seq>.<ext>, without the profiles, crash
-// files and hidden temporary files.
-func reportFiles(dir string, pid int) (map[string]bool, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	mark := "-" + strconv.Itoa(pid) + "-"
-	out := map[string]bool{}
-	for _, de := range entries {
-		n := de.Name()
-		if strings.HasPrefix(n, ".") || !de.Type().IsRegular() || !strings.Contains(n, mark) || !isReportName(n) {
-			continue
-		}
-		out[n] = true
-	}
-	return out, nil
-}
-
-// newest returns the last name, in sort order (which is time order), of
-// those in now and not in before.
-func newest(now, before map[string]bool) string {
-	var best string
-	for n := range now {
-		if !before[n] && n > best {
-			best = n
-		}
-	}
-	return best
 }
 
 func alive(pid int) bool {
