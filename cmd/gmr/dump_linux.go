@@ -202,6 +202,7 @@ func (t *target) markerCandidates() []string {
 func (t *target) findMarker() (*markerFile, string) {
 	st, _ := t.proc.Stat()
 	for _, path := range t.markerCandidates() {
+		sweepStale(filepath.Dir(path))
 		m, err := readMarker(path, t.uid)
 		if err != nil {
 			continue
@@ -213,6 +214,27 @@ func (t *target) findMarker() (*markerFile, string) {
 		return m, path
 	}
 	return nil, ""
+}
+
+// sweepStale removes, best effort, the markers in dir of processes that
+// no longer exist: a process that ended without gmr's Stop leaves its
+// marker behind. It looks at 1,000 entries at most.
+func sweepStale(dir string) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	names, _ := f.Readdirnames(1000)
+	for _, n := range names {
+		pid, err := strconv.Atoi(strings.TrimSuffix(n, ".json"))
+		if err != nil || !strings.HasSuffix(n, ".json") || pid <= 0 {
+			continue
+		}
+		if !alive(pid) {
+			os.Remove(filepath.Join(dir, n))
+		}
+	}
 }
 
 // readMarker reads a marker that uid owns, in a directory that uid owns

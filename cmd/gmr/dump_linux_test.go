@@ -59,6 +59,16 @@ func TestDumpWithGMRDir(t *testing.T) {
 	}
 }
 
+func TestDumpStrippedBinary(t *testing.T) {
+	// -ldflags=-s -w drops the symbol table; the function table that
+	// names gmr.Setup stays.
+	dir := t.TempDir()
+	p := startProc(t, svcStrippedBin, svcEnv(t, "GMR_DIR="+dir))
+	res := runGMR(t, nil, "dump", strconv.Itoa(p.pid))
+	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
+	assert.Contains(t, res.stdout, formatters.Footer)
+}
+
 func TestDumpPrintsTheReportOfThatProcess(t *testing.T) {
 	dir := t.TempDir()
 	p := startProc(t, svcBin, svcEnv(t, "GMR_DIR="+dir, "GMR_FORMAT=json"))
@@ -278,4 +288,29 @@ func TestDumpTimeout(t *testing.T) {
 	assert.Contains(t, res.stderr, "no new report")
 	assert.Contains(t, res.stderr, "options set in code may differ")
 	assert.Less(t, time.Since(start), 20*time.Second)
+}
+
+func TestDumpSweepsMarkersOfEndedProcesses(t *testing.T) {
+	runtimeDir := t.TempDir()
+	p := startProc(t, svcBin, []string{"XDG_RUNTIME_DIR=" + runtimeDir, "GMR_DIR=" + t.TempDir()})
+	dir := filepath.Join(runtimeDir, "gmr")
+
+	// A process that ended without Stop: its marker stays behind.
+	ended := exec.Command(svcBin)
+	ended.Env = []string{"XDG_RUNTIME_DIR=" + runtimeDir}
+	stdout, err := ended.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, ended.Start())
+	buf := make([]byte, 64)
+	_, err = stdout.Read(buf) // "ready": its marker is written
+	require.NoError(t, err)
+	endedMarker := filepath.Join(dir, strconv.Itoa(ended.Process.Pid)+".json")
+	require.FileExists(t, endedMarker)
+	require.NoError(t, ended.Process.Kill())
+	ended.Wait() //nolint:errcheck // killed
+
+	res := runGMR(t, nil, "dump", strconv.Itoa(p.pid))
+	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
+	assert.NoFileExists(t, endedMarker, "the marker of the ended process is removed")
+	assert.FileExists(t, filepath.Join(dir, strconv.Itoa(p.pid)+".json"), "the live one stays")
 }

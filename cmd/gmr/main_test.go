@@ -18,7 +18,7 @@ import (
 
 // Binaries built once by TestMain: the tool and, on Unix, the test
 // programs of testdata/cmdgmr.
-var gmrBin, svcBin, nogmrBin, plainBin string
+var gmrBin, svcBin, svcStrippedBin, nogmrBin, plainBin string
 
 func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
@@ -36,13 +36,15 @@ func runTests(m *testing.M) int {
 		exe = ".exe"
 	}
 	gmrBin = filepath.Join(dir, "gmr"+exe)
-	builds := [][2]string{{gmrBin, "."}}
+	builds := [][]string{{gmrBin, "."}}
 	if runtime.GOOS != "windows" {
 		svcBin, nogmrBin = filepath.Join(dir, "svc"), filepath.Join(dir, "nogmr")
-		builds = append(builds, [2]string{svcBin, "../../testdata/cmdgmr/svc"}, [2]string{nogmrBin, "../../testdata/cmdgmr/nogmr"})
+		svcStrippedBin = filepath.Join(dir, "svc-stripped")
+		builds = append(builds, []string{svcBin, "../../testdata/cmdgmr/svc"}, []string{nogmrBin, "../../testdata/cmdgmr/nogmr"},
+			[]string{svcStrippedBin, "../../testdata/cmdgmr/svc", "-ldflags=-s -w"})
 	}
 	for _, b := range builds {
-		if out, err := exec.Command("go", "build", "-o", b[0], b[1]).CombinedOutput(); err != nil {
+		if out, err := exec.Command("go", append([]string{"build", "-o", b[0]}, append(b[2:], b[1])...)...).CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", b[1], err, out)
 			return 1
 		}
