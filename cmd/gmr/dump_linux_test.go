@@ -298,6 +298,9 @@ func TestDumpSweepsMarkersOfEndedProcesses(t *testing.T) {
 	// A process that ended without Stop: its marker stays behind.
 	ended := exec.Command(svcBin)
 	ended.Env = []string{"XDG_RUNTIME_DIR=" + runtimeDir}
+	stdin, err := ended.StdinPipe() // held open: at EOF svc stops, and Stop removes its marker
+	require.NoError(t, err)
+	defer stdin.Close()
 	stdout, err := ended.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, ended.Start())
