@@ -29,7 +29,8 @@ which knows the options set in code, or else from GMR_SIGNAL,
 GMR_TRIGGER_FILE and GMR_DIR in /proc/PID/environ. It never sends a signal
 on a guess: without a marker and without those variables it refuses. It
 refuses a process whose build info (of /proc/PID/exe) does not include
-github.com/gmr-go/gmr, and does not signal it.
+github.com/gmr-go/gmr, or whose function table does not name gmr.Setup,
+and sends it nothing.
 
 When the process writes its reports to stderr, dump says where to read them
 (journalctl -u UNIT, kubectl logs POD, docker logs, or the file behind its
