@@ -1,10 +1,14 @@
 package main
 
 import (
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gmr-go/gmr/formatters"
 )
 
 func stack(fns ...string) []frame {
@@ -99,4 +103,33 @@ func TestParseReportFormats(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+func TestConvert(t *testing.T) {
+	for _, path := range []string{"../../testdata/golden/report.json", "../../testdata/golden/report.jsonl", "../../testdata/golden/report_sections.jsonl"} {
+		t.Run(path, func(t *testing.T) {
+			b, err := os.ReadFile(path)
+			require.NoError(t, err)
+			same, err := convert(b, "")
+			require.NoError(t, err)
+			assert.Equal(t, b, same)
+			text, err := convert(b, "text")
+			require.NoError(t, err)
+			assert.Contains(t, string(text), "service = demo\n")
+			assert.True(t, strings.HasSuffix(string(text), formatters.Footer+"\n"))
+			j, err := convert(b, "json")
+			require.NoError(t, err)
+			rf, err := parseReport(j)
+			require.NoError(t, err, "%s", j)
+			assert.Equal(t, "demo", rf.Header.Service)
+			assert.Equal(t, "queue", rf.Sections[0].Name)
+		})
+	}
+	text, err := os.ReadFile("../../testdata/golden/text_report.txt")
+	require.NoError(t, err)
+	_, err = convert(text, "json")
+	assert.ErrorContains(t, err, "cannot turn into JSON")
+	same, err := convert(text, "text")
+	require.NoError(t, err)
+	assert.Equal(t, text, same)
 }

@@ -71,15 +71,14 @@ func convert(b []byte, format string) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("the service wrote a text report, which gmr cannot turn into JSON (set GMR_FORMAT=json): %w", err)
 		}
+		var buf bytes.Buffer
+		if json.Indent(&buf, bytes.TrimSpace(b), "", "  ") == nil {
+			return append(buf.Bytes(), '\n'), nil // json or jsonl: one object
+		}
+		// jsonl-sections: the records put back together as one report.
 		out, err := json.MarshalIndent(rf, "", "  ")
 		if err != nil {
 			return nil, err
-		}
-		if json.Valid(bytes.TrimSpace(b)) {
-			var buf bytes.Buffer
-			if json.Indent(&buf, bytes.TrimSpace(b), "", "  ") == nil {
-				return append(buf.Bytes(), '\n'), nil
-			}
 		}
 		return append(out, '\n'), nil
 	}
