@@ -109,6 +109,7 @@ func Setup(opts ...Option) (*Reporter, error) {
 	}
 	r.watchShutdown()
 	r.startFlightRecorder()
+	r.writeMarker() // for `gmr dump`: marker.go
 	active = r
 	return r, err
 }
@@ -214,6 +215,7 @@ func (r *Reporter) Stop() {
 			r.sink, r.dir = r.stderr, nil
 		}
 		r.mu.Unlock()
+		r.removeMarker()
 		activeMu.Lock()
 		if active == r {
 			active = nil

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// maxReportBytes bounds what gmr reads of a report file. gmr bounds each
+// section's JSON to 4 MiB, so a real report is far smaller.
+const maxReportBytes = 256 << 20
+
+// reportFile is a JSON report as gmr writes it (formatters.JSON, schema
+// version 2), with the parts of it that the commands use. Fields it does
+// not know are ignored, so reports of a newer gmr still read.
+type reportFile struct {
+	SchemaVersion string       `json:"schema_version"`
+	Header        reportHeader `json:"header"`
+	Sections      []sectionRaw `json:"sections"`
+}
+
+// reportHeader is the report's header.
+type reportHeader struct {
+	Service    string   `json:"service"`
+	Version    string   `json:"version"`
+	Host       string   `json:"host"`
+	PID        int      `json:"pid"`
+	Started    string   `json:"started"`
+	Time       string   `json:"time"`
+	Trigger    string   `json:"trigger"`
+	GMRVersion string   `json:"gmr_version"`
+	GoVersion  string   `json:"go_version"`
+	DurationMS float64  `json:"duration_ms"`
+	Profiles   []string `json:"profiles"`
+	Resource   struct {
+		PodName   string `json:"k8s.pod.name"`
+		Namespace string `json:"k8s.namespace.name"`
+	} `json:"resource"`
+}
+
+// sectionRaw is one section, its data undecoded.
+type sectionRaw struct {
+	Name       string          `json:"name"`
+	DurationMS float64         `json:"duration_ms"`
+	Data       json.RawMessage `json:"data"`
+	Error      string          `json:"error"`
+	PanicStack []string        `json:"panic_stack"`
+	Note       string          `json:"note"`
+}
+
+// section returns the section called name, or nil.
+func (r *reportFile) section(name string) *sectionRaw {
+	for i := range r.Sections {
+		if r.Sections[i].Name == name {
+			return &r.Sections[i]
+		}
+	}
+	return nil
+}
+
+// decodeSection decodes the data of the section called name into v. It
+// returns false, and no error, when the report has no such section or the
+// section has no data.
+func (r *reportFile) decodeSection(name string, v any) (bool, error) {
+	s := r.section(name)
+	if s == nil || len(s.Data) == 0 || string(s.Data) == "null" {
+		return false, nil
+	}
+	if err := json.Unmarshal(s.Data, v); err != nil {
+		return false, fmt.Errorf("read section %q: %w", name, err)
+	}
+	return true, nil
+}
+
+// errNotJSON says that a file is not a JSON report.
+var errNotJSON = errors.New("not a JSON report")
+
+// readReport reads a JSON report from path: the json or jsonl format (one
+// report object), or jsonl-sections (one record per section, which it
+// puts back together).
+func readReport(path string) (*reportFile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxReportBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(b) > maxReportBytes {
+		return nil, fmt.Errorf("%s: over %d MiB, larger than any gmr report", path, maxReportBytes>>20)
+	}
+	r, err := parseReport(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// parseReport parses one JSON report.
+func parseReport(b []byte) (*reportFile, error) {
+	trimmed := bytes.TrimSpace(b)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		if bytes.Contains(b[:min(len(b), 4096)], []byte("Guru Meditation")) {
+			return nil, fmt.Errorf("%w: this is a text report; gmr reads JSON reports (GMR_FORMAT=json)", errNotJSON)
+		}
+		return nil, errNotJSON
+	}
+	var probe struct {
+		reportFile
+		Section json.RawMessage `json:"section"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	if err := dec.Decode(&probe); err != nil {
+		return nil, fmt.Errorf("%w: %v", errNotJSON, err)
+	}
+	if probe.Section != nil { // one record per line: jsonl-sections
+		return parseRecords(trimmed)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: more than one JSON value", errNotJSON)
+	}
+	r := probe.reportFile
+	if r.SchemaVersion == "" {
+		return nil, fmt.Errorf("%w: no schema_version", errNotJSON)
+	}
+	return &r, nil
+}
+
+// record is one line of the jsonl-sections format.
+type record struct {
+	SchemaVersion string          `json:"schema_version"`
+	Header        *reportHeader   `json:"header"`
+	Section       json.RawMessage `json:"section"`
+}
+
+// parseRecords puts a jsonl-sections report back together: each line holds
+// the header and one section.
+func parseRecords(b []byte) (*reportFile, error) {
+	var r reportFile
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, maxReportBytes)
+	for sc.Scan() {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var rec record
+		if err := json.Unmarshal(line, &rec); err != nil {
+			return nil, fmt.Errorf("%w: %v", errNotJSON, err)
+		}
+		if rec.Header == nil || len(rec.Section) == 0 {
+			return nil, fmt.Errorf("%w: a line without header and section", errNotJSON)
+		}
+		r.SchemaVersion, r.Header = rec.SchemaVersion, *rec.Header
+		var s sectionRaw
+		if err := json.Unmarshal(rec.Section, &s); err != nil {
+			return nil, fmt.Errorf("%w: %v", errNotJSON, err)
+		}
+		r.Sections = append(r.Sections, s)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %v", errNotJSON, err)
+	}
+	return &r, nil
+}
+
+// The parts of the built-in sections' data that the commands read.
+
+type goroutinesData struct {
+	Total  int     `json:"total"`
+	Groups []group `json:"groups"`
+}
+
+type group struct {
+	Count  int     `json:"count"`
+	State  string  `json:"state"`
+	Frames []frame `json:"frames"`
+}
+
+type frame struct {
+	Function string `json:"function"`
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+}
+
+type heapData struct {
+	HeapInUseBytes  float64 `json:"heap_in_use_bytes"`
+	HeapAllocBytes  float64 `json:"heap_alloc_bytes"`
+	HeapObjects     float64 `json:"heap_objects"`
+	HeapSysBytes    float64 `json:"heap_sys_bytes"`
+	SysBytes        float64 `json:"sys_bytes"`
+	NextGCBytes     float64 `json:"next_gc_bytes"`
+	GCCycles        float64 `json:"gc_cycles"`
+	GCForcedCycles  float64 `json:"gc_forced_cycles"`
+	GCCPUFraction   float64 `json:"gc_cpu_fraction"`
+	GCPauses        pauses  `json:"gc_pauses"`
+	TopAllocations  []alloc `json:"top_allocations"`
+	AllocationSites int     `json:"allocation_sites"`
+}
+
+type pauses struct {
+	Count float64 `json:"count"`
+	P99MS float64 `json:"p99_ms"`
+	MaxMS float64 `json:"max_ms"`
+}
+
+type alloc struct {
+	Function     string  `json:"function"`
+	File         string  `json:"file"`
+	Line         int     `json:"line"`
+	InUseBytes   float64 `json:"in_use_bytes"`
+	InUseObjects float64 `json:"in_use_objects"`
+}
+
+type processData struct {
+	Usage struct {
+		RSSBytes float64 `json:"rss_bytes"`
+	} `json:"usage"`
+	FDs struct {
+		Count int            `json:"count"`
+		Kinds map[string]int `json:"kinds"`
+	} `json:"fds"`
+}
+
+type threadsData struct {
+	OSThreads int `json:"os_threads"`
+}
+
+type findingsData struct {
+	Findings []finding `json:"findings"`
+}
+
+type finding struct {
+	Code     string `json:"code"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+	Section  string `json:"section"`
+}

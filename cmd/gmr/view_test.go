@@ -1,0 +1,43 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestViewGenericSections(t *testing.T) {
+	// The formatters' golden report: sections of its own, rendered in the
+	// generic layout, members in the order of the JSON; errors, panic
+	// stacks and escapes kept.
+	res := runGMR(t, nil, "view", "../../testdata/golden/report.json")
+	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
+	out := res.stdout
+	queue := out[strings.Index(out, "  Queue  "):]
+	queue = queue[:strings.Index(queue, "  Scalars  ")]
+	order := []string{"name = ", "depth = 12", "oldest = 90000000000", "workers:", "tags:"}
+	last := -1
+	for _, s := range order {
+		i := strings.Index(queue, s)
+		require.GreaterOrEqual(t, i, 0, "%q in %s", s, queue)
+		assert.Greater(t, i, last, "%q in JSON order", s)
+		last = i
+	}
+	assert.NotContains(t, out, "\x1b", "terminal escapes stay escaped")
+	assert.Contains(t, out, "error: backend unreachable")
+	assert.Contains(t, out, "panic stack:\n    goroutine 7 [running]:")
+	assert.Contains(t, out, "service = demo\n")
+}
+
+func TestDecodeGenericBounds(t *testing.T) {
+	deep := strings.Repeat("[", maxDepth+10) + strings.Repeat("]", maxDepth+10)
+	v := decodeData("mine", []byte(deep))
+	s, ok := v.(string)
+	require.True(t, ok, "too deep becomes a note, not a crash: %T", v)
+	assert.Contains(t, s, "nested deeper than")
+	assert.Nil(t, decodeData("mine", []byte("null")))
+	assert.Equal(t, int64(3), decodeData("mine", []byte("3")))
+	assert.Equal(t, 3.5, decodeData("mine", []byte("3.5")))
+}
