@@ -47,10 +47,14 @@ func keepCaught(sig os.Signal) {
 //     again by Stop if nothing was written to it;
 //   - with WithShutdownReport or GMR_SHUTDOWN_REPORT_AFTER, the shutdown
 //     watchdog, one goroutine until the first SIGTERM or SIGINT;
-//   - with WithFlightRecorder or GMR_FLIGHT_RECORDER, the flight recorder.
+//   - with WithFlightRecorder or GMR_FLIGHT_RECORDER, the flight recorder;
+//   - with WithThresholds or GMR_THRESHOLDS, the threshold watcher, one
+//     goroutine that reads the watched figures every watch interval;
+//   - on Unix, a marker file for `gmr dump` (marker.go): the pid, the
+//     signal, the trigger file, the report directory and format, no secret.
 //
 // It opens no port. It starts one goroutine, which waits for triggers, and
-// one more for a trigger file. One statement in main is enough:
+// one more for each of: the signal, a trigger file, the watcher. One statement in main is enough:
 //
 //	gmr.Setup()
 //
