@@ -33,7 +33,9 @@ func isPflagSet(v reflect.Value) bool {
 func readPflags(fs *flagSet, v reflect.Value) {
 	m := method(v, "VisitAll", 1, 0)
 	visit := reflect.MakeFunc(m.Type().In(0), func(in []reflect.Value) []reflect.Value {
-		fs.add(pflagRecord(in[0]))
+		if r := pflagRecord(in[0]); fs.library != "cobra" || r.name != "help" {
+			fs.add(r) // but not the help flag cobra adds to every command
+		}
 		return nil
 	})
 	m.Call([]reflect.Value{visit})

@@ -26,7 +26,7 @@ var errFlagType = errors.New("not a flag set gmr can read: want a *flag.FlagSet,
 // VisitAll(func(*Flag)) whose Flag has Name, Shorthand, Value, DefValue,
 // NoOptDefVal and Changed; a cobra Command by Flags, PersistentFlags,
 // Commands, Parent, CalledAs and CommandPath; a kingpin Application by
-// Model; an urfave/cli v3 Command by its Flags, Commands and Lineage; an
+// Model; an urfave/cli v3 Command by its Flags, Commands, Lineage and Args; an
 // urfave/cli v2 Context by its Command, App, Lineage and Value. A fork that
 // keeps that shape is read as well.
 func CheckFlags(set any) error {
@@ -107,13 +107,6 @@ func method(v reflect.Value, name string, in, out int) reflect.Value {
 		return reflect.Value{}
 	}
 	return m
-}
-
-// hasMethod reports whether v has a method name of type func() T where T
-// has kind k.
-func hasMethod(v reflect.Value, name string, k reflect.Kind) bool {
-	m := method(v, name, 0, 1)
-	return m.IsValid() && m.Type().Out(0).Kind() == k
 }
 
 // callString calls v's method name, a func() string, or returns "".

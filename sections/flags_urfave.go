@@ -36,14 +36,14 @@ func isCliCommand(v reflect.Value) bool {
 func isCliContext(v reflect.Value) bool {
 	lineage := method(v, "Lineage", 0, 1)
 	cmd, app := fieldType(v.Type(), "Command"), fieldType(v.Type(), "App")
-	_, hasValue := v.Interface().(interface{ Value(string) any })
+	_, hasValue := v.Interface().(cliContext)
 	return hasValue && cmd != nil && app != nil && isCliFlags(fieldType(cmd, "Flags")) && isCliFlags(fieldType(app, "Flags")) &&
 		lineage.IsValid() && lineage.Type().Out(0) == reflect.SliceOf(v.Type())
 }
 
 // readCliCommand reads an urfave/cli v3 command: the command that is
-// running, found from v down (the deepest one that has been given a
-// parent, which v3 does when it runs a subcommand), and its parents, one
+// running, found from v down (the deepest one whose arguments have been
+// parsed), and its parents, one
 // flag set each, root first. A flag's value is its Get and its default its
 // Value field; IsSet tells whether it was set, and where from: the
 // command line if the arguments name it, else the environment if one of
@@ -76,8 +76,9 @@ func readCliCommand(v reflect.Value, args []string) []flagSet {
 	return out
 }
 
-// runningCli returns the deepest command under v, v included, whose
-// lineage is as long as its depth says, or an invalid Value.
+// runningCli returns the deepest command under v whose arguments have
+// been parsed (Args is not nil), which v3 does as it runs a command, or an
+// invalid Value.
 func runningCli(v reflect.Value, depth int) reflect.Value {
 	if depth > 16 || v.IsNil() {
 		return reflect.Value{}
@@ -88,8 +89,10 @@ func runningCli(v reflect.Value, depth int) reflect.Value {
 			return found
 		}
 	}
-	if method(v, "Lineage", 0, 1).Call(nil)[0].Len() == depth+1 && depth > 0 {
-		return v
+	if args := method(v, "Args", 0, 1); depth > 0 && args.IsValid() {
+		if a := args.Call(nil)[0]; a.Kind() == reflect.Interface && !a.IsNil() {
+			return v
+		}
 	}
 	return reflect.Value{}
 }
@@ -118,7 +121,7 @@ func readCliContext(v reflect.Value, args []string) []flagSet {
 			name = stringField(owner, "Name")
 		}
 		fs := flagSet{name: name, library: "urfave/cli"}
-		valuer, _ := ctx.Interface().(interface{ Value(string) any })
+		valuer, _ := ctx.Interface().(cliContext)
 		flags := field(owner, "Flags")
 		for j := range flags.Len() {
 			if f, ok := flags.Index(j).Interface().(cliFlag); ok && f != nil {
@@ -133,9 +136,18 @@ func readCliContext(v reflect.Value, args []string) []flagSet {
 	return out
 }
 
-// cliRecord reads one urfave/cli flag; valuer, for v2, gives its value.
-// It reports false for the help flag urfave/cli adds.
-func cliRecord(f cliFlag, args []string, valuer interface{ Value(string) any }) (flagRecord, bool) {
+// cliContext is what gmr reads of an urfave/cli v2 *cli.Context: a flag's
+// value, and whether it was set on the command line or from the
+// environment or a file (a v2 flag's own IsSet tells only the latter).
+type cliContext interface {
+	Value(name string) any
+	IsSet(name string) bool
+}
+
+// cliRecord reads one urfave/cli flag; valuer, for v2, gives its value
+// and whether it was set. It reports false for the help flag urfave/cli
+// adds.
+func cliRecord(f cliFlag, args []string, valuer cliContext) (flagRecord, bool) {
 	names, _ := call(f.Names)
 	if len(names) == 0 || names[0] == "help" {
 		return flagRecord{}, false
@@ -156,6 +168,9 @@ func cliRecord(f cliFlag, args []string, valuer interface{ Value(string) any }) 
 	r.def = cliDefault(f, valuer != nil)
 	r.boolean = isBoolValue(f) || r.kind == boolKind
 	set, _ := call(f.IsSet)
+	if valuer != nil {
+		set, _ = call(func() bool { return valuer.IsSet(r.name) })
+	}
 	var envVars []string
 	if e, ok := f.(interface{ GetEnvVars() []string }); ok {
 		envVars, _ = call(e.GetEnvVars)
