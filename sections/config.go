@@ -66,6 +66,20 @@ const (
 // argument, so the argument after it is left alone. Flags the flag sets do
 // not define are judged by name alone.
 //
+// Flags come from the standard flag package (FlagSets) and from pflag,
+// cobra, kingpin and urfave/cli (Flags), all shown alike and masked by the
+// same rules: name, value, default, whether the flag was set, and where
+// its value came from when the library can tell. For the flag package and
+// pflag, set means set on the command line (FlagSet.Visit, Flag.Changed);
+// kingpin and urfave/cli also read the environment (and urfave/cli files),
+// and a value from there says which variable. A flag that was not set but
+// whose value differs from its default was changed by the program itself
+// (a config file loaded into the flag's variable, say), and says so
+// rather than pass for a command-line flag. A cobra command shows the
+// flags of the command that is running, its parents' persistent flags
+// included; an urfave/cli command shows the running command and each
+// parent.
+//
 // Registered values are walked with reflection and flattened to entries with
 // dotted keys ("db.host", "servers[0].port"): struct fields as encoding/json
 // lays them out (under their json tag names, the fields of embedded structs
@@ -80,13 +94,15 @@ const (
 // under whatever key; so are values of other types that implement error,
 // encoding.TextMarshaler or fmt.Stringer, unless they are structs with
 // exported fields, which are walked field by field so that the redaction
-// rules see each field. Pointer cycles show as "<cycle>"; one value shows at
+// rules see each field. The fields tagged json:"-" are not shown but named
+// in ConfigValue.Hidden, so that the reader knows they exist. Pointer cycles show as "<cycle>"; one value shows at
 // most 10 levels of nesting, 1,000 entries and 1 KiB per entry, and counts
 // what it leaves out. Method calls that panic show as "<panic: ...>".
 //
 // Collect reads flags and values while the program may be changing them.
-// flag.FlagSet is not synchronised, so a flag set must not be modified
-// (flag.Parse, FlagSet.Set) while a report is being made; values are read
+// flag.FlagSet is not synchronised, nor are the other libraries' flag
+// sets, so a flag set must not be modified (flag.Parse, FlagSet.Set,
+// cobra's Execute parsing) while a report is being made; values are read
 // without locks, so a report shows them as they were at some moment during
 // the collection, as any diagnostic reading live configuration does.
 // Collect stops nothing: it reads the flags and values in memory, calling

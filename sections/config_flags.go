@@ -95,7 +95,7 @@ func readStdFlags(fs *flag.FlagSet) flagSet {
 	out := flagSet{name: fs.Name(), library: "flag"}
 	fs.VisitAll(func(f *flag.Flag) {
 		r := flagRecord{name: f.Name, value: flagValue(f.Value), def: f.DefValue, boolean: isBoolFlag(f), kind: flagKind(f.Value), set: set[f.Name]}
-		if !r.set && r.value != r.def {
+		if changedInCode(r) {
 			r.source = "code"
 		}
 		out.add(r)
@@ -235,6 +235,13 @@ func kindOf(v any) scalarKind {
 		return durationKind
 	}
 	return textKind
+}
+
+// changedInCode reports whether r was not set but its value differs from
+// its default: the program changed it. A value that could not be read is
+// not judged.
+func changedInCode(r flagRecord) bool {
+	return !r.set && r.value != r.def && !strings.HasPrefix(r.value, "<panic: ")
 }
 
 func isBoolText(s string) bool { return s == "true" || s == "false" }

@@ -123,7 +123,7 @@ func kingpinFlags(name, library string, flags reflect.Value, args []string) flag
 			r.set = true
 		case envVar != "" && envSet(envVar):
 			r.set, r.source, r.envVar = true, "environment", envVar
-		case r.value != r.def && hasDefault:
+		case changedInCode(r) && hasDefault:
 			// Without a default, the zero value's text is not known.
 			r.source = "code"
 		}

@@ -59,7 +59,7 @@ func pflagRecord(f reflect.Value) flagRecord {
 			r.kind = pflagKind(t)
 		}
 	}
-	if !r.set && r.value != r.def {
+	if changedInCode(r) {
 		r.source = "code"
 	}
 	return r

@@ -184,7 +184,7 @@ func cliRecord(f cliFlag, args []string, valuer cliContext) (flagRecord, bool) {
 		if name, ok := envSource(envVars); ok {
 			r.source, r.envVar = "environment", name
 		}
-	case r.value != r.def:
+	case changedInCode(r):
 		r.source = "code"
 	}
 	return r, true
