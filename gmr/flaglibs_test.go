@@ -66,7 +66,7 @@ func flagLibsPrograms(t *testing.T) string {
 			return
 		}
 		flagLibsBins = dir
-		out, err := flagLibsCmd("build", "-o", dir+"/", "./cobrashop", "./kingpinshop", "./clishop", "./cliv2shop").CombinedOutput()
+		out, err := flagLibsCmd("build", "-o", dir+"/", "./pflagshop", "./cobrashop", "./kingpinshop", "./clishop", "./cliv2shop").CombinedOutput()
 		if err != nil {
 			flagLibsErr = errors.New("build testdata/flaglibs: " + err.Error() + "\n" + string(out))
 		}
@@ -131,9 +131,10 @@ func (c *configJSON) flagSets(library string) map[string]map[string]wantFlag {
 	return out
 }
 
-// flagLibReports starts bin with args and env three times, signals it once
-// each time, and returns its text report (from stderr) and its JSON and
-// jsonl reports (from GMR_DIR). Each is checked for the secrets.
+// flagLibReports starts bin with args and env four times, signals it once
+// each time, and returns its text report (from stderr) and its JSON report
+// (from GMR_DIR). Those and its jsonl and jsonl-sections reports are
+// checked for the secrets.
 func flagLibReports(t *testing.T, bin string, env []string, args ...string) (text string, js []byte) {
 	t.Helper()
 	c := startProgram(t, bin, env, args...)
@@ -141,7 +142,7 @@ func flagLibReports(t *testing.T, bin string, env []string, args ...string) (tex
 	waitFor(t, 30*time.Second, "text report", func() bool { return strings.Contains(c.stderr.String(), formatters.Footer) })
 	text = c.stderr.String()
 	c.stop(t)
-	for _, format := range []string{"json", "jsonl"} {
+	for _, format := range []string{"json", "jsonl", "jsonl-sections"} {
 		dir := t.TempDir()
 		c := startProgram(t, bin, append([]string{"GMR_DIR=" + dir, "GMR_FORMAT=" + format}, env...), args...)
 		c.signal(t)
@@ -195,6 +196,8 @@ func TestFlagLibraries(t *testing.T) {
 	require.NoError(t, os.WriteFile(conf, []byte("database:\n  host: db.internal\n  password: VIPERSECRET3\napi_key: VIPERSECRET4\nlog_level: debug\n"), 0o600))
 	const dsn = "postgres://app:DSNSECRET2@db:5432/shop"
 	env := []string{"SHOP_REGION=eu-west"}
+	// pflag.CommandLine is named for os.Args[0].
+	pflagCommandLine := filepath.Join(bins, "pflagshop")
 	const ms = float64(time.Millisecond)
 	timeout := float64(30*time.Second) / ms
 
@@ -241,18 +244,37 @@ func TestFlagLibraries(t *testing.T) {
 		}},
 		text: []string{"flags (shop migrate; cobra):\n", "  --steps = 3 (set; default 1)\n"},
 	}, {
-		name: "kingpin", bin: "kingpinshop", library: "kingpin",
-		args: []string{"--db-password", "CMDSECRET1", "--dsn=" + dsn, "--port", "9090", "-v"},
-		want: map[string]map[string]wantFlag{"kingpinshop": {
+		name: "pflag", bin: "pflagshop", library: "pflag",
+		args: []string{"--db-password", "CMDSECRET1", "-d", dsn, "--port=9090", "-v", "--peers", "c:3"},
+		want: map[string]map[string]wantFlag{pflagCommandLine: {
 			"db-password": {Value: "***", Default: "", Set: true, Redacted: true},
 			"dsn":         {Value: "***", Default: "***", Set: true, Redacted: true},
+			"peers":       {Value: "[c:3]", Default: "[a:1,b:2]", Set: true},
 			"port":        {Value: 9090.0, Default: 8080.0, Set: true},
-			"region":      {Value: "eu-west", Default: "us-east", Set: true, Source: "environment", EnvVar: "SHOP_REGION"},
 			"timeout":     {Value: timeout, Default: timeout},
 			"verbose":     {Value: true, Default: false, Set: true},
 		}},
+		text: []string{"flags (" + pflagCommandLine + "; pflag):\n", "  --peers = [c:3] (set; default [a:1,b:2])\n"},
+	}, {
+		name: "kingpin", bin: "kingpinshop", library: "kingpin",
+		args: []string{"--db-password", "CMDSECRET1", "--dsn=" + dsn, "--port", "9090", "-v", "serve", "--tls"},
+		want: map[string]map[string]wantFlag{
+			"kingpinshop": {
+				"db-password": {Value: "***", Default: "", Set: true, Redacted: true},
+				"dsn":         {Value: "***", Default: "***", Set: true, Redacted: true},
+				"port":        {Value: 9090.0, Default: 8080.0, Set: true},
+				"region":      {Value: "eu-west", Default: "us-east", Set: true, Source: "environment", EnvVar: "SHOP_REGION"},
+				"timeout":     {Value: timeout, Default: timeout},
+				"verbose":     {Value: true, Default: false, Set: true},
+			},
+			"kingpinshop serve": {
+				"tls":     {Value: true, Default: false, Set: true},
+				"workers": {Value: 4.0, Default: 4.0},
+			},
+		},
 		text: []string{
 			"flags (kingpinshop; kingpin):\n",
+			"flags (kingpinshop serve; kingpin):\n",
 			"  --region = eu-west (environment $SHOP_REGION; default us-east)\n",
 			"  hidden from JSON (json:\"-\"), not shown: limits.Users, limits.Accounts\n",
 		},

@@ -1,6 +1,6 @@
-// Command kingpinshop is a kingpin program, with a flag read from the
-// environment (--region, $SHOP_REGION) and a config struct with fields
-// hidden from JSON.
+// Command kingpinshop is a kingpin program with two commands, serve and
+// migrate, a flag read from the environment (--region, $SHOP_REGION) and a
+// config struct with fields hidden from JSON.
 package main
 
 import (
@@ -28,6 +28,10 @@ func main() {
 	app.Flag("timeout", "request timeout").Default("30s").Duration()
 	app.Flag("verbose", "log more").Short('v').Bool()
 	app.Flag("region", "region").Default("us-east").Envar("SHOP_REGION").String()
+	serveCmd := app.Command("serve", "serve the shop")
+	serveCmd.Flag("workers", "worker goroutines").Default("4").Int()
+	serveCmd.Flag("tls", "serve TLS").Bool()
+	app.Command("migrate", "migrate the database").Flag("steps", "migrations to apply").Default("1").Int()
 	kingpin.MustParse(app.Parse(os.Args[1:]))
 
 	r, err := gmr.Setup(gmr.WithService("kingpinshop"), gmr.WithFlags(app),
