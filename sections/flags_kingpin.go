@@ -15,7 +15,7 @@ var kingpinBuiltins = []string{"help", "help-long", "help-man", "completion-bash
 // a method Model() returning a pointer to a struct with Name, Flags and
 // Commands.
 func isKingpinApp(v reflect.Value) bool {
-	m := method(v, "Model", 0, 1)
+	m := method(v.MethodByName("Model"), 0, 1)
 	if !m.IsValid() || m.Type().Out(0).Kind() != reflect.Pointer {
 		return false
 	}
@@ -36,7 +36,7 @@ func isKingpinApp(v reflect.Value) bool {
 // in the environment as set from it; else one whose value differs from
 // its default as changed in code.
 func readKingpin(v reflect.Value, args []string) []flagSet {
-	model := method(v, "Model", 0, 1).Call(nil)[0]
+	model := method(v.MethodByName("Model"), 0, 1).Call(nil)[0]
 	app := stringField(model, "Name")
 	out := []flagSet{kingpinFlags(app, "kingpin", field(model, "Flags"), args)}
 	for _, cmd := range kingpinChosen(field(model, "Commands"), args) {

@@ -11,7 +11,7 @@ var pflagFields = []string{"Name", "Shorthand", "Value", "DefValue", "NoOptDefVa
 // isPflagSet reports whether v has the shape of a *pflag.FlagSet: a
 // method VisitAll(func(*Flag)) whose Flag has pflagFields.
 func isPflagSet(v reflect.Value) bool {
-	m := method(v, "VisitAll", 1, 0)
+	m := method(v.MethodByName("VisitAll"), 1, 0)
 	if !m.IsValid() {
 		return false
 	}
@@ -31,7 +31,7 @@ func isPflagSet(v reflect.Value) bool {
 // Changed is set, as the flag package's Visit would say; one not Changed
 // whose value differs from its default was changed in code.
 func readPflags(fs *flagSet, v reflect.Value) {
-	m := method(v, "VisitAll", 1, 0)
+	m := method(v.MethodByName("VisitAll"), 1, 0)
 	visit := reflect.MakeFunc(m.Type().In(0), func(in []reflect.Value) []reflect.Value {
 		if r := pflagRecord(in[0]); fs.library != "cobra" || r.name != "help" {
 			fs.add(r) // but not the help flag cobra adds to every command
@@ -93,17 +93,16 @@ func isCobraCommand(v reflect.Value) bool {
 	if _, ok := v.Interface().(cobraCommand); !ok {
 		return false
 	}
-	for _, name := range []string{"Flags", "PersistentFlags", "Parent"} {
-		m := method(v, name, 0, 1)
-		if !m.IsValid() {
+	for _, m := range []reflect.Value{v.MethodByName("Flags"), v.MethodByName("PersistentFlags"), v.MethodByName("Parent")} {
+		if !method(m, 0, 1).IsValid() {
 			return false
 		}
 	}
-	cmds := method(v, "Commands", 0, 1)
-	if !cmds.IsValid() || cmds.Type().Out(0) != reflect.SliceOf(v.Type()) || method(v, "Parent", 0, 1).Type().Out(0) != v.Type() {
+	cmds := method(v.MethodByName("Commands"), 0, 1)
+	if !cmds.IsValid() || cmds.Type().Out(0) != reflect.SliceOf(v.Type()) || method(v.MethodByName("Parent"), 0, 1).Type().Out(0) != v.Type() {
 		return false
 	}
-	return isPflagSet(reflect.Zero(method(v, "Flags", 0, 1).Type().Out(0)))
+	return isPflagSet(reflect.Zero(method(v.MethodByName("Flags"), 0, 1).Type().Out(0)))
 }
 
 // readCobra reads the flags of the cobra command that is running, found
@@ -118,11 +117,11 @@ func readCobra(v reflect.Value) flagSet {
 	}
 	c := cmd.Interface().(cobraCommand)
 	fs := flagSet{name: c.CommandPath(), library: "cobra"}
-	readPflags(&fs, method(cmd, "Flags", 0, 1).Call(nil)[0])
+	readPflags(&fs, method(cmd.MethodByName("Flags"), 0, 1).Call(nil)[0])
 	// Before Execute has parsed, the persistent flags are not yet merged
 	// into Flags; after, this adds nothing new.
-	for p := cmd; p.IsValid() && !p.IsNil(); p = method(p, "Parent", 0, 1).Call(nil)[0] {
-		readPflags(&fs, method(p, "PersistentFlags", 0, 1).Call(nil)[0])
+	for p := cmd; p.IsValid() && !p.IsNil(); p = method(p.MethodByName("Parent"), 0, 1).Call(nil)[0] {
+		readPflags(&fs, method(p.MethodByName("PersistentFlags"), 0, 1).Call(nil)[0])
 	}
 	fs.sorted()
 	return fs
@@ -135,7 +134,7 @@ func runningCobra(v reflect.Value, depth int) reflect.Value {
 	if depth > 16 || v.IsNil() {
 		return reflect.Value{}
 	}
-	subs := method(v, "Commands", 0, 1).Call(nil)[0]
+	subs := method(v.MethodByName("Commands"), 0, 1).Call(nil)[0]
 	for i := range subs.Len() {
 		if found := runningCobra(subs.Index(i), depth+1); found.IsValid() {
 			return found

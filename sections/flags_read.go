@@ -84,7 +84,7 @@ func readFlags(set any, args []string) (out []flagSet) {
 	case "cobra":
 		return []flagSet{readCobra(v)}
 	case "pflag":
-		fs := flagSet{name: callString(v, "Name"), library: "pflag"}
+		fs := flagSet{name: nameOf(v), library: "pflag"}
 		readPflags(&fs, v)
 		fs.sorted()
 		return []flagSet{fs}
@@ -98,24 +98,36 @@ func readFlags(set any, args []string) (out []flagSet) {
 	return nil
 }
 
-// method returns v's method name if it takes in arguments and returns
-// out results, or an invalid Value. name is a constant at every call, so
-// that the linker keeps only the methods of that name.
-func method(v reflect.Value, name string, in, out int) reflect.Value {
-	m := v.MethodByName(name)
+// method returns m, a method value, if it takes in arguments and returns
+// out results, or an invalid Value. Callers look methods up with
+// MethodByName and a constant name: the linker then keeps only the
+// methods of that name, where a name it cannot see would make it keep
+// every exported method of every type in the program.
+func method(m reflect.Value, in, out int) reflect.Value {
 	if !m.IsValid() || m.Type().NumIn() != in || m.Type().NumOut() != out {
 		return reflect.Value{}
 	}
 	return m
 }
 
-// callString calls v's method name, a func() string, or returns "".
-func callString(v reflect.Value, name string) string {
-	m := method(v, name, 0, 1)
-	if !m.IsValid() || m.Type().Out(0).Kind() != reflect.String {
-		return ""
+// nameOf returns v's Name(), or "".
+func nameOf(v reflect.Value) string {
+	if n, ok := v.Interface().(interface{ Name() string }); ok {
+		s, _ := call(n.Name)
+		return s
 	}
-	return m.Call(nil)[0].String()
+	return ""
+}
+
+// fullName returns v's FullName(), as urfave/cli commands have, or its
+// Name field.
+func fullName(v reflect.Value) string {
+	if n, ok := v.Interface().(interface{ FullName() string }); ok {
+		if s, _ := call(n.FullName); s != "" {
+			return s
+		}
+	}
+	return stringField(v, "Name")
 }
 
 // field returns the field name of the struct v points to, or an invalid

@@ -231,3 +231,30 @@ func TestConfigHiddenFields(t *testing.T) {
 	assert.NotContains(t, string(b), "hunter2")
 	assert.Contains(t, string(b), `"hidden":["nats.Users","nats.Accounts","nats.Token"]`)
 }
+
+// BenchmarkConfigPflag1000 measures the config section reading a
+// pflag-shaped flag set of 1,000 flags by reflection: what a report of a
+// large cobra program pays.
+func BenchmarkConfigPflag1000(b *testing.B) {
+	fs := &fakeFlagSet{name: "big"}
+	for i := range 1000 {
+		fs.flags = append(fs.flags, &fakeFlag{Name: fmt.Sprintf("flag-%04d", i), Value: &fakeValue{s: "value", typ: "string"}, DefValue: "value"})
+	}
+	c := Config{Args: []string{}, Flags: []any{fs}}
+	for b.Loop() {
+		collectConfig(b, c)
+	}
+}
+
+// BenchmarkConfigStd1000 is BenchmarkConfigPflag1000 for the flag
+// package, read without reflection, for comparison.
+func BenchmarkConfigStd1000(b *testing.B) {
+	fs := flag.NewFlagSet("big", flag.ContinueOnError)
+	for i := range 1000 {
+		fs.String(fmt.Sprintf("flag-%04d", i), "value", "")
+	}
+	c := Config{Args: []string{}, FlagSets: []*flag.FlagSet{fs}}
+	for b.Loop() {
+		collectConfig(b, c)
+	}
+}

@@ -25,7 +25,7 @@ func isCliFlags(t reflect.Type) bool {
 // *cli.Command: fields Flags ([]cli.Flag) and Commands, and a method
 // Lineage returning the command and its parents.
 func isCliCommand(v reflect.Value) bool {
-	lineage := method(v, "Lineage", 0, 1)
+	lineage := method(v.MethodByName("Lineage"), 0, 1)
 	return isCliFlags(fieldType(v.Type(), "Flags")) && fieldType(v.Type(), "Commands") == reflect.SliceOf(v.Type()) &&
 		lineage.IsValid() && lineage.Type().Out(0) == reflect.SliceOf(v.Type())
 }
@@ -34,7 +34,7 @@ func isCliCommand(v reflect.Value) bool {
 // *cli.Context: fields Command and App holding Flags, and methods Lineage
 // and Value(name).
 func isCliContext(v reflect.Value) bool {
-	lineage := method(v, "Lineage", 0, 1)
+	lineage := method(v.MethodByName("Lineage"), 0, 1)
 	cmd, app := fieldType(v.Type(), "Command"), fieldType(v.Type(), "App")
 	_, hasValue := v.Interface().(cliContext)
 	return hasValue && cmd != nil && app != nil && isCliFlags(fieldType(cmd, "Flags")) && isCliFlags(fieldType(app, "Flags")) &&
@@ -53,15 +53,11 @@ func readCliCommand(v reflect.Value, args []string) []flagSet {
 	if !cmd.IsValid() {
 		cmd = v
 	}
-	lineage := method(cmd, "Lineage", 0, 1).Call(nil)[0]
+	lineage := method(cmd.MethodByName("Lineage"), 0, 1).Call(nil)[0]
 	var out []flagSet
 	for i := min(lineage.Len(), 16) - 1; i >= 0; i-- {
 		c := lineage.Index(i)
-		name := callString(c, "FullName")
-		if name == "" {
-			name = stringField(c, "Name")
-		}
-		fs := flagSet{name: name, library: "urfave/cli"}
+		fs := flagSet{name: fullName(c), library: "urfave/cli"}
 		flags := field(c, "Flags")
 		for j := range flags.Len() {
 			if f, ok := flags.Index(j).Interface().(cliFlag); ok && f != nil {
@@ -89,7 +85,7 @@ func runningCli(v reflect.Value, depth int) reflect.Value {
 			return found
 		}
 	}
-	if args := method(v, "Args", 0, 1); depth > 0 && args.IsValid() {
+	if args := method(v.MethodByName("Args"), 0, 1); depth > 0 && args.IsValid() {
 		if a := args.Call(nil)[0]; a.Kind() == reflect.Interface && !a.IsNil() {
 			return v
 		}
@@ -102,7 +98,7 @@ func runningCli(v reflect.Value, depth int) reflect.Value {
 // value is what the context's Value returns, its default its
 // GetDefaultText.
 func readCliContext(v reflect.Value, args []string) []flagSet {
-	lineage := method(v, "Lineage", 0, 1).Call(nil)[0]
+	lineage := method(v.MethodByName("Lineage"), 0, 1).Call(nil)[0]
 	var out []flagSet
 	for i := min(lineage.Len(), 16) - 1; i >= 0; i-- {
 		ctx := lineage.Index(i)
@@ -116,11 +112,7 @@ func readCliContext(v reflect.Value, args []string) []flagSet {
 		if !owner.IsValid() || owner.IsNil() {
 			continue
 		}
-		name := callString(owner, "FullName")
-		if name == "" {
-			name = stringField(owner, "Name")
-		}
-		fs := flagSet{name: name, library: "urfave/cli"}
+		fs := flagSet{name: fullName(owner), library: "urfave/cli"}
 		valuer, _ := ctx.Interface().(cliContext)
 		flags := field(owner, "Flags")
 		for j := range flags.Len() {
