@@ -385,3 +385,24 @@ func TestWithFlagsRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestFlagLibrariesKeepMethodsDead checks that gmr's reflection on the
+// flag libraries leaves the linker's dead-code elimination of methods on:
+// MethodByName with a name the linker cannot see would make it keep every
+// exported method of every type in a program that imports gmr, such as
+// importer's uncalled marker.Unused.
+func TestFlagLibrariesKeepMethodsDead(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "importer")
+	out, err := flagLibsCmd("build", "-o", bin, "./importer").CombinedOutput()
+	if err != nil && (strings.Contains(string(out), "dial") || strings.Contains(string(out), "proxy") || strings.Contains(string(out), "lookup")) {
+		t.Skipf("cannot load the modules of testdata/flaglibs (GOPROXY=%s): %s", os.Getenv("GOPROXY"), out)
+	}
+	require.NoError(t, err, "build importer: %s", out)
+	syms, err := exec.Command("go", "tool", "nm", bin).Output()
+	require.NoError(t, err)
+	require.Contains(t, string(syms), "main.main", "go tool nm lists the program's symbols")
+	for line := range strings.Lines(string(syms)) {
+		assert.False(t, strings.Contains(line, "marker") && strings.Contains(line, "Unused"),
+			"the linker kept an uncalled method, %q: something in gmr calls MethodByName with a variable name", strings.TrimSpace(line))
+	}
+}
