@@ -38,7 +38,7 @@ var flagLibModules = []string{
 func flagLibsCmd(args ...string) *exec.Cmd {
 	cmd := exec.Command("go", args...)
 	cmd.Dir = flagLibsDir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	cmd.Env = append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -mod=mod"), "GOWORK=off")
 	return cmd
 }
 
