@@ -4,6 +4,8 @@ package gmr_test
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/gmr-go/gmr/formatters"
 	"github.com/gmr-go/gmr/gmr"
+	"github.com/gmr-go/gmr/sections"
 )
 
 // flagLibsDir is the nested test module whose programs use the flag
@@ -405,4 +408,24 @@ func TestFlagLibrariesKeepMethodsDead(t *testing.T) {
 		assert.False(t, strings.Contains(line, "marker") && strings.Contains(line, "Unused"),
 			"the linker kept an uncalled method, %q: something in gmr calls MethodByName with a variable name", strings.TrimSpace(line))
 	}
+}
+
+// TestWithFlagsShown checks that WithFlags adds its flag sets after
+// flag.CommandLine and WithFlagSet's, each once, in the report.
+func TestWithFlagsShown(t *testing.T) {
+	own := flag.NewFlagSet("own", flag.ContinueOnError)
+	own.Int("port", 8080, "")
+	more := flag.NewFlagSet("more", flag.ContinueOnError)
+	more.String("db-password", "hunter2", "")
+	r, err := gmr.New(gmr.WithFormat("json"), gmr.WithOnlySections(sections.Config{}), gmr.WithFlagSet(own), gmr.WithFlags(more, own))
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, r.WriteReport(context.Background(), &buf))
+	cfg := configOf(t, buf.Bytes())
+	var names []string
+	for _, fs := range cfg.FlagSets {
+		names = append(names, fs.Name)
+	}
+	assert.Equal(t, []string{flag.CommandLine.Name(), "own", "more"}, names)
+	assert.NotContains(t, buf.String(), "hunter2")
 }
