@@ -97,6 +97,7 @@ type settings struct {
 	replaced     bool
 
 	flagSets    []*flag.FlagSet
+	flags       []any // WithFlags
 	configs     map[string]any
 	secretFlags []string
 	secretKeys  []string
@@ -775,8 +776,12 @@ func (s *settings) tunePackage(p sections.Package) sections.Package {
 }
 
 func (s *settings) tuneConfig(c sections.Config) sections.Config {
-	if len(c.FlagSets) == 0 {
+	if len(c.FlagSets) == 0 && len(c.Flags) == 0 {
 		c.FlagSets = s.flagSetsOrDefault()
+		if len(s.flags) > 0 && len(c.FlagSets) == 0 {
+			c.FlagSets = []*flag.FlagSet{flag.CommandLine}
+		}
+		c.Flags = s.flags
 	}
 	if len(s.configs) > 0 {
 		values := maps.Clone(s.configs)
@@ -901,4 +906,24 @@ func envDuration(getenv func(string) string, name string) (time.Duration, error)
 		return 0, fmt.Errorf("%s=%q: not positive", name, v)
 	}
 	return d, nil
+}
+
+// WithFlags shows the flags of sets in the config section, after those of
+// flag.CommandLine and WithFlagSet: each a *flag.FlagSet, a *pflag.FlagSet,
+// a *cobra.Command (the command that is running is shown, with the
+// persistent flags of its parents), a *kingpin.Application, an urfave/cli
+// v3 *cli.Command or an urfave/cli v2 *cli.Context. gmr imports none of
+// these libraries: it reads them by reflection on their documented
+// exported fields and methods (see sections.CheckFlags). Setup returns an
+// error for a value of any other type, or a nil one.
+func WithFlags(sets ...any) Option {
+	return func(s *settings) error {
+		for i, set := range sets {
+			if err := sections.CheckFlags(set); err != nil {
+				return fmt.Errorf("gmr: WithFlags: flag set %d: %w", i, err)
+			}
+		}
+		s.flags = append(s.flags, sets...)
+		return nil
+	}
 }

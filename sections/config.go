@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -32,6 +33,11 @@ const (
 	configMaxKey = 256
 	// configMaxMapScan is the most keys of one map looked at.
 	configMaxMapScan = 100_000
+	// configMaxFlagSets is the most flag sets shown; a cobra command or
+	// an urfave/cli command counts as one for each command it shows.
+	configMaxFlagSets = 64
+	// configMaxHidden is the most hidden fields named for one value.
+	configMaxHidden = 100
 )
 
 // Config is the "config" section: the program's command line, its flags
@@ -60,6 +66,20 @@ const (
 // argument, so the argument after it is left alone. Flags the flag sets do
 // not define are judged by name alone.
 //
+// Flags come from the standard flag package (FlagSets) and from pflag,
+// cobra, kingpin and urfave/cli (Flags), all shown alike and masked by the
+// same rules: name, value, default, whether the flag was set, and where
+// its value came from when the library can tell. For the flag package and
+// pflag, set means set on the command line (FlagSet.Visit, Flag.Changed);
+// kingpin and urfave/cli also read the environment (and urfave/cli files),
+// and a value from there says which variable. A flag that was not set but
+// whose value differs from its default was changed by the program itself
+// (a config file loaded into the flag's variable, say), and says so
+// rather than pass for a command-line flag. A cobra command shows the
+// flags of the command that is running, its parents' persistent flags
+// included; an urfave/cli command shows the running command and each
+// parent.
+//
 // Registered values are walked with reflection and flattened to entries with
 // dotted keys ("db.host", "servers[0].port"): struct fields as encoding/json
 // lays them out (under their json tag names, the fields of embedded structs
@@ -74,13 +94,15 @@ const (
 // under whatever key; so are values of other types that implement error,
 // encoding.TextMarshaler or fmt.Stringer, unless they are structs with
 // exported fields, which are walked field by field so that the redaction
-// rules see each field. Pointer cycles show as "<cycle>"; one value shows at
+// rules see each field. The fields tagged json:"-" are not shown but named
+// in ConfigValue.Hidden, so that the reader knows they exist. Pointer cycles show as "<cycle>"; one value shows at
 // most 10 levels of nesting, 1,000 entries and 1 KiB per entry, and counts
 // what it leaves out. Method calls that panic show as "<panic: ...>".
 //
 // Collect reads flags and values while the program may be changing them.
-// flag.FlagSet is not synchronised, so a flag set must not be modified
-// (flag.Parse, FlagSet.Set) while a report is being made; values are read
+// flag.FlagSet is not synchronised, nor are the other libraries' flag
+// sets, so a flag set must not be modified (flag.Parse, FlagSet.Set,
+// cobra's Execute parsing) while a report is being made; values are read
 // without locks, so a report shows them as they were at some moment during
 // the collection, as any diagnostic reading live configuration does.
 // Collect stops nothing: it reads the flags and values in memory, calling
@@ -90,9 +112,19 @@ type Config struct {
 	// Args is the command line to show, program name first. Optional: nil
 	// means os.Args; an empty, non-nil slice shows none.
 	Args []string
-	// FlagSets are the flag sets to show. Optional: empty means
-	// flag.CommandLine alone. Nil entries and repeats are skipped.
+	// FlagSets are the flag sets to show. Optional: empty, with Flags
+	// empty too, means flag.CommandLine alone. Nil entries and repeats are
+	// skipped.
 	FlagSets []*flag.FlagSet
+	// Flags are flag sets of other flag libraries to show after FlagSets,
+	// each of a type CheckFlags accepts: a *pflag.FlagSet, a
+	// *cobra.Command, a *kingpin.Application, an urfave/cli v3
+	// *cli.Command, an urfave/cli v2 *cli.Context, or a *flag.FlagSet.
+	// Optional. They are read by reflection on the libraries' exported
+	// fields and methods, so that gmr imports none of them (see
+	// CheckFlags). An entry of any other type shows as a flag set with an
+	// error.
+	Flags []any
 	// Values are the configuration values to show, by name: structs, maps,
 	// slices, scalars, or pointers to them. Optional. The name is the first
 	// part of each entry's key.
@@ -114,10 +146,22 @@ type ConfigReport struct {
 // ConfigFlagSet is one flag set.
 type ConfigFlagSet struct {
 	// Name is the flag set's name; that of flag.CommandLine is the program
-	// name, os.Args[0].
+	// name, os.Args[0]. A cobra or urfave/cli command's is its path from
+	// the root command ("shop serve"), a kingpin command's the
+	// application's name and the command's.
 	Name string `json:"name"`
+	// Library is the flag library the set belongs to: "flag", "pflag",
+	// "cobra", "kingpin" or "urfave/cli".
+	Library string `json:"library"`
 	// Flags are the defined flags, in lexical order.
 	Flags []ConfigFlag `json:"flags"`
+	// Omitted counts the flags left out because of the bound on their
+	// number.
+	Omitted int `json:"omitted"`
+	// Error says why the flags could not be read, or not all of them: a
+	// value of a type CheckFlags rejects, or a panic of the library's
+	// code. Empty if they were.
+	Error string `json:"error,omitempty"`
 }
 
 // ConfigFlag is one flag.
@@ -136,9 +180,23 @@ type ConfigFlag struct {
 	// text. They are parsed from the masked text, so never hold a secret.
 	TypedValue   any `json:"value"`
 	TypedDefault any `json:"default"`
-	// Set reports whether the flag was set on the command line (or with
-	// FlagSet.Set).
+	// Set reports whether the flag was given to the program: on the
+	// command line (for the flag package and pflag, also with
+	// FlagSet.Set), or, where the library reads them, from the environment
+	// or a file. A flag whose value the program changed in code is not
+	// set.
 	Set bool `json:"set"`
+	// Source says where a value came from when that is not the command
+	// line (a flag set there) or the default (a flag not set):
+	// "environment" (the variable EnvVar), "file" (a file source of
+	// urfave/cli), or "code" for a flag that was not set but whose value
+	// differs from its default, changed by the program itself (a value
+	// loaded from a config file into the flag's variable, say). Empty
+	// otherwise.
+	Source string `json:"source,omitempty"`
+	// EnvVar is the environment variable the value came from, when Source
+	// is "environment".
+	EnvVar string `json:"env_var,omitempty"`
 	// Redacted reports whether Value or Default was masked, whole or in
 	// part.
 	Redacted bool `json:"redacted"`
@@ -156,6 +214,10 @@ type ConfigValue struct {
 	// when a large map or slice is cut short, each of its elements left
 	// out counts as one.
 	Omitted int `json:"omitted"`
+	// Hidden are the keys of the struct fields that are tagged json:"-"
+	// and so not shown ("nats.users"), so that the reader knows they
+	// exist; at most 100.
+	Hidden []string `json:"hidden"`
 }
 
 // ConfigEntry is one leaf of a registered value.
@@ -195,8 +257,10 @@ func (f ConfigFlag) MarshalJSON() ([]byte, error) {
 		Value    any    `json:"value"`
 		Default  any    `json:"default"`
 		Set      bool   `json:"set"`
+		Source   string `json:"source,omitempty"`
+		EnvVar   string `json:"env_var,omitempty"`
 		Redacted bool   `json:"redacted"`
-	}{f.Name, jsonValue(f.TypedValue, f.Value, f.Redacted), jsonValue(f.TypedDefault, f.Default, f.Redacted), f.Set, f.Redacted})
+	}{f.Name, jsonValue(f.TypedValue, f.Value, f.Redacted), jsonValue(f.TypedDefault, f.Default, f.Redacted), f.Set, f.Source, f.EnvVar, f.Redacted})
 }
 
 // jsonValue returns typed, or text when typed is nil or redacted is set.
@@ -256,13 +320,17 @@ func (c Config) Collect(ctx context.Context) (any, error) {
 	r := *redact.FromContext(ctx)
 	rep := &ConfigReport{CommandLine: []string{}, FlagSets: []ConfigFlagSet{}, Values: []ConfigValue{}}
 	secrets := newFlagSecrets(r)
-	flagSets := c.flagSets()
-	rep.CommandLine = commandLine(c.Args, secrets, flagSets)
-	for _, fs := range flagSets {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
+	args := c.Args
+	if args == nil {
+		args = os.Args
+	}
+	sets := c.readFlagSets(ctx, args)
+	rep.CommandLine = commandLine(args, secrets, sets)
+	for _, fs := range sets {
 		rep.FlagSets = append(rep.FlagSets, collectFlags(fs, secrets))
+	}
+	if err := ctx.Err(); err != nil {
+		return rep, err
 	}
 	names := make([]string, 0, len(c.Values))
 	for name := range c.Values {

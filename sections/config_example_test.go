@@ -57,3 +57,13 @@ func ExampleConfig() {
 	//   db.replica = postgres://app:***@replica/shop
 	//   db.cert = ***
 }
+
+// CheckFlags tells which values the config section can read flags from,
+// and why it cannot read the others.
+func ExampleCheckFlags() {
+	fmt.Println(sections.CheckFlags(flag.NewFlagSet("shop", flag.ContinueOnError)))
+	fmt.Println(sections.CheckFlags(map[string]string{"port": "8080"}))
+	// Output:
+	// <nil>
+	// map[string]string: not a flag set gmr can read: want a *flag.FlagSet, *pflag.FlagSet, *cobra.Command, *kingpin.Application, urfave/cli v3 *cli.Command or urfave/cli v2 *cli.Context
+}

@@ -1,27 +1,105 @@
 package sections
 
 import (
+	"context"
 	"flag"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/gmr-go/gmr/internal/redact"
+	"github.com/gmr-go/gmr/internal/textfmt"
 )
 
-// flagSets returns the flag sets to show: c.FlagSets without nil entries
-// and repeats, or flag.CommandLine if there are none.
-func (c Config) flagSets() []*flag.FlagSet {
-	if len(c.FlagSets) == 0 {
-		return []*flag.FlagSet{flag.CommandLine}
+// flagSet is one flag set as read from its library, before masking.
+type flagSet struct {
+	name, library string
+	flags         []flagRecord
+	omitted       int
+	err           string
+}
+
+// flagRecord is one flag as read from its library, before masking.
+type flagRecord struct {
+	name  string
+	short string // a one-letter name, or ""
+	value string
+	def   string
+	// boolean is set for a flag that takes no argument (-v, not -v true).
+	boolean bool
+	kind    scalarKind
+	set     bool
+	source  string // see ConfigFlag.Source
+	envVar  string
+}
+
+// add appends f, or counts it as omitted past the bound on flags.
+func (fs *flagSet) add(f flagRecord) {
+	if len(fs.flags) >= configMaxEntries {
+		fs.omitted++
+		return
 	}
-	var out []*flag.FlagSet
+	if len(f.name) > configMaxKey {
+		f.name = textfmt.Cut(f.name, configMaxKey) + "..."
+	}
+	fs.flags = append(fs.flags, f)
+}
+
+// sorted sorts the flags by name and drops repeated names, keeping the
+// first.
+func (fs *flagSet) sorted() {
+	slices.SortStableFunc(fs.flags, func(a, b flagRecord) int { return strings.Compare(a.name, b.name) })
+	fs.flags = slices.CompactFunc(fs.flags, func(a, b flagRecord) bool { return a.name == b.name })
+}
+
+// readFlagSets reads the flag sets to show: c.FlagSets without nil entries
+// and repeats, then c.Flags, or flag.CommandLine if both are empty. It
+// stops at configMaxFlagSets sets, and when ctx is done.
+func (c Config) readFlagSets(ctx context.Context, args []string) []flagSet {
+	var std []*flag.FlagSet
 	for _, fs := range c.FlagSets {
-		if fs != nil && !slices.Contains(out, fs) {
-			out = append(out, fs)
+		if fs != nil && !slices.Contains(std, fs) {
+			std = append(std, fs)
 		}
 	}
+	if len(std) == 0 && len(c.Flags) == 0 {
+		std = []*flag.FlagSet{flag.CommandLine}
+	}
+	var out []flagSet
+	for _, fs := range std {
+		out = append(out, readStdFlags(fs))
+	}
+	var seen []any
+	for _, set := range c.Flags {
+		if ctx.Err() != nil || len(out) >= configMaxFlagSets {
+			break
+		}
+		if fs, ok := set.(*flag.FlagSet); ok && slices.Contains(std, fs) {
+			continue
+		}
+		if comparable(set) && slices.Contains(seen, set) {
+			continue
+		}
+		seen = append(seen, set)
+		out = append(out, readFlags(set, args)...)
+	}
+	return out[:min(len(out), configMaxFlagSets)]
+}
+
+// readStdFlags reads a flag set of the standard flag package. A flag is
+// set if it was set on the command line (flag.FlagSet.Visit); one that was
+// not but whose value differs from its default was changed in code.
+func readStdFlags(fs *flag.FlagSet) flagSet {
+	set := make(map[string]bool)
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	out := flagSet{name: fs.Name(), library: "flag"}
+	fs.VisitAll(func(f *flag.Flag) {
+		r := flagRecord{name: f.Name, value: flagValue(f.Value), def: f.DefValue, boolean: isBoolFlag(f), kind: flagKind(f.Value), set: set[f.Name]}
+		if changedInCode(r) {
+			r.source = "code"
+		}
+		out.add(r)
+	})
 	return out
 }
 
@@ -45,8 +123,12 @@ func (s flagSecrets) secret(name string) bool { return s.listed[name] || s.r.Sec
 
 // isBoolFlag reports whether f is a boolean flag, one that takes no
 // argument (-v, not -v true). A flag whose IsBoolFlag panics is not.
-func isBoolFlag(f *flag.Flag) bool {
-	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+func isBoolFlag(f *flag.Flag) bool { return isBoolValue(f.Value) }
+
+// isBoolValue reports whether v has an IsBoolFlag method that reports
+// true, as the boolean flags of the flag package and kingpin do.
+func isBoolValue(v any) bool {
+	b, ok := v.(interface{ IsBoolFlag() bool })
 	if !ok {
 		return false
 	}
@@ -54,30 +136,30 @@ func isBoolFlag(f *flag.Flag) bool {
 	return isBool
 }
 
-// boolFlags returns the names of the flags that every flag set of
-// flagSets that defines them defines as boolean.
-func boolFlags(flagSets []*flag.FlagSet) map[string]bool {
-	out := make(map[string]bool)
-	for _, fs := range flagSets {
-		fs.VisitAll(func(f *flag.Flag) {
-			if prev, seen := out[f.Name]; !seen || prev {
-				out[f.Name] = isBoolFlag(f)
+// commandLine returns args with secrets masked and each argument bounded
+// to configMaxValue bytes. A flag is secret by secrets, or when it is the
+// one-letter name of a secret flag, unless every flag set that defines it
+// defines it as boolean: it then takes no argument, and the one after it
+// is left alone.
+func commandLine(args []string, secrets flagSecrets, sets []flagSet) []string {
+	boolean := make(map[string]bool)
+	long := make(map[string]string) // one-letter name to name
+	for _, fs := range sets {
+		for _, f := range fs.flags {
+			for _, n := range []string{f.name, f.short} {
+				if prev, seen := boolean[n]; n != "" && (!seen || prev) {
+					boolean[n] = f.boolean
+				}
 			}
-		})
+			if f.short != "" {
+				long[f.short] = f.name
+			}
+		}
 	}
-	return out
-}
-
-// commandLine returns args, or os.Args if args is nil, with secrets masked
-// and each argument bounded to configMaxValue bytes. A flag is secret by
-// secrets, unless every flag set that defines it defines it as boolean: it
-// then takes no argument, and the one after it is left alone.
-func commandLine(args []string, secrets flagSecrets, flagSets []*flag.FlagSet) []string {
-	if args == nil {
-		args = os.Args
+	isSecret := func(name string) bool {
+		secret := secrets.secret(name) || long[name] != "" && secrets.secret(long[name])
+		return secret && !boolean[name]
 	}
-	boolean := boolFlags(flagSets)
-	isSecret := func(name string) bool { return secrets.secret(name) && !boolean[name] }
 	// As in redactText, only the first configMaxScan bytes of an argument
 	// are looked at, and at most configMaxValue bytes shown.
 	scan := make([]string, len(args))
@@ -94,17 +176,16 @@ func commandLine(args []string, secrets flagSecrets, flagSets []*flag.FlagSet) [
 	return out
 }
 
-// collectFlags lists the flags of fs. A secret flag's value and default
+// collectFlags masks the flags of fs. A secret flag's value and default
 // are masked, unless it is a boolean flag showing "true" or "false", which
 // gives nothing away (-use-secret-manager).
-func collectFlags(fs *flag.FlagSet, secrets flagSecrets) ConfigFlagSet {
-	set := make(map[string]bool)
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	out := ConfigFlagSet{Name: fs.Name(), Flags: []ConfigFlag{}}
-	fs.VisitAll(func(f *flag.Flag) {
-		cf := ConfigFlag{Name: f.Name, Value: flagValue(f.Value), Default: f.DefValue, Set: set[f.Name]}
-		plainBool := isBoolFlag(f) && isBoolText(cf.Value) && isBoolText(cf.Default)
-		if secrets.secret(f.Name) && !plainBool {
+func collectFlags(fs flagSet, secrets flagSecrets) ConfigFlagSet {
+	out := ConfigFlagSet{Name: fs.name, Library: fs.library, Flags: []ConfigFlag{}, Omitted: fs.omitted, Error: fs.err}
+	out.Name, _ = redactText(secrets.r, out.Name)
+	for _, f := range fs.flags {
+		cf := ConfigFlag{Name: f.name, Value: f.value, Default: f.def, Set: f.set, Source: f.source, EnvVar: f.envVar}
+		plainBool := f.boolean && isBoolText(cf.Value) && isBoolText(cf.Default)
+		if secrets.secret(f.name) && !plainBool {
 			for _, s := range []*string{&cf.Value, &cf.Default} {
 				if *s != "" {
 					*s, cf.Redacted = redact.Mask, true
@@ -116,19 +197,19 @@ func collectFlags(fs *flag.FlagSet, secrets flagSecrets) ConfigFlagSet {
 			cf.Default, rd = redactText(secrets.r, cf.Default)
 			cf.Redacted = rv || rd
 			if !cf.Redacted {
-				k := flagKind(f.Value)
-				cf.TypedValue, cf.TypedDefault = typedValue(k, cf.Value), typedValue(k, cf.Default)
+				cf.TypedValue, cf.TypedDefault = typedValue(f.kind, cf.Value), typedValue(f.kind, cf.Default)
 			}
 		}
 		out.Flags = append(out.Flags, cf)
-	})
+	}
 	return out
 }
 
 // flagKind returns the JSON type of v's values, from what its Get returns
-// if it is a flag.Getter, as the flag package's own flags are.
-func flagKind(v flag.Value) scalarKind {
-	g, ok := v.(flag.Getter)
+// if it is a flag.Getter, as the flag package's own flags are, or if it
+// has a Get method returning any, as kingpin's do.
+func flagKind(v any) scalarKind {
+	g, ok := v.(interface{ Get() any })
 	if !ok {
 		return textKind
 	}
@@ -136,7 +217,12 @@ func flagKind(v flag.Value) scalarKind {
 	if panicked != "" {
 		return textKind
 	}
-	switch got.(type) {
+	return kindOf(got)
+}
+
+// kindOf returns the JSON type of a flag's value v.
+func kindOf(v any) scalarKind {
+	switch v.(type) {
 	case bool:
 		return boolKind
 	case int, int8, int16, int32, int64:
@@ -151,10 +237,17 @@ func flagKind(v flag.Value) scalarKind {
 	return textKind
 }
 
+// changedInCode reports whether r was not set but its value differs from
+// its default: the program changed it. A value that could not be read is
+// not judged.
+func changedInCode(r flagRecord) bool {
+	return !r.set && r.value != r.def && !strings.HasPrefix(r.value, "<panic: ")
+}
+
 func isBoolText(s string) bool { return s == "true" || s == "false" }
 
 // flagValue returns v.String(), or a note if v is nil or String panics.
-func flagValue(v flag.Value) string {
+func flagValue(v interface{ String() string }) string {
 	if v == nil {
 		return "<nil>"
 	}

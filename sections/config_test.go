@@ -87,7 +87,7 @@ func TestConfigFlags(t *testing.T) {
 	rep := collectConfigWith(t, Config{Args: []string{}, FlagSets: []*flag.FlagSet{fs, nil, fs}}, &redact.Redactor{Flags: []string{"--license"}})
 	assert.Empty(t, rep.CommandLine)
 	require.Len(t, rep.FlagSets, 1, "nil and repeated flag sets are skipped")
-	assert.Equal(t, ConfigFlagSet{Name: "shop", Flags: []ConfigFlag{
+	assert.Equal(t, ConfigFlagSet{Name: "shop", Library: "flag", Flags: []ConfigFlag{
 		{Name: "addr", Value: ":8080", Default: ":8080"},
 		{Name: "api-token", Value: "***", Default: "***", Redacted: true},
 		{Name: "db-password", Value: "***", Default: "", Set: true, Redacted: true},
@@ -589,7 +589,7 @@ func TestConfigJSON(t *testing.T) {
 	rep := collectConfig(t, Config{Args: []string{"x", "-token", "t"}, FlagSets: []*flag.FlagSet{flag.NewFlagSet("x", flag.ContinueOnError)}})
 	b, err := json.Marshal(rep)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"command_line":["x","-token","***"],"flag_sets":[{"name":"x","flags":[]}],"values":[]}`, string(b))
+	assert.JSONEq(t, `{"command_line":["x","-token","***"],"flag_sets":[{"name":"x","library":"flag","flags":[],"omitted":0}],"values":[]}`, string(b))
 }
 
 // renderConfig renders the config section with a flag and a map entry named
@@ -760,7 +760,7 @@ func TestConfigTypedJSON(t *testing.T) {
 	}{64, true, 0.25, 90 * time.Second, 1 << 63, "localhost", 4242, math.NaN(), time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}})
 	b, err := json.Marshal(rep)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"command_line":[],"flag_sets":[{"name":"x","flags":[
+	assert.JSONEq(t, `{"command_line":[],"flag_sets":[{"name":"x","library":"flag","omitted":0,"flags":[
 		{"name":"api-key","value":"***","default":"***","set":false,"redacted":true},
 		{"name":"big","value":9223372036854775808,"default":9223372036854775808,"set":false,"redacted":false},
 		{"name":"name","value":"svc","default":"svc","set":false,"redacted":false},
@@ -776,7 +776,7 @@ func TestConfigTypedJSON(t *testing.T) {
 		{"key":"app.host","value":"localhost","redacted":false},
 		{"key":"app.password","value":"***","redacted":true},
 		{"key":"app.nan","value":"NaN","redacted":false},
-		{"key":"app.started","value":"2026-01-02T03:04:05Z","redacted":false}],"omitted":0}]}`, string(b))
+		{"key":"app.started","value":"2026-01-02T03:04:05Z","redacted":false}],"omitted":0,"hidden":[]}]}`, string(b))
 	assert.NotContains(t, string(b), "4242")
 	assert.NotContains(t, string(b), "1234")
 	// The text is as it was: durations as Go writes them.

@@ -27,7 +27,14 @@ import (
 //
 // A flag set without flags (flag.CommandLine beside the service's own
 // flag set, say) is left out when another flag set has flags, and is one
-// line, "flags (name): none defined", when none has; JSON keeps them all.
+// line, "flags (name): none defined", when none has. A flag set none of
+// whose flags was set or changed is one line, "flags (name): 12 defined,
+// all at their defaults", when another one has a flag that was; JSON keeps
+// them all. A flag set of another library than flag names it: "flags
+// (shop serve; cobra):". Where a value came from follows it: "set" (on the
+// command line), "environment $SHOP_DB_PASSWORD", "set from a file" or
+// "changed in code", and the default when it differs. A registered
+// value's fields tagged json:"-" are named on a line of their own.
 //
 // A value that is empty, has spaces at its ends or characters that are not
 // printable is quoted, with Go escapes ("\x1b[31m"), as is an argument of
@@ -45,8 +52,15 @@ func (r *ConfigReport) writeText(buf *bytes.Buffer) {
 		buf.WriteString("\n")
 	}
 	withFlags := slices.ContainsFunc(r.FlagSets, func(fs ConfigFlagSet) bool { return len(fs.Flags) > 0 })
+	withTouched := slices.ContainsFunc(r.FlagSets, func(fs ConfigFlagSet) bool { return fs.touched() })
 	for i := range r.FlagSets {
-		if fs := &r.FlagSets[i]; len(fs.Flags) > 0 || !withFlags {
+		fs := &r.FlagSets[i]
+		switch {
+		case len(fs.Flags) == 0 && withFlags && fs.Error == "":
+		case withTouched && !fs.touched() && fs.Error == "" && fs.Omitted == 0:
+			fs.writeHeader(buf)
+			fmt.Fprintf(buf, ": %s defined, all at their defaults\n", textfmt.Commas(len(fs.Flags)))
+		default:
 			fs.writeText(buf)
 		}
 	}
@@ -61,19 +75,32 @@ func (r *ConfigReport) writeText(buf *bytes.Buffer) {
 // writeText writes the flag set's name and its flags, one to a line, with
 // whether each was set and its default when it differs.
 func (fs *ConfigFlagSet) writeText(buf *bytes.Buffer) {
-	buf.WriteString("flags")
-	if fs.Name != "" {
-		buf.WriteString(" (" + configText(fs.Name, false) + ")")
-	}
-	if len(fs.Flags) == 0 {
+	fs.writeHeader(buf)
+	if len(fs.Flags) == 0 && fs.Error == "" {
 		buf.WriteString(": none defined\n")
 		return
 	}
 	buf.WriteString(":\n")
+	if fs.Error != "" {
+		buf.WriteString("  error: " + configText(fs.Error, false) + "\n")
+	}
+	dash := "-"
+	if fs.Library != "" && fs.Library != "flag" {
+		dash = "--"
+	}
 	for _, f := range fs.Flags {
-		fmt.Fprintf(buf, "  -%s = %s", configText(f.Name, false), configText(f.Value, f.Redacted))
+		fmt.Fprintf(buf, "  %s%s = %s", dash, configText(f.Name, false), configText(f.Value, f.Redacted))
 		var notes []string
-		if f.Set {
+		switch {
+		case f.Source == "environment":
+			notes = append(notes, strings.TrimSpace("environment $"+f.EnvVar))
+		case f.Source == "file":
+			notes = append(notes, "set from a file")
+		case f.Source == "code":
+			notes = append(notes, "changed in code")
+		case f.Source != "":
+			notes = append(notes, configText(f.Source, false))
+		case f.Set:
 			notes = append(notes, "set")
 		}
 		if f.Default != f.Value {
@@ -84,6 +111,30 @@ func (fs *ConfigFlagSet) writeText(buf *bytes.Buffer) {
 		}
 		buf.WriteString("\n")
 	}
+	if fs.Omitted > 0 {
+		fmt.Fprintf(buf, "  ... %s more not shown\n", textfmt.Commas(fs.Omitted))
+	}
+}
+
+// writeHeader writes "flags (name)", with the library when it is not the
+// flag package: "flags (shop serve; cobra)".
+func (fs *ConfigFlagSet) writeHeader(buf *bytes.Buffer) {
+	buf.WriteString("flags")
+	var about []string
+	if fs.Name != "" {
+		about = append(about, configText(fs.Name, false))
+	}
+	if fs.Library != "" && fs.Library != "flag" {
+		about = append(about, configText(fs.Library, false))
+	}
+	if len(about) > 0 {
+		buf.WriteString(" (" + strings.Join(about, "; ") + ")")
+	}
+}
+
+// touched reports whether a flag of fs was set or changed in code.
+func (fs *ConfigFlagSet) touched() bool {
+	return slices.ContainsFunc(fs.Flags, func(f ConfigFlag) bool { return f.Set || f.Source != "" })
 }
 
 // writeText writes the value's name and its entries, one to a line, and
@@ -95,6 +146,13 @@ func (v *ConfigValue) writeText(buf *bytes.Buffer) {
 	}
 	if v.Omitted > 0 {
 		fmt.Fprintf(buf, "  ... %s more not shown\n", textfmt.Commas(v.Omitted))
+	}
+	if len(v.Hidden) > 0 {
+		keys := make([]string, len(v.Hidden))
+		for i, k := range v.Hidden {
+			keys[i] = configText(k, false)
+		}
+		buf.WriteString("  hidden from JSON (json:\"-\"), not shown: " + strings.Join(keys, ", ") + "\n")
 	}
 }
 

@@ -20,12 +20,12 @@ import (
 // reflection on an unusual value might cause, ends the walk with an entry
 // saying so rather than losing the section.
 func collectValue(r redact.Redactor, name string, v any) (cv ConfigValue) {
-	w := walker{r: r, entries: []ConfigEntry{}, path: make(map[visit]bool)}
+	w := walker{r: r, entries: []ConfigEntry{}, hidden: []string{}, path: make(map[visit]bool)}
 	defer func() {
 		if p := recover(); p != nil {
 			w.emit(name, panicText(p), false)
 		}
-		cv = ConfigValue{Name: name, Entries: w.entries, Omitted: w.omitted}
+		cv = ConfigValue{Name: name, Entries: w.entries, Omitted: w.omitted, Hidden: w.hidden}
 	}()
 	w.walk(name, reflect.ValueOf(v), 0, false)
 	return
@@ -44,6 +44,7 @@ type walker struct {
 	r       redact.Redactor
 	entries []ConfigEntry
 	omitted int
+	hidden  []string // keys of fields tagged json:"-"
 	// path holds the pointers, maps and slices between the root and the
 	// value being walked.
 	path map[visit]bool
@@ -282,6 +283,7 @@ func (w *walker) walkStruct(key string, v reflect.Value, depth int) {
 // its Go name says. Embedded pointers that lead back to a struct being
 // walked show as "<cycle>".
 func (w *walker) walkFields(key string, v reflect.Value, depth int) {
+	w.noteHidden(key, v.Type(), 0)
 	var seen map[fieldID]bool
 	for f := range jsonfields.All(v, w.r.SecretKey) {
 		if f.TooDeep {
@@ -304,6 +306,31 @@ func (w *walker) walkFields(key string, v reflect.Value, depth int) {
 			continue
 		}
 		w.walk(key+"."+f.Name, f.Value, depth+1, f.Secret || w.r.SecretKey(f.GoName))
+	}
+}
+
+// noteHidden adds to w.hidden the keys of the exported fields of struct
+// type t, found at key, that are tagged json:"-", and those of the structs
+// t embeds, up to configMaxHidden in all.
+func (w *walker) noteHidden(key string, t reflect.Type, depth int) {
+	if depth > jsonfields.MaxEmbedding {
+		return
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Anonymous && f.Tag.Get("json") == "" {
+			et := f.Type
+			if et.Kind() == reflect.Pointer {
+				et = et.Elem()
+			}
+			if et.Kind() == reflect.Struct {
+				w.noteHidden(key, et, depth+1)
+				continue
+			}
+		}
+		if f.IsExported() && f.Tag.Get("json") == "-" && len(w.hidden) < configMaxHidden {
+			w.hidden = append(w.hidden, key+"."+f.Name)
+		}
 	}
 }
 
