@@ -146,11 +146,14 @@ func TestProcessGOMEMLIMITNearLimit(t *testing.T) {
 	assert.GreaterOrEqual(t, l.Percent, 85.0, "%+v", l)
 	assert.True(t, l.Near)
 
-	// Where memory went: the 116 MiB of live heap (100 MiB and the
-	// child's 16 MiB) are resident, every page touched.
+	// Where memory went: the 100 MiB of RESOURCES_HEAP are resident,
+	// every page touched. The child's other 16 MiB are live but mostly
+	// never touched, so not resident, and the status estimate scales the
+	// runtime's figures down to the anonymous RSS: most of the 100 MiB,
+	// not all of it, may be put down to the heap.
 	require.NotNil(t, p.Memory)
 	assert.Contains(t, []string{sections.MemorySmaps, sections.MemoryStatus}, p.Memory.Method)
-	assert.Greater(t, p.Memory.GoHeapBytes, int64(100<<20), "%+v", p.Memory)
+	assert.Greater(t, p.Memory.GoHeapBytes, int64(90<<20), "%+v", p.Memory)
 	assert.LessOrEqual(t, p.Memory.GoHeapBytes+p.Memory.GoStacksBytes+p.Memory.GoMetadataBytes+p.Memory.GoOtherBytes+p.Memory.OtherBytes,
 		p.Memory.RSSBytes+4096, "the parts add up to no more than the RSS")
 	assert.Positive(t, p.Memory.OtherBytes, "the binary's text is resident and not Go's heap")
