@@ -86,15 +86,47 @@ func (r *Reporter) watchShutdown() {
 	}
 	r.wg.Go(func() {
 		defer signal.Stop(ch)
-		var sig os.Signal
-		select {
-		case <-r.quit:
-			return
-		case sig = <-ch:
+		// The service's listeners, sampled while gmr waits: a service
+		// that stops listening as soon as it has the signal (the
+		// signal.NotifyContext pattern: <-ctx.Done(); stop()) may have
+		// unregistered by the time gmr counts at delivery, so the count
+		// taken just before the signal is what tells whether gmr was
+		// alone. A service that stopped listening long before the signal
+		// shows 0 in it, and gets the default action.
+		others := make(map[os.Signal]int64, len(sigs))
+		sample := func() {
+			for _, s := range sigs {
+				others[s] = probe.listeners(s) - 1 // less gmr's own
+			}
 		}
-		others := probe.listeners(sig) - 1 // less gmr's own
+		sample()
+		tick := time.NewTicker(shutdownSample)
+		defer tick.Stop()
+		var sig os.Signal
+	wait:
+		for {
+			select {
+			case <-r.quit:
+				// A signal pending as gmr stops: when gmr was alone,
+				// the default action must still happen.
+				signal.Stop(ch)
+				select {
+				case s := <-ch:
+					if max(others[s], probe.listeners(s)) <= 0 {
+						raise(s)
+					}
+				default:
+				}
+				return
+			case <-tick.C:
+				sample()
+			case sig = <-ch:
+				break wait
+			}
+		}
+		n := max(others[sig], probe.listeners(sig)-1)
 		signal.Stop(ch)
-		if others <= 0 {
+		if n <= 0 {
 			raise(sig) // gmr was alone: the runtime's default action
 			return
 		}
@@ -108,6 +140,11 @@ func (r *Reporter) watchShutdown() {
 		r.report(context.Background(), fmt.Sprintf("shutdown watchdog: still running %v after %s", after, signalName(sig))) //nolint:errcheck // report wrote the error
 	})
 }
+
+// shutdownSample is how often the shutdown watchdog counts the service's
+// own listeners for the shutdown signals while it waits: a cheap read
+// under os/signal's lock.
+const shutdownSample = 100 * time.Millisecond
 
 // passOn raises again a signal that arrived on ch while gmr could not yet
 // tell whether it was alone in listening, after ch was stopped: the

@@ -4,7 +4,6 @@ package gmr_test
 
 import (
 	"fmt"
-	"os/signal"
 	"strings"
 
 	"syscall"
@@ -129,10 +128,11 @@ func TestShutdownWatchdogOff(t *testing.T) {
 func TestShutdownWatchdogLeavesAnIgnoredSignalIgnored(t *testing.T) {
 	bin := buildWatchdogChild(t)
 	dir := t.TempDir()
-	// The child inherits the ignored disposition, as from nohup.
-	signal.Ignore(syscall.SIGINT)
-	c := startProgram(t, bin, []string{"GMR_DIR=" + dir, "GMR_SHUTDOWN_REPORT_AFTER=100ms"})
-	signal.Reset(syscall.SIGINT)
+	// The child inherits the ignored disposition, as from nohup: sh sets
+	// it, and exec keeps it. (signal.Ignore in the test process could not
+	// be undone: signal.Reset does not restore an ignored signal's
+	// disposition, and later children would inherit it.)
+	c := startProgram(t, "/bin/sh", []string{"GMR_DIR=" + dir, "GMR_SHUTDOWN_REPORT_AFTER=100ms"}, "-c", "trap '' INT; exec "+bin)
 	require.NoError(t, c.cmd.Process.Signal(syscall.SIGINT))
 	c.send(t, "ping")
 	c.waitLine(t, 10*time.Second, "pong")
@@ -142,4 +142,24 @@ func TestShutdownWatchdogLeavesAnIgnoredSignalIgnored(t *testing.T) {
 	require.NoError(t, c.cmd.Process.Signal(syscall.SIGTERM))
 	assert.Equal(t, syscall.SIGTERM, c.exitSignal(t))
 	assert.Empty(t, reportsIn(t, dir))
+}
+
+// TestShutdownWatchdogNotifyContext runs a service that stops listening as
+// soon as SIGTERM has come (signal.NotifyContext, then stop()), drains and
+// exits cleanly: gmr must count it as a listener, from before the signal,
+// and not raise the signal again, which would kill it mid-drain. On one
+// processor gmr's goroutine most often runs after the service's stop().
+func TestShutdownWatchdogNotifyContext(t *testing.T) {
+	bin := buildWatchdogChild(t)
+	for i := range 5 {
+		c := startProgram(t, bin, []string{"GMR_SHUTDOWN_REPORT_AFTER=5s", "GOMAXPROCS=1"}, "-notify-context")
+		require.NoError(t, c.cmd.Process.Signal(syscall.SIGTERM))
+		select {
+		case <-c.exited:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("run %d: child still running\nstderr:\n%s", i, c.stderr.String())
+		}
+		require.True(t, c.cmd.ProcessState.Success(), "run %d: the service drained and exited by itself, not by the signal: %v", i, c.cmd.ProcessState)
+		assert.Contains(t, c.stdout.String(), "drained")
+	}
 }

@@ -197,3 +197,11 @@ func TestWatchedThresholdsTuneTheFindings(t *testing.T) {
 	_, err = New(WithWatchInterval(time.Millisecond))
 	assert.ErrorContains(t, err, "less than 100ms")
 }
+
+func TestWatcherDangerWhateverIsWatched(t *testing.T) {
+	f := newFakeWatch(t, sections.Thresholds{Goroutines: 10}, time.Minute, 100)
+	f.step(0, sample{goroutines: 20, cgMemory: 97, cgLimit: 100})
+	require.Len(t, f.reports, 1)
+	assert.Equal(t, []bool{true}, f.reduced, "a goroutines report near the cgroup's memory limit is a small one too")
+	assert.Contains(t, f.reports[0], "; a small report: memory at 97% of the cgroup memory limit")
+}

@@ -19,14 +19,14 @@ func readProcSample(s *sample, th sections.Thresholds) {
 			s.fds = countFDs()
 		}
 	}
-	if th.Memory > 0 || th.Pids > 0 {
-		if cg := sections.ReadCgroup(); cg != nil {
-			if m := cg.Memory; m != nil && th.Memory > 0 && !m.MaxBytes.Unlimited() && m.MaxBytes > 0 {
-				s.cgMemory, s.cgLimit = uint64(max(m.WorkingSetBytes, 0)), uint64(m.MaxBytes)
-			}
-			if p := cg.Pids; p != nil && th.Pids > 0 && !p.Max.Unlimited() && p.Max > 0 {
-				s.pids, s.pidsLimit = uint64(max(p.Current, 0)), uint64(p.Max)
-			}
+	// The cgroup's memory is read whatever is watched: the danger rule
+	// (a small report near a memory limit) needs it for every report.
+	if cg := sections.ReadCgroup(); cg != nil {
+		if m := cg.Memory; m != nil && !m.MaxBytes.Unlimited() && m.MaxBytes > 0 {
+			s.cgMemory, s.cgLimit = uint64(max(m.WorkingSetBytes, 0)), uint64(m.MaxBytes)
+		}
+		if p := cg.Pids; p != nil && th.Pids > 0 && !p.Max.Unlimited() && p.Max > 0 {
+			s.pids, s.pidsLimit = uint64(max(p.Current, 0)), uint64(p.Max)
 		}
 	}
 	if th.Threads > 0 {

@@ -121,6 +121,14 @@ func newFlagSecrets(r redact.Redactor) flagSecrets {
 
 func (s flagSecrets) secret(name string) bool { return s.listed[name] || s.r.SecretKey(name) }
 
+// secretFlag reports whether f is a secret flag: by its name, its
+// one-letter name listed in WithSecretFlags, or the environment variable
+// its value may come from (--db from $DB_PASSWORD), which the environment
+// section masks too.
+func (s flagSecrets) secretFlag(f *flagRecord) bool {
+	return s.secret(f.name) || f.short != "" && s.listed[f.short] || f.envVar != "" && s.r.SecretKey(f.envVar)
+}
+
 // isBoolFlag reports whether f is a boolean flag, one that takes no
 // argument (-v, not -v true). A flag whose IsBoolFlag panics is not.
 func isBoolFlag(f *flag.Flag) bool { return isBoolValue(f.Value) }
@@ -143,9 +151,11 @@ func isBoolValue(v any) bool {
 // is left alone.
 func commandLine(args []string, secrets flagSecrets, sets []flagSet) []string {
 	boolean := make(map[string]bool)
-	long := make(map[string]string) // one-letter name to name
+	long := make(map[string]string)      // one-letter name to name
+	secretFlags := make(map[string]bool) // names and one-letter names of secret flags
 	for _, fs := range sets {
-		for _, f := range fs.flags {
+		for i := range fs.flags {
+			f := &fs.flags[i]
 			for _, n := range []string{f.name, f.short} {
 				if prev, seen := boolean[n]; n != "" && (!seen || prev) {
 					boolean[n] = f.boolean
@@ -154,12 +164,18 @@ func commandLine(args []string, secrets flagSecrets, sets []flagSet) []string {
 			if f.short != "" {
 				long[f.short] = f.name
 			}
+			if secrets.secretFlag(f) {
+				secretFlags[f.name] = true
+				if f.short != "" {
+					secretFlags[f.short] = true
+				}
+			}
 		}
 	}
-	isSecret := func(name string) bool {
-		secret := secrets.secret(name) || long[name] != "" && secrets.secret(long[name])
-		return secret && !boolean[name]
+	secretName := func(name string) bool {
+		return secretFlags[name] || secrets.secret(name) || long[name] != "" && secrets.secret(long[name])
 	}
+	isSecret := func(name string) bool { return secretName(name) && !boolean[name] }
 	// As in redactText, only the first configMaxScan bytes of an argument
 	// are looked at, and at most configMaxValue bytes shown.
 	scan := make([]string, len(args))
@@ -167,6 +183,7 @@ func commandLine(args []string, secrets flagSecrets, sets []flagSet) []string {
 		scan[i] = a[:min(len(a), configMaxScan)]
 	}
 	out := secrets.r.Args(scan, isSecret)
+	maskShortGroups(out, scan, long, boolean, secretName)
 	for i, a := range out {
 		if len(a) <= configMaxValue && a != scan[i] {
 			continue // masked: its length is not shown
@@ -174,6 +191,39 @@ func commandLine(args []string, secrets flagSecrets, sets []flagSet) []string {
 		out[i] = boundText(args[i], scan[i], a)
 	}
 	return out
+}
+
+// maskShortGroups masks, in place, the secrets that the POSIX-style
+// libraries (pflag, cobra, kingpin) let one-letter flags carry in a group,
+// which redact.Args reads as one flag name: "-phunter2" (-p with its value
+// attached), "-vphunter2" and "-vp hunter2" (-v a boolean). In a
+// single-dash argument of one-letter flags, each known boolean is passed;
+// the first that takes a value ends the group, and when it is secret its
+// value, the rest of the argument or the next argument, is masked. args
+// are the arguments as given (scanned), out what Args made of them.
+func maskShortGroups(out, args []string, long map[string]string, boolean map[string]bool, secret func(string) bool) {
+	for i, a := range args {
+		if out[i] != a || len(a) < 3 || a[0] != '-' || a[1] == '-' || strings.Contains(a, "=") {
+			continue // masked already, not a group, or -p=value, which Args reads
+		}
+		for j, c := range a[1:] {
+			name := string(c)
+			if long[name] == "" {
+				break // not a one-letter flag: not a group gmr can read
+			}
+			if boolean[name] {
+				continue
+			}
+			if secret(name) {
+				if rest := a[1+j+len(name):]; rest != "" {
+					out[i] = a[:1+j+len(name)] + redact.Mask
+				} else if i+1 < len(out) {
+					out[i+1] = redact.Mask
+				}
+			}
+			break
+		}
+	}
 }
 
 // collectFlags masks the flags of fs. A secret flag's value and default
@@ -185,7 +235,7 @@ func collectFlags(fs flagSet, secrets flagSecrets) ConfigFlagSet {
 	for _, f := range fs.flags {
 		cf := ConfigFlag{Name: f.name, Value: f.value, Default: f.def, Set: f.set, Source: f.source, EnvVar: f.envVar}
 		plainBool := f.boolean && isBoolText(cf.Value) && isBoolText(cf.Default)
-		if secrets.secret(f.name) && !plainBool {
+		if secrets.secretFlag(&f) && !plainBool {
 			for _, s := range []*string{&cf.Value, &cf.Default} {
 				if *s != "" {
 					*s, cf.Redacted = redact.Mask, true

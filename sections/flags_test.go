@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gmr-go/gmr/internal/redact"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -144,6 +145,51 @@ func TestConfigPflagShaped(t *testing.T) {
 	assert.Contains(t, text, "flags (shop; pflag):\n  --broken = <panic: String exploded> (default \"\")\n")
 	assert.NotContains(t, text, "hunter2")
 	assert.NotContains(t, text, "pw1234")
+}
+
+// TestConfigShortFlagGroups checks the POSIX forms the pflag-style
+// libraries accept for one-letter flags: a value attached (-phunter2) and
+// a group with booleans first (-vphunter2, -vp hunter2).
+func TestConfigShortFlagGroups(t *testing.T) {
+	fs := &fakeFlagSet{name: "shop", flags: []*fakeFlag{
+		{Name: "verbose", Shorthand: "v", Value: &fakeValue{s: "true", typ: "bool"}, DefValue: "false", NoOptDefVal: "true", Changed: true},
+		{Name: "db-password", Shorthand: "p", Value: &fakeValue{s: "hunter2", typ: "string"}, Changed: true},
+		{Name: "conn", Shorthand: "c", Value: &fakeValue{s: "s3cr3t-conn", typ: "string"}, Changed: true},
+		{Name: "name", Shorthand: "n", Value: &fakeValue{s: "shop", typ: "string"}, Changed: true},
+	}}
+	tests := []struct{ args, want []string }{
+		{[]string{"shop", "-phunter2"}, []string{"shop", "-p***"}},
+		{[]string{"shop", "-vphunter2"}, []string{"shop", "-vp***"}},
+		{[]string{"shop", "-vp", "hunter2"}, []string{"shop", "-vp", "***"}},
+		{[]string{"shop", "-vnshop", "-v"}, []string{"shop", "-vnshop", "-v"}},
+		{[]string{"shop", "-c", "s3cr3t-conn"}, []string{"shop", "-c", "***"}},
+		{[]string{"shop", "--conn", "s3cr3t-conn"}, []string{"shop", "--conn", "***"}},
+		{[]string{"shop", "-xphunter2"}, []string{"shop", "-xphunter2"}}, // -x unknown: not a group gmr can read
+	}
+	for _, tt := range tests {
+		rep := collectConfigWith(t, Config{Args: tt.args, Flags: []any{fs}}, &redact.Redactor{Flags: []string{"c"}})
+		assert.Equal(t, tt.want, rep.CommandLine, "%q", tt.args)
+	}
+	rep := collectConfigWith(t, Config{Args: []string{"shop"}, Flags: []any{fs}}, &redact.Redactor{Flags: []string{"c"}})
+	for _, f := range rep.FlagSets[0].Flags {
+		if f.Name == "conn" {
+			assert.Equal(t, "***", f.Value, "a one-letter name in WithSecretFlags makes the flag secret")
+		}
+	}
+}
+
+// TestConfigFlagSecretByEnvVar checks that a flag whose value may come
+// from a secret-named environment variable is masked, as the environment
+// section masks that variable.
+func TestConfigFlagSecretByEnvVar(t *testing.T) {
+	secrets := newFlagSecrets(redact.Redactor{})
+	f := flagRecord{name: "db", value: "hunter2hunter2", envVar: "DB_PASSWORD", set: true, source: "environment"}
+	assert.True(t, secrets.secretFlag(&f))
+	got := collectFlags(flagSet{name: "shop", flags: []flagRecord{f}}, secrets)
+	require.Len(t, got.Flags, 1)
+	assert.Equal(t, "***", got.Flags[0].Value)
+	assert.True(t, got.Flags[0].Redacted)
+	assert.False(t, secrets.secretFlag(&flagRecord{name: "db", envVar: "DB_HOST"}))
 }
 
 // TestConfigFlagsFail checks that a flag set that cannot be read, or whose

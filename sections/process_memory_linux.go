@@ -31,8 +31,8 @@ var (
 )
 
 // readMemory says where the resident memory of p went: from smaps where
-// the kernel names Go's mappings, or else from status and the runtime's
-// memory classes.
+// the kernel names Go's mappings (but not in a small report), or else from
+// status and the runtime's memory classes.
 func readMemory(ctx context.Context, p procfs.Proc, st procfs.Status, r *ProcessReport) *MemoryUse {
 	g, missing := readGoMemory()
 	if len(missing) > 0 {
@@ -47,7 +47,9 @@ func readMemory(ctx context.Context, p procfs.Proc, st procfs.Status, r *Process
 	if err != nil {
 		r.note("memory: %v", err)
 	}
-	if err == nil && procfs.HasGoMappingNames(maps) && ctx.Err() == nil {
+	// A small report (Reduced) reads no smaps: up to 16 MiB of text, in a
+	// process near its memory limit.
+	if err == nil && procfs.HasGoMappingNames(maps) && ctx.Err() == nil && !Reduced(ctx) {
 		if smaps, cut, err := p.Smaps(maxSmapsBytes); err != nil {
 			r.note("memory: %v", err)
 		} else if rss, err := procfs.ParseSmapsRSS(smaps); err != nil {

@@ -53,6 +53,18 @@ func main() {
 	}
 	defer r.Stop()
 
+	if flag("-notify-context") {
+		// The os/signal documentation's pattern: stop listening as soon
+		// as the signal has come, drain, and exit cleanly.
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+		go func() {
+			<-ctx.Done()
+			stop()
+			time.Sleep(300 * time.Millisecond) // the drain
+			say("drained")
+			os.Exit(0)
+		}()
+	}
 	if handle {
 		// The service's own shutdown handling, which ignores the signal:
 		// it counts and prints each one, so the test sees that it got
@@ -72,7 +84,7 @@ func main() {
 	var loop sync.WaitGroup
 	var hb *gmr.Heartbeat
 	if heartbeat {
-		hb = r.Heartbeat("queue-consumer", 300*time.Millisecond)
+		hb = r.Heartbeat("queue-consumer", time.Second)
 	}
 	startBeating := func() {
 		beating = make(chan struct{})
