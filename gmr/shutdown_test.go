@@ -153,6 +153,7 @@ func TestShutdownWatchdogNotifyContext(t *testing.T) {
 	bin := buildWatchdogChild(t)
 	for i := range 5 {
 		c := startProgram(t, bin, []string{"GMR_SHUTDOWN_REPORT_AFTER=5s", "GOMAXPROCS=1"}, "-notify-context")
+		c.waitLine(t, 10*time.Second, "listening") // up for longer than gmr's sampling period
 		require.NoError(t, c.cmd.Process.Signal(syscall.SIGTERM))
 		select {
 		case <-c.exited:

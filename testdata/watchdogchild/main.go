@@ -57,6 +57,10 @@ func main() {
 		// The os/signal documentation's pattern: stop listening as soon
 		// as the signal has come, drain, and exit cleanly.
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+		// A service that has been up for a moment: gmr's watchdog counts
+		// the service's listeners every 100 ms, and one that registered
+		// less than that before the signal may not be counted yet.
+		time.AfterFunc(300*time.Millisecond, func() { say("listening") })
 		go func() {
 			<-ctx.Done()
 			stop()
