@@ -182,6 +182,13 @@ func TestGoroutineStatesDetail(t *testing.T) {
 			// when the profile was taken.
 			continue
 		}
+		if g.State == "running" || g.State == "runnable" {
+			// Awake for a moment when the dump was taken, such as
+			// os/signal's loop, which the report's own SIGUSR2 wakes: its
+			// stack still shows where it waits, and that is what the
+			// inference reads.
+			continue
+		}
 		checked++
 		assert.Equal(t, g.State, g.InferredState, "the state inferred from the stack of the group in %s is the dump's", g.Where)
 	}
