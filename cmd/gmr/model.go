@@ -36,6 +36,8 @@ type reportHeader struct {
 	GoVersion  string   `json:"go_version"`
 	DurationMS float64  `json:"duration_ms"`
 	Profiles   []string `json:"profiles"`
+	Trace      string   `json:"trace"`
+	TraceNote  string   `json:"trace_note"`
 	Resource   struct {
 		PodName   string `json:"k8s.pod.name"`
 		Namespace string `json:"k8s.namespace.name"`

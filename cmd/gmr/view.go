@@ -119,7 +119,7 @@ func toReport(rf *reportFile) *report.Report {
 		PodName: h.Resource.PodName, Namespace: h.Resource.Namespace,
 		Started: parseTime(h.Started), Time: parseTime(h.Time), Trigger: h.Trigger,
 		GMRVersion: h.GMRVersion, GoVersion: h.GoVersion,
-		Duration: millis(h.DurationMS), Profiles: h.Profiles,
+		Duration: millis(h.DurationMS), Profiles: h.Profiles, Trace: h.Trace, TraceNote: h.TraceNote,
 	}}
 	for _, s := range rf.Sections {
 		res := report.Result{Name: s.Name, Duration: millis(s.DurationMS), Note: s.Note}

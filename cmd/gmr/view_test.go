@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -40,4 +43,23 @@ func TestDecodeGenericBounds(t *testing.T) {
 	assert.Nil(t, decodeData("mine", []byte("null")))
 	assert.Equal(t, int64(3), decodeData("mine", []byte("3")))
 	assert.Equal(t, 3.5, decodeData("mine", []byte("3.5")))
+}
+
+func TestViewKeepsTheTrace(t *testing.T) {
+	b, err := os.ReadFile("../../testdata/golden/report.json")
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(b, &doc))
+	h := doc["header"].(map[string]any)
+	h["trace"] = "demo-20261201T000000Z-1-000001.trace"
+	h["trace_note"] = "the trace was cut at 20 MiB"
+	b, err = json.Marshal(doc)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "report.json")
+	require.NoError(t, os.WriteFile(path, b, 0o600))
+
+	res := runGMR(t, nil, "view", path)
+	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
+	assert.Contains(t, res.stdout, "trace = demo-20261201T000000Z-1-000001.trace\n")
+	assert.Contains(t, res.stdout, "the trace was cut at 20 MiB")
 }
