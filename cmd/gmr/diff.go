@@ -163,37 +163,34 @@ func compare(oldR, newR *reportFile) *diffResult {
 			d.Notes = append(d.Notes, err.Error())
 		}
 	}
+	// both decodes a section of both reports, noting why one could not
+	// be read, and reports whether both were.
+	both := func(name string, v0, v1 any) bool {
+		ok0, err0 := oldR.decodeSection(name, v0)
+		ok1, err1 := newR.decodeSection(name, v1)
+		note(err0)
+		note(err1)
+		return ok0 && ok1
+	}
 	var g0, g1 goroutinesData
-	ok0, err0 := oldR.decodeSection("goroutines", &g0)
-	ok1, err1 := newR.decodeSection("goroutines", &g1)
-	note(err0)
-	note(err1)
-	if ok0 && ok1 {
+	gok := both("goroutines", &g0, &g1)
+	if gok {
 		d.Goroutines = compareGroups(&g0, &g1)
 	}
 	var h0, h1 heapData
-	hok0, err0 := oldR.decodeSection("heap", &h0)
-	hok1, err1 := newR.decodeSection("heap", &h1)
-	note(err0)
-	note(err1)
+	hok := both("heap", &h0, &h1)
 	d.HeapSites = []siteDiff{}
-	if hok0 && hok1 {
+	if hok {
 		d.HeapSites = compareSites(h0.TopAllocations, h1.TopAllocations)
 	}
 	var p0, p1 processData
-	pok0, err0 := oldR.decodeSection("process", &p0)
-	pok1, err1 := newR.decodeSection("process", &p1)
-	note(err0)
-	note(err1)
+	pok := both("process", &p0, &p1)
 	d.FDKinds = []kindDiff{}
-	if pok0 && pok1 {
+	if pok {
 		d.FDKinds = compareKinds(p0.FDs.Kinds, p1.FDs.Kinds)
 	}
 	var t0d, t1d threadsData
-	tok0, err0 := oldR.decodeSection("threads", &t0d)
-	tok1, err1 := newR.decodeSection("threads", &t1d)
-	note(err0)
-	note(err1)
+	tok := both("threads", &t0d, &t1d)
 
 	d.Figures = []figure{}
 	add := func(ok bool, name, unit string, a, b float64) {
@@ -201,11 +198,10 @@ func compare(oldR, newR *reportFile) *diffResult {
 			d.Figures = append(d.Figures, figure{Name: name, Old: a, New: b, Delta: b - a, unit: unit})
 		}
 	}
-	add(ok0 && ok1, "goroutines", "", float64(g0.Total), float64(g1.Total))
-	add(tok0 && tok1, "os_threads", "", float64(t0d.OSThreads), float64(t1d.OSThreads))
-	add(pok0 && pok1, "rss_bytes", "bytes", p0.Usage.RSSBytes, p1.Usage.RSSBytes)
-	add(pok0 && pok1, "fds", "", float64(p0.FDs.Count), float64(p1.FDs.Count))
-	hok := hok0 && hok1
+	add(gok, "goroutines", "", float64(g0.Total), float64(g1.Total))
+	add(tok, "os_threads", "", float64(t0d.OSThreads), float64(t1d.OSThreads))
+	add(pok, "rss_bytes", "bytes", p0.Usage.RSSBytes, p1.Usage.RSSBytes)
+	add(pok, "fds", "", float64(p0.FDs.Count), float64(p1.FDs.Count))
 	add(hok, "heap_in_use_bytes", "bytes", h0.HeapInUseBytes, h1.HeapInUseBytes)
 	add(hok, "heap_alloc_bytes", "bytes", h0.HeapAllocBytes, h1.HeapAllocBytes)
 	add(hok, "heap_objects", "", h0.HeapObjects, h1.HeapObjects)
