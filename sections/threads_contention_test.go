@@ -160,15 +160,14 @@ func TestContentionAddSites(t *testing.T) {
 }
 
 // contendedHolder holds mu for d on each of n rounds, while others wait:
-// the function the mutex profile charges the wait to.
+// the function the mutex profile charges the wait to. It holds the lock
+// asleep, so that the others run and block on it even with one P.
 //
 //go:noinline
 func contendedHolder(mu *sync.Mutex, n int, d time.Duration) {
 	for range n {
 		mu.Lock()
-		deadline := time.Now().Add(d)
-		for time.Now().Before(deadline) {
-		}
+		time.Sleep(d)
 		mu.Unlock()
 	}
 }
@@ -185,7 +184,7 @@ func contend(t *testing.T) {
 		require.True(t, time.Now().Before(deadline), "no mutex profile sample in contendedHolder, or no growth of the mutex wait total")
 		var wg sync.WaitGroup
 		for range 4 {
-			wg.Go(func() { contendedHolder(&mu, 20, 100*time.Microsecond) })
+			wg.Go(func() { contendedHolder(&mu, 20, time.Millisecond) })
 		}
 		wg.Wait()
 	}

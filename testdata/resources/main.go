@@ -225,13 +225,17 @@ func (s *sockets) close() {
 // name is the process's), names it, and works a little every 20 ms until
 // stop is closed; then it exits still locked, so its thread exits too.
 func busyThread(started chan<- struct{}, stop <-chan struct{}) {
-	for {
-		runtime.LockOSThread()
-		if unix.Gettid() != os.Getpid() {
-			break
-		}
+	runtime.LockOSThread()
+	if unix.Gettid() == os.Getpid() {
+		// On the main thread. A new goroutine cannot run on it while this
+		// one holds it, so it starts on another thread: hand the work over
+		// and hold the main thread until it is done. (Unlocking and trying
+		// again never leaves the main thread with one P.)
+		var next sync.WaitGroup
+		next.Go(func() { busyThread(started, stop) })
+		next.Wait()
 		runtime.UnlockOSThread()
-		time.Sleep(time.Millisecond) // let another thread pick this goroutine up
+		return
 	}
 	name := append([]byte(busyThreadName), 0)
 	check(unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&name[0])), 0, 0, 0))
