@@ -1122,6 +1122,26 @@ func inlineJSON(v any) string {
 func TestTextAndJSONSameData(t *testing.T) {
 	t.Run("fixture", func(t *testing.T) { checkSameData(t, fixedReport(t)) })
 	t.Run("builtin", func(t *testing.T) { checkSameData(t, realReport(t)) })
+	t.Run("findings", func(t *testing.T) {
+		// A healthy test process has no findings; these have one
+		// threshold of each unit.
+		finding := func(code, sev, threshold, unit string, value, limit float64) sections.Finding {
+			return sections.Finding{Code: code, Severity: sev, Message: code + " message", Section: "process",
+				Measure: &sections.FindingMeasure{Threshold: threshold, Value: value, Limit: limit, Unit: unit}}
+		}
+		checkSameData(t, &report.Report{Header: fixedReport(t).Header, Sections: []report.Result{{Name: "findings", Data: &sections.FindingsReport{
+			Findings: []sections.Finding{
+				finding(sections.FindingFDsNearLimit, sections.SeverityCritical, "fds", "ratio", 0.953, 0.8),
+				finding(sections.FindingSchedLatencyHigh, sections.SeverityWarning, "sched_p99", "ms", 67.109, 50),
+				finding(sections.FindingHeapHigh, sections.SeverityWarning, "heap", "bytes", 3<<30, 2<<30),
+				finding(sections.FindingGoroutineGrowth, sections.SeverityWarning, "goroutine_growth", "factor", 2.5, 2),
+				finding(sections.FindingGoroutinesHigh, sections.SeverityInfo, "goroutines", "count", 25000, 20000),
+				{Code: sections.FindingSectionFailed, Severity: sections.SeverityWarning, Message: "heap failed", Section: "heap"},
+			},
+			Omitted: 2,
+			Checked: []string{sections.FindingFDsNearLimit, sections.FindingGoroutinePileup},
+		}}}})
+	})
 }
 
 // textGap reports whether the text leaves out, on purpose, the JSON value
@@ -1139,6 +1159,18 @@ func textGap(section, path string, parent map[string]any, text string) bool {
 	case "threads/summary":
 		// The text writes its own summary line in place of this one.
 		return true
+	case "findings/findings/severity":
+		// The text writes the severity in capitals, to stand out.
+		sev, _ := parent["severity"].(string)
+		return strings.Contains(text, strings.ToUpper(sev)+" ")
+	case "findings/findings/measure/value", "findings/findings/measure/unit":
+		// The message says the figure in words ("67.1ms", "95% of").
+		return true
+	case "findings/findings/measure/limit":
+		// The text writes the threshold as GMR_THRESHOLDS does: "80%",
+		// "50ms", "2GiB".
+		th, _ := parent["threshold"].(string)
+		return strings.Contains(text, "threshold "+th+"=")
 	case "threads/thread_create/stack/file", "threads/thread_create/stack/line",
 		"heap/top_allocations/callers/file", "heap/top_allocations/callers/line":
 		// These stacks are shown by function only: "a < b < c".

@@ -80,7 +80,7 @@ func TestFindingFDsNearLimitInChild(t *testing.T) {
 
 	assert.Equal(t, "Findings", firstSection(t, text), "the findings open the report")
 	lines := findingLines(t, text)
-	assert.Regexp(t, `^CRITICAL  fds_near_limit +open fds at 9\d% of the limit: 2\d\d of 256 \(see process\)$`, lines[0], "the worst first:\n%s", strings.Join(lines, "\n"))
+	assert.Regexp(t, `^CRITICAL  fds_near_limit +open fds at 9\d% of the limit: 2\d\d of 256 \(see process; threshold fds=80%\)$`, lines[0], "the worst first:\n%s", strings.Join(lines, "\n"))
 
 	var rep jsonFindings
 	require.NoError(t, json.Unmarshal(js, &rep))

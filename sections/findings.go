@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -124,6 +125,22 @@ type FindingMeasure struct {
 	Value float64 `json:"value"`
 	Limit float64 `json:"limit"`
 	Unit  string  `json:"unit"`
+}
+
+// limitText returns the threshold as GMR_THRESHOLDS writes it: "80%",
+// "50ms", "2GiB", "20000", "2x".
+func (m *FindingMeasure) limitText() string {
+	switch m.Unit {
+	case "ratio":
+		return strconv.FormatFloat(m.Limit*100, 'f', -1, 64) + "%"
+	case "ms":
+		return time.Duration(m.Limit * float64(time.Millisecond)).String()
+	case "bytes":
+		return strings.ReplaceAll(textfmt.Bytes(uint64(m.Limit)), " ", "")
+	case "factor":
+		return strconv.FormatFloat(m.Limit, 'f', -1, 64) + "x"
+	}
+	return strconv.FormatFloat(m.Limit, 'f', -1, 64)
 }
 
 // Name returns "findings".
@@ -424,7 +441,7 @@ func (d *diagnosis) threads(t *ThreadReport) {
 		d.add(Finding{
 			Code:     FindingSchedLatencyHigh,
 			Severity: SeverityWarning,
-			Message:  fmt.Sprintf("goroutines waited %s or more to run, 1 time in 100 (p99 scheduling latency), GOMAXPROCS %d", duration(p99), t.GOMAXPROCS),
+			Message:  fmt.Sprintf("goroutines waited %s or more to run, 1 time in 100 (p99 scheduling latency), GOMAXPROCS %d", roundLatency(p99), t.GOMAXPROCS),
 			Section:  "threads",
 			Measure:  &FindingMeasure{Threshold: "sched_p99", Value: msOf(p99), Limit: msOf(th), Unit: "ms"},
 		})
@@ -456,6 +473,15 @@ func percent(share float64) string {
 // msOf returns d in milliseconds.
 func msOf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
+// roundLatency rounds a scheduling latency, a bucket boundary of the
+// runtime's histogram such as 67.108864ms, to a tenth of a millisecond.
+func roundLatency(d time.Duration) time.Duration {
+	if d >= time.Millisecond {
+		return d.Round(100 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
+}
+
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 // WriteText writes the findings one a line, most severe first, or "no
@@ -468,11 +494,18 @@ func (r *FindingsReport) WriteText(w io.Writer) error {
 		}
 		t := newTable(buf)
 		for _, f := range r.Findings {
-			fmt.Fprintf(t, "%s\t%s\t%s (see %s)\n", strings.ToUpper(f.Severity), f.Code, f.Message, f.Section)
+			see := "see " + f.Section
+			if m := f.Measure; m != nil {
+				see += fmt.Sprintf("; threshold %s=%s", m.Threshold, m.limitText())
+			}
+			fmt.Fprintf(t, "%s\t%s\t%s (%s)\n", strings.ToUpper(f.Severity), f.Code, f.Message, see)
 		}
 		t.Flush()
 		if r.Omitted > 0 {
 			fmt.Fprintf(buf, "... and %s\n", textfmt.Plural(r.Omitted, "more finding"))
+		}
+		if len(r.Checked) > 0 {
+			fmt.Fprintf(buf, "checked: %s\n", strings.Join(r.Checked, ", "))
 		}
 	})
 }

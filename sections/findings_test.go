@@ -175,8 +175,9 @@ func TestFindingsText(t *testing.T) {
 		goroutinesWith(10_100, 10_000, 100))
 	require.NoError(t, r.WriteText(&buf))
 	assert.Equal(t, ""+
-		"CRITICAL  fds_near_limit    open fds at 95% of the limit: 973 of 1,024 (see process)\n"+
-		"WARNING   goroutine_pileup  10,000 of 10,100 goroutines (99%) in one stack: main.handler (see goroutines)\n",
+		"CRITICAL  fds_near_limit    open fds at 95% of the limit: 973 of 1,024 (see process; threshold fds=80%)\n"+
+		"WARNING   goroutine_pileup  10,000 of 10,100 goroutines (99%) in one stack: main.handler (see goroutines; threshold pileup=50%)\n"+
+		"checked: fds_near_limit, memory_near_limit, pids_near_limit, oom_kills, goroutine_pileup, goroutines_high, waiting_long, section_failed\n",
 		buf.String())
 
 	buf.Reset()
