@@ -60,8 +60,19 @@ type watchdogs struct {
 	mu      sync.Mutex
 	stopped bool          // Stop was called
 	hb      *heartbeats   // nil until the first Heartbeat
-	hbQuit  chan struct{} // closed by Stop: the heartbeat goroutine ends
+	quit    chan struct{} // made on first use (quitLocked), closed by Stop
 	flight  *flightRecorder
+
+	shutdownArmed bool // the shutdown watchdog's timer runs, or ran
+}
+
+// quitLocked returns the channel Stop closes to end the watchdogs'
+// goroutines, made on first use. r.wd.mu must be held.
+func (r *Reporter) quitLocked() chan struct{} {
+	if r.wd.quit == nil {
+		r.wd.quit = make(chan struct{})
+	}
+	return r.wd.quit
 }
 
 // stopWatchdogs ends the heartbeat goroutine and stops the flight
@@ -75,8 +86,8 @@ func (r *Reporter) stopWatchdogs() {
 		return
 	}
 	r.wd.stopped = true
-	if r.wd.hbQuit != nil {
-		close(r.wd.hbQuit)
+	if r.wd.quit != nil {
+		close(r.wd.quit)
 	}
 	r.wd.mu.Unlock()
 
@@ -110,7 +121,7 @@ func (r *Reporter) Heartbeat(name string, period time.Duration) *Heartbeat {
 		r.notice(slog.LevelWarn, fmt.Sprintf("heartbeat %q: period %v is not positive; it is not watched", name, period))
 		return nil
 	}
-	hbs, start := r.heartbeats()
+	hbs := r.heartbeats()
 	if hbs == nil {
 		return nil // stopped
 	}
@@ -119,28 +130,26 @@ func (r *Reporter) Heartbeat(name string, period time.Duration) *Heartbeat {
 	hbs.mu.Lock()
 	hbs.list = append(hbs.list, h)
 	hbs.mu.Unlock()
-	if start {
-		quit := r.wd.hbQuit
-		r.wg.Go(func() { r.watchHeartbeats(hbs, quit) })
-	}
 	hbs.poke()
 	return h
 }
 
-// heartbeats returns the Reporter's heartbeat set, made on first use, and
-// whether its goroutine must be started; nil once the Reporter has stopped.
-func (r *Reporter) heartbeats() (hbs *heartbeats, start bool) {
+// heartbeats returns the Reporter's heartbeat set, made with its goroutine
+// on first use; nil once the Reporter has stopped. The goroutine is started
+// under r.wd.mu, so that it is never added to r.wg once Stop waits on it.
+func (r *Reporter) heartbeats() *heartbeats {
 	r.wd.mu.Lock()
 	defer r.wd.mu.Unlock()
 	if r.wd.stopped {
-		return nil, false
+		return nil
 	}
 	if r.wd.hb == nil {
-		r.wd.hb = &heartbeats{base: time.Now(), wake: make(chan struct{}, 1)}
-		r.wd.hbQuit = make(chan struct{})
-		start = true
+		hbs := &heartbeats{base: time.Now(), wake: make(chan struct{}, 1)}
+		quit := r.quitLocked()
+		r.wd.hb = hbs
+		r.wg.Go(func() { r.watchHeartbeats(hbs, quit) })
 	}
-	return r.wd.hb, start
+	return r.wd.hb
 }
 
 // Beat records that the loop is alive. It re-arms a heartbeat that has

@@ -28,3 +28,22 @@ func ExampleReporter_Heartbeat() {
 	}
 	// Output: handled job 1
 }
+
+// A service tells gmr where its own shutdown starts: if it is still running
+// the watchdog's time later (GMR_SHUTDOWN_REPORT_AFTER, or 30 seconds), one
+// report says where it hangs.
+func ExampleReporter_ShutdownStarted() {
+	r, err := gmr.New(gmr.WithService("api"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	shutdown := make(chan struct{}) // the service's signal.NotifyContext, in a real one
+	go close(shutdown)
+
+	<-shutdown
+	r.ShutdownStarted()
+	fmt.Println("draining")
+	r.Stop() // the drain is done: no report
+	// Output: draining
+}

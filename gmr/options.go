@@ -831,8 +831,10 @@ const DefaultFlightRecorderMaxBytes = 10 << 20
 // before. To tell the two apart it reads os/signal's count of registered
 // channels, which it finds through the executable's symbol table (Linux
 // only); where it cannot (other systems, a binary built with -ldflags=-s),
-// the watchdog stays off, with one notice. Zero turns it off, over
-// GMR_SHUTDOWN_REPORT_AFTER. Default: off, or GMR_SHUTDOWN_REPORT_AFTER.
+// the signal-driven watchdog stays off, with one notice, and the service can
+// call Reporter.ShutdownStarted instead, which arms the same watchdog with
+// this time. Zero turns both off, over GMR_SHUTDOWN_REPORT_AFTER. Default:
+// off, or GMR_SHUTDOWN_REPORT_AFTER.
 func WithShutdownReport(after time.Duration) Option {
 	return func(s *settings) error {
 		if after < 0 {

@@ -53,7 +53,7 @@ func (r *Reporter) watchShutdown() {
 	}
 	probe, err := newSignalProbe()
 	if err != nil {
-		r.notice(slog.LevelWarn, fmt.Sprintf("the shutdown watchdog (%s) is off: %v", EnvShutdownReportAfter, err), slog.Any(attrError, err))
+		r.notice(slog.LevelWarn, fmt.Sprintf("the shutdown watchdog (%s) is off: %v; the service can call Reporter.ShutdownStarted where its own shutdown starts instead", EnvShutdownReportAfter, err), slog.Any(attrError, err))
 		return
 	}
 	var sigs []os.Signal
@@ -130,14 +130,68 @@ func (r *Reporter) watchShutdown() {
 			raise(sig) // gmr was alone: the runtime's default action
 			return
 		}
+		r.armShutdown(after, signalName(sig))
+	})
+}
+
+// DefaultShutdownReportAfter is the shutdown watchdog's time after
+// ShutdownStarted when neither WithShutdownReport nor
+// GMR_SHUTDOWN_REPORT_AFTER sets one.
+const DefaultShutdownReportAfter = 30 * time.Second
+
+// ShutdownStarted tells gmr that the service has begun to shut down: call it
+// where the service's own shutdown starts, in its SIGTERM handler, when its
+// signal.NotifyContext is done, or on an admin request. If the process is
+// still running the shutdown watchdog's time later (WithShutdownReport,
+// GMR_SHUTDOWN_REPORT_AFTER, or DefaultShutdownReportAfter when neither is
+// set), gmr writes one report, with the trigger "shutdown watchdog: still
+// running 30s after ShutdownStarted". WithShutdownReport(0) turns it off.
+//
+// Unlike the signal-driven watchdog, it reads no signal and nothing private
+// to os/signal, so it works on every system and in stripped binaries. The
+// watchdog writes one report per Reporter: once armed, by this call or by
+// a signal, later calls do nothing. Reporter.Stop disarms it, so stop gmr
+// last, once the shutdown is done:
+//
+//	<-ctx.Done() // the service's own signal.NotifyContext
+//	r.ShutdownStarted()
+//	drain()
+//	r.Stop()
+func (r *Reporter) ShutdownStarted() {
+	if r == nil {
+		return
+	}
+	after := r.s.shutdownAfter
+	if after == 0 {
+		if r.s.shutdownSet {
+			return // WithShutdownReport(0)
+		}
+		after = DefaultShutdownReportAfter
+	}
+	r.armShutdown(after, "ShutdownStarted")
+}
+
+// armShutdown starts the shutdown watchdog's timer, unless it has been
+// armed before or the Reporter has stopped: after the given time, one
+// report names the cause. The goroutine is started under r.wd.mu, so that
+// it is never added to r.wg once Stop waits on it.
+func (r *Reporter) armShutdown(after time.Duration, cause string) {
+	r.wd.mu.Lock()
+	defer r.wd.mu.Unlock()
+	if r.wd.stopped || r.wd.shutdownArmed {
+		return
+	}
+	r.wd.shutdownArmed = true
+	quit := r.quitLocked()
+	r.wg.Go(func() {
 		t := time.NewTimer(after)
 		defer t.Stop()
 		select {
-		case <-r.quit:
+		case <-quit:
 			return
 		case <-t.C:
 		}
-		r.report(context.Background(), fmt.Sprintf("shutdown watchdog: still running %v after %s", after, signalName(sig))) //nolint:errcheck // report wrote the error
+		r.report(context.Background(), fmt.Sprintf("shutdown watchdog: still running %v after %s", after, cause)) //nolint:errcheck // report wrote the error
 	})
 }
 

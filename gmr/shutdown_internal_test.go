@@ -1,6 +1,7 @@
 package gmr
 
 import (
+	"io"
 	"testing"
 	"time"
 
@@ -78,3 +79,33 @@ func TestLimitWriterCutsAtAWriteBoundary(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func TestShutdownStartedArms(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		opts  []Option
+		stop  bool
+		armed bool
+	}{
+		{name: "default time", armed: true},
+		{name: "configured", opts: []Option{WithShutdownReport(time.Hour)}, armed: true},
+		{name: "turned off", opts: []Option{WithShutdownReport(0)}},
+		{name: "after Stop", stop: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := New(append(tc.opts, WithStderr(io.Discard))...)
+			require.NoError(t, err)
+			if tc.stop {
+				r.Stop()
+			}
+			r.ShutdownStarted()
+			r.wd.mu.Lock()
+			armed := r.wd.shutdownArmed
+			r.wd.mu.Unlock()
+			assert.Equal(t, tc.armed, armed)
+			r.Stop() // disarms: the timer's goroutine ends, or Stop would wait an hour
+		})
+	}
+	var r *Reporter
+	r.ShutdownStarted() // a nil Reporter does nothing
+}

@@ -5,7 +5,9 @@
 // Flags choose what the service does around the watchdogs: -handle-term
 // handles SIGTERM and SIGINT itself and ignores them for a while; -heartbeat
 // watches a loop; -own-flight and -own-trace start the service's own flight
-// recorder or execution trace before Setup.
+// recorder or execution trace before Setup; -shutdown-started handles
+// SIGTERM with signal.NotifyContext and calls Reporter.ShutdownStarted,
+// twice, then hangs in its shutdown until stdin ends.
 package main
 
 import (
@@ -67,6 +69,16 @@ func main() {
 			time.Sleep(300 * time.Millisecond) // the drain
 			say("drained")
 			os.Exit(0)
+		}()
+	}
+	if flag("-shutdown-started") {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+		go func() {
+			<-ctx.Done()
+			stop()
+			r.ShutdownStarted()
+			r.ShutdownStarted() // the watchdog reports once
+			say("shutting down")
 		}()
 	}
 	if handle {
