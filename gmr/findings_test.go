@@ -100,11 +100,12 @@ func TestFindingFDsNearLimitInChild(t *testing.T) {
 
 func TestFindingMemoryNearGOMEMLIMITInChild(t *testing.T) {
 	// 56 MiB held live under a 64 MiB soft limit: the runtime's own memory
-	// takes the rest to above 90%.
+	// takes the rest to above 90%, and at times to 100% (seen with -race on
+	// a loaded machine).
 	text, js := childReports(t, []string{"GOMEMLIMIT=64MiB"}, "-hold-heap", "58720256")
 
 	lines := findingLines(t, text)
-	assert.Regexp(t, `^(CRITICAL|WARNING) +memory_near_limit +memory at 9\d(\.\d)?% of GOMEMLIMIT: [\d.]+ MiB of 64\.0 MiB`, lines[0], "%s", strings.Join(lines, "\n"))
+	assert.Regexp(t, `^(CRITICAL|WARNING) +memory_near_limit +memory at (9\d(\.\d)?|100)% of GOMEMLIMIT: [\d.]+ MiB of 64\.0 MiB`, lines[0], "%s", strings.Join(lines, "\n"))
 
 	var rep jsonFindings
 	require.NoError(t, json.Unmarshal(js, &rep))

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -132,4 +134,47 @@ func TestConvert(t *testing.T) {
 	same, err := convert(text, "text")
 	require.NoError(t, err)
 	assert.Equal(t, text, same)
+}
+
+// A jsonl-sections report splits a section longer than a line into parts;
+// read back, it has the same sections as the JSON report of the same data.
+func TestParseRecordsJoinsParts(t *testing.T) {
+	whole, err := readReport("../../testdata/golden/report.json")
+	require.NoError(t, err)
+	b, err := os.ReadFile("../../testdata/golden/report_sections.jsonl")
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"part_index":1`, "the golden has a split section")
+	joined, err := parseReport(b)
+	require.NoError(t, err)
+	// The jsonl-sections golden has one more section, "long", 120 strings
+	// written in parts.
+	require.Len(t, joined.Sections, len(whole.Sections)+1)
+	long := joined.Sections[len(whole.Sections)]
+	assert.Equal(t, "long", long.Name)
+	var items []string
+	require.NoError(t, json.Unmarshal(long.Data, &items))
+	require.Len(t, items, 120)
+	for i, item := range items {
+		assert.Equal(t, fmt.Sprintf("item %d", i), item)
+	}
+	for i, s := range whole.Sections {
+		j := joined.Sections[i]
+		assert.Equal(t, s.Name, j.Name)
+		assert.Equal(t, s.Error, j.Error, s.Name)
+		assert.Equal(t, s.Note, j.Note, s.Name)
+		assert.JSONEq(t, string(s.Data), string(j.Data), s.Name)
+	}
+
+	for _, tt := range []struct{ name, in, want string }{
+		{"part without part 0", `{"schema_version":"2","header":{},"section_index":0,"section_count":1,"part_index":1,"part_count":2,"part_path":["a"],"section":{"name":"x","data":{"a":[1]}}}`, "part 1 of section 0 without part 0"},
+		{"missing parts", `{"schema_version":"2","header":{},"section_index":0,"section_count":1,"part_index":0,"part_count":2,"part_path":["a"],"section":{"name":"x","data":{"a":[1]}}}`, "section 0 (x): 1 of its 2 parts"},
+		{"path not in the part", `{"schema_version":"2","header":{},"section_index":0,"section_count":1,"part_index":0,"part_count":2,"part_path":["a"],"section":{"name":"x","data":{"a":[1]}}}` + "\n" +
+			`{"schema_version":"2","header":{},"section_index":0,"section_count":1,"part_index":1,"part_count":2,"part_path":["a"],"section":{"name":"x","data":{"b":[2]}}}`, `part 1 of section 0 (x): no "a" at its part_path`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseReport([]byte(tt.in))
+			require.ErrorIs(t, err, errNotJSON)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
 }

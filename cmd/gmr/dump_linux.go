@@ -482,6 +482,9 @@ func readStderrReport(path string, from int64) ([]byte, bool) {
 			return b[start : i+len(formatters.Footer)+1], true
 		}
 	}
+	if rep, ok := recordsReport(b); ok {
+		return rep, true
+	}
 	// A JSON report: find the line that opens one and decode from it.
 	for off := 0; off < len(b); {
 		j := bytes.IndexByte(b[off:], '{')
@@ -501,6 +504,37 @@ func readStderrReport(path string, from int64) ([]byte, bool) {
 			break
 		}
 		off += j + nl + 1
+	}
+	return nil, false
+}
+
+// recordsReport finds in b, among other log lines, the first
+// jsonl-sections report whose records have all arrived, and returns its
+// records, one a line.
+func recordsReport(b []byte) ([]byte, bool) {
+	type meta struct {
+		ReportID     string `json:"report_id"`
+		SectionCount *int   `json:"section_count"`
+		SectionIndex *int   `json:"section_index"`
+		PartIndex    *int   `json:"part_index"`
+		PartCount    int    `json:"part_count"`
+	}
+	lines := map[string][][]byte{}
+	for line := range bytes.Lines(b) {
+		line = bytes.TrimSpace(line)
+		if !bytes.HasPrefix(line, []byte(`{"schema_version"`)) {
+			continue
+		}
+		var m meta
+		if json.Unmarshal(line, &m) != nil || m.ReportID == "" || m.SectionCount == nil {
+			continue
+		}
+		lines[m.ReportID] = append(lines[m.ReportID], line)
+		last := *m.SectionCount == 0 ||
+			m.SectionIndex != nil && *m.SectionIndex == *m.SectionCount-1 && (m.PartIndex == nil || *m.PartIndex == m.PartCount-1)
+		if last {
+			return append(bytes.Join(lines[m.ReportID], []byte("\n")), '\n'), true
+		}
 	}
 	return nil, false
 }

@@ -214,30 +214,48 @@ func TestDumpRefusesNonGMRProcess(t *testing.T) {
 
 func TestDumpToStderrFile(t *testing.T) {
 	// Reports to stderr, which is a regular file: dump prints the report
-	// from it and says where it is.
-	out := filepath.Join(t.TempDir(), "svc.log")
-	f, err := os.Create(out)
-	require.NoError(t, err)
-	defer f.Close()
-	cmd := exec.Command(svcBin)
-	cmd.Env = svcEnv(t, "GMR_FORMAT=json")
-	cmd.Stderr = f
-	stdin, err := cmd.StdinPipe()
-	require.NoError(t, err)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	defer func() { stdin.Close(); cmd.Wait() }() //nolint:errcheck // the test is over
-	buf := make([]byte, 64)
-	_, err = stdout.Read(buf)
-	require.NoError(t, err)
+	// from it and says where it is, in each format gmr writes.
+	for _, format := range []string{"json", "text", "jsonl", "jsonl-sections"} {
+		t.Run(format, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "svc.log")
+			f, err := os.Create(out)
+			require.NoError(t, err)
+			defer f.Close()
+			// A log line before the report, as a service writes them.
+			_, err = f.WriteString(`{"schema_version":"log","msg":"not a report"}` + "\n")
+			require.NoError(t, err)
+			cmd := exec.Command(svcBin)
+			cmd.Env = svcEnv(t, "GMR_FORMAT="+format)
+			cmd.Stderr = f
+			stdin, err := cmd.StdinPipe()
+			require.NoError(t, err)
+			stdout, err := cmd.StdoutPipe()
+			require.NoError(t, err)
+			require.NoError(t, cmd.Start())
+			defer func() { stdin.Close(); cmd.Wait() }() //nolint:errcheck // the test is over
+			buf := make([]byte, 64)
+			_, err = stdout.Read(buf)
+			require.NoError(t, err)
 
-	res := runGMR(t, nil, "dump", strconv.Itoa(cmd.Process.Pid))
-	require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
-	assert.Contains(t, res.stderr, "from its stderr, the file "+out)
-	var m map[string]any
-	require.NoError(t, json.Unmarshal([]byte(res.stdout), &m), "one whole JSON report: %s", res.stdout)
-	assert.Equal(t, "2", m["schema_version"])
+			start := time.Now()
+			res := runGMR(t, nil, "dump", "--timeout=20s", strconv.Itoa(cmd.Process.Pid))
+			require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
+			assert.Less(t, time.Since(start), 15*time.Second, "the whole report is seen, not waited out")
+			assert.Contains(t, res.stderr, "from its stderr, the file "+out)
+			if format == "text" {
+				assert.True(t, strings.HasSuffix(res.stdout, formatters.Footer+"\n"), "one whole text report: %s", res.stdout)
+				return
+			}
+			rf, err := parseReport([]byte(res.stdout))
+			require.NoError(t, err, "one whole report: %.2000s", res.stdout)
+			assert.Equal(t, "2", rf.SchemaVersion)
+			require.NotNil(t, rf.section("goroutines"))
+			var g goroutinesData
+			require.NoError(t, json.Unmarshal(rf.section("goroutines").Data, &g))
+			assert.Positive(t, g.Total)
+			assert.NotEmpty(t, g.Groups)
+		})
+	}
 }
 
 func TestDumpToStderrPipe(t *testing.T) {

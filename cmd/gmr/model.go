@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 )
 
 // maxReportBytes bounds what gmr reads of a report file. gmr bounds each
@@ -138,13 +139,20 @@ func parseReport(b []byte) (*reportFile, error) {
 type record struct {
 	SchemaVersion string          `json:"schema_version"`
 	Header        *reportHeader   `json:"header"`
+	SectionIndex  *int            `json:"section_index"`
+	PartIndex     *int            `json:"part_index"`
+	PartCount     int             `json:"part_count"`
+	PartPath      json.RawMessage `json:"part_path"`
 	Section       json.RawMessage `json:"section"`
 }
 
 // parseRecords puts a jsonl-sections report back together: each line holds
-// the header and one section.
+// the header and one section, or one part of a section too long for a line,
+// which it joins as formatters.JSONLines documents: from part 0's data, each
+// later part's elements are added at its part_path.
 func parseRecords(b []byte) (*reportFile, error) {
 	var r reportFile
+	var cur *partial // the split section being joined
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(nil, maxReportBytes)
 	for sc.Scan() {
@@ -164,12 +172,168 @@ func parseRecords(b []byte) (*reportFile, error) {
 		if err := json.Unmarshal(rec.Section, &s); err != nil {
 			return nil, fmt.Errorf("%w: %v", errNotJSON, err)
 		}
-		r.Sections = append(r.Sections, s)
+		if rec.PartIndex == nil {
+			if cur != nil {
+				return nil, cur.incomplete()
+			}
+			r.Sections = append(r.Sections, s)
+			continue
+		}
+		index := -1
+		if rec.SectionIndex != nil {
+			index = *rec.SectionIndex
+		}
+		switch {
+		case *rec.PartIndex == 0:
+			if cur != nil {
+				return nil, cur.incomplete()
+			}
+			data, err := decodeNumbers(s.Data)
+			if err != nil {
+				return nil, err
+			}
+			cur = &partial{sec: s, data: data, index: index, count: rec.PartCount, got: 1}
+		case cur == nil || cur.index != index:
+			return nil, fmt.Errorf("%w: part %d of section %d without part 0", errNotJSON, *rec.PartIndex, index)
+		default:
+			if err := cur.add(*rec.PartIndex, s.Data, rec.PartPath); err != nil {
+				return nil, err
+			}
+		}
+		if cur.got == cur.count {
+			data, err := json.Marshal(cur.data)
+			if err != nil {
+				return nil, err
+			}
+			cur.sec.Data = data
+			r.Sections = append(r.Sections, cur.sec)
+			cur = nil
+		}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %v", errNotJSON, err)
 	}
+	if cur != nil {
+		return nil, cur.incomplete()
+	}
 	return &r, nil
+}
+
+// partial is a split section of a jsonl-sections report being joined.
+type partial struct {
+	sec   sectionRaw
+	data  any // decoded, numbers kept as written
+	index int // section_index
+	count int // part_count
+	got   int // parts joined so far
+}
+
+func (p *partial) incomplete() error {
+	return fmt.Errorf("%w: section %d (%s): %d of its %d parts", errNotJSON, p.index, p.sec.Name, p.got, p.count)
+}
+
+// add joins the data of part i, split at path.
+func (p *partial) add(i int, data, path json.RawMessage) error {
+	part, err := decodeNumbers(data)
+	if err != nil {
+		return err
+	}
+	steps, err := decodeNumbers(path)
+	if err != nil {
+		return err
+	}
+	list, ok := steps.([]any)
+	if !ok {
+		return fmt.Errorf("%w: part %d of section %d (%s): part_path is not an array", errNotJSON, i, p.index, p.sec.Name)
+	}
+	whole, err := mergePart(p.data, part, list)
+	if err != nil {
+		return fmt.Errorf("%w: part %d of section %d (%s): %v", errNotJSON, i, p.index, p.sec.Name, err)
+	}
+	p.data = whole
+	p.got++
+	return nil
+}
+
+// decodeNumbers decodes JSON, keeping numbers as they are written.
+func decodeNumbers(b json.RawMessage) (any, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("%w: %v", errNotJSON, err)
+	}
+	return v, nil
+}
+
+// mergePart adds a part's data to the whole joined so far: at the end of
+// path, its elements are appended (or its members added); on the way, an
+// element or member the whole already has is entered, and one it lacks is
+// taken whole from the part.
+func mergePart(whole, part any, path []any) (any, error) {
+	if len(path) == 0 {
+		switch pv := part.(type) {
+		case []any:
+			w, ok := whole.([]any)
+			if !ok {
+				return nil, errors.New("the whole is not an array at its part_path")
+			}
+			return append(w, pv...), nil
+		case map[string]any:
+			w, ok := whole.(map[string]any)
+			if !ok {
+				return nil, errors.New("the whole is not an object at its part_path")
+			}
+			for k, v := range pv {
+				w[k] = v
+			}
+			return w, nil
+		}
+		return nil, errors.New("its data at its part_path is not an array or an object")
+	}
+	switch step := path[0].(type) {
+	case string:
+		w, wok := whole.(map[string]any)
+		pv, pok := part.(map[string]any)
+		if !wok || !pok {
+			return nil, fmt.Errorf("no object for %q at its part_path", step)
+		}
+		next, ok := pv[step]
+		if !ok {
+			return nil, fmt.Errorf("no %q at its part_path", step)
+		}
+		cur, ok := w[step]
+		if !ok {
+			w[step] = next
+			return w, nil
+		}
+		merged, err := mergePart(cur, next, path[1:])
+		if err != nil {
+			return nil, err
+		}
+		w[step] = merged
+		return w, nil
+	case json.Number:
+		i, err := strconv.Atoi(string(step))
+		w, wok := whole.([]any)
+		pv, pok := part.([]any)
+		if err != nil || i < 0 || !wok || !pok || len(pv) != 1 || i > len(w) {
+			return nil, fmt.Errorf("no element %s at its part_path", step)
+		}
+		if i == len(w) {
+			return append(w, pv[0]), nil
+		}
+		merged, err := mergePart(w[i], pv[0], path[1:])
+		if err != nil {
+			return nil, err
+		}
+		w[i] = merged
+		return w, nil
+	}
+	return nil, fmt.Errorf("part_path step %v is not a name or an index", path[0])
 }
 
 // The parts of the built-in sections' data that the commands read.
