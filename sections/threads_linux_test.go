@@ -52,17 +52,24 @@ func startNamedThreads(t *testing.T, n int, name string) (tids []int, release fu
 		}
 	}
 	t.Cleanup(release)
-	start := func() {
-		// Lock to a thread other than the main one: the main thread
-		// cannot exit, and its name is the process's name.
-		for unix.Gettid() == os.Getpid() {
-			time.Sleep(time.Millisecond)
+	// start locks its goroutine to a thread other than the main one (which
+	// cannot exit, and whose name is the process's), names it and parks.
+	// It closes locked, if not nil, once locked.
+	var start func(locked chan<- struct{})
+	start = func(locked chan<- struct{}) {
+		runtime.LockOSThread() // never unlocked off the main thread: the thread dies with the goroutine
+		if locked != nil {
+			close(locked)
 		}
-		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
 		if unix.Gettid() == os.Getpid() {
-			// Moved in between; try again on another goroutine.
+			// On the main thread. A new goroutine cannot run on it while
+			// this one holds it, so it starts on another thread: hand
+			// over, and let the main thread go once the new one holds its
+			// own. (Waiting to be moved never ends with one P.)
+			next := make(chan struct{})
+			go start(next)
+			<-next
 			runtime.UnlockOSThread()
-			ids <- 0
 			return
 		}
 		err := unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&cname[0])), 0, 0, 0)
@@ -74,17 +81,14 @@ func startNamedThreads(t *testing.T, n int, name string) (tids []int, release fu
 		<-stop
 	}
 	for range n {
-		go start()
+		go start(nil)
 	}
 	for len(tids) < n {
-		switch tid := <-ids; {
-		case tid == 0:
-			go start()
-		case tid < 0:
+		tid := <-ids
+		if tid < 0 {
 			t.Fatal("prctl(PR_SET_NAME) failed")
-		default:
-			tids = append(tids, tid)
 		}
+		tids = append(tids, tid)
 	}
 	slices.Sort(tids)
 	return tids, release
