@@ -512,28 +512,19 @@ func readStderrReport(path string, from int64) ([]byte, bool) {
 // jsonl-sections report whose records have all arrived, and returns its
 // records, one a line.
 func recordsReport(b []byte) ([]byte, bool) {
-	type meta struct {
-		ReportID     string `json:"report_id"`
-		SectionCount *int   `json:"section_count"`
-		SectionIndex *int   `json:"section_index"`
-		PartIndex    *int   `json:"part_index"`
-		PartCount    int    `json:"part_count"`
-	}
 	lines := map[string][][]byte{}
 	for line := range bytes.Lines(b) {
 		line = bytes.TrimSpace(line)
 		if !bytes.HasPrefix(line, []byte(`{"schema_version"`)) {
 			continue
 		}
-		var m meta
-		if json.Unmarshal(line, &m) != nil || m.ReportID == "" || m.SectionCount == nil {
+		var rec record
+		if json.Unmarshal(line, &rec) != nil || rec.ReportID == "" || rec.SectionCount == nil {
 			continue
 		}
-		lines[m.ReportID] = append(lines[m.ReportID], line)
-		last := *m.SectionCount == 0 ||
-			m.SectionIndex != nil && *m.SectionIndex == *m.SectionCount-1 && (m.PartIndex == nil || *m.PartIndex == m.PartCount-1)
-		if last {
-			return append(bytes.Join(lines[m.ReportID], []byte("\n")), '\n'), true
+		lines[rec.ReportID] = append(lines[rec.ReportID], line)
+		if rec.last() {
+			return append(bytes.Join(lines[rec.ReportID], []byte("\n")), '\n'), true
 		}
 	}
 	return nil, false

@@ -5,6 +5,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -126,37 +127,21 @@ func TestDumpSignalAndDirSetInCode(t *testing.T) {
 func TestDumpRefusesWithoutMarkerOrVariables(t *testing.T) {
 	// A gmr service whose marker cannot be found and whose environment
 	// names no signal: dump must not guess SIGUSR2.
-	out := filepath.Join(t.TempDir(), "stderr")
-	f, err := os.Create(out)
-	require.NoError(t, err)
-	defer f.Close()
-	cmd := exec.Command(svcBin)
-	cmd.Env = []string{"XDG_RUNTIME_DIR=/nonexistent", "TMPDIR=" + filepath.Join(t.TempDir(), "missing")}
-	cmd.Stderr = f
-	stdin, err := cmd.StdinPipe()
-	require.NoError(t, err)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	defer func() { stdin.Close(); cmd.Wait() }() //nolint:errcheck // the test is over
-	buf := make([]byte, 64)
-	_, err = stdout.Read(buf) // "ready <pid>"
-	require.NoError(t, err)
+	svc := startWithStderrFile(t, []string{"XDG_RUNTIME_DIR=/nonexistent", "TMPDIR=" + filepath.Join(t.TempDir(), "missing")}, "")
 
 	// The service could not write its marker (its TMPDIR is missing):
 	// its stderr says so.
-	b, err := os.ReadFile(out)
+	b, err := os.ReadFile(svc.log)
 	require.NoError(t, err)
 	require.Contains(t, string(b), "cannot write the marker")
-	res := runGMR(t, nil, "dump", "--timeout=2s", strconv.Itoa(cmd.Process.Pid))
+	res := runGMR(t, nil, "dump", "--timeout=2s", strconv.Itoa(svc.cmd.Process.Pid))
 	assert.Equal(t, 1, res.code)
 	assert.Contains(t, res.stderr, "will not send a signal on a guess")
 	assert.Empty(t, res.stdout)
-	_, err = stdin.Write([]byte("grow 1\n")) // best effort only: the decisive no-signal checks are TestDumpRefusesNonGMRProcess's
+	_, err = svc.stdin.Write([]byte("grow 1\n")) // best effort only: the decisive no-signal checks are TestDumpRefusesNonGMRProcess's
 	require.NoError(t, err)
-	_, err = stdout.Read(buf)
-	require.NoError(t, err)
-	b, err = os.ReadFile(out)
+	svc.readLine(t)
+	b, err = os.ReadFile(svc.log)
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), "Guru Meditation", "no report was asked for")
 }
@@ -212,36 +197,57 @@ func TestDumpRefusesNonGMRProcess(t *testing.T) {
 	})
 }
 
+// stderrService is the test service, started with its stderr a file.
+type stderrService struct {
+	cmd    *exec.Cmd
+	log    string // the stderr file
+	stdin  io.WriteCloser
+	stdout io.Reader
+}
+
+// startWithStderrFile starts the test service with env and its stderr a
+// new file that begins with logged, and waits until it is ready. The
+// service ends with the test.
+func startWithStderrFile(t *testing.T, env []string, logged string) *stderrService {
+	t.Helper()
+	s := &stderrService{cmd: exec.Command(svcBin), log: filepath.Join(t.TempDir(), "svc.log")}
+	require.NoError(t, os.WriteFile(s.log, []byte(logged), 0o600))
+	f, err := os.OpenFile(s.log, os.O_WRONLY|os.O_APPEND, 0)
+	require.NoError(t, err)
+	t.Cleanup(func() { f.Close() })
+	s.cmd.Env = env
+	s.cmd.Stderr = f
+	s.stdin, err = s.cmd.StdinPipe()
+	require.NoError(t, err)
+	s.stdout, err = s.cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, s.cmd.Start())
+	t.Cleanup(func() { s.stdin.Close(); s.cmd.Wait() }) //nolint:errcheck // the test is over
+	s.readLine(t) // "ready <pid>"
+	return s
+}
+
+// readLine reads what the service printed next.
+func (s *stderrService) readLine(t *testing.T) {
+	t.Helper()
+	buf := make([]byte, 64)
+	_, err := s.stdout.Read(buf)
+	require.NoError(t, err)
+}
+
 func TestDumpToStderrFile(t *testing.T) {
 	// Reports to stderr, which is a regular file: dump prints the report
 	// from it and says where it is, in each format gmr writes.
 	for _, format := range []string{"json", "text", "jsonl", "jsonl-sections"} {
 		t.Run(format, func(t *testing.T) {
-			out := filepath.Join(t.TempDir(), "svc.log")
-			f, err := os.Create(out)
-			require.NoError(t, err)
-			defer f.Close()
 			// A log line before the report, as a service writes them.
-			_, err = f.WriteString(`{"schema_version":"log","msg":"not a report"}` + "\n")
-			require.NoError(t, err)
-			cmd := exec.Command(svcBin)
-			cmd.Env = svcEnv(t, "GMR_FORMAT="+format)
-			cmd.Stderr = f
-			stdin, err := cmd.StdinPipe()
-			require.NoError(t, err)
-			stdout, err := cmd.StdoutPipe()
-			require.NoError(t, err)
-			require.NoError(t, cmd.Start())
-			defer func() { stdin.Close(); cmd.Wait() }() //nolint:errcheck // the test is over
-			buf := make([]byte, 64)
-			_, err = stdout.Read(buf)
-			require.NoError(t, err)
+			svc := startWithStderrFile(t, svcEnv(t, "GMR_FORMAT="+format), `{"schema_version":"log","msg":"not a report"}`+"\n")
 
 			start := time.Now()
-			res := runGMR(t, nil, "dump", "--timeout=20s", strconv.Itoa(cmd.Process.Pid))
+			res := runGMR(t, nil, "dump", "--timeout=20s", strconv.Itoa(svc.cmd.Process.Pid))
 			require.Equal(t, 0, res.code, "stderr: %s", res.stderr)
 			assert.Less(t, time.Since(start), 15*time.Second, "the whole report is seen, not waited out")
-			assert.Contains(t, res.stderr, "from its stderr, the file "+out)
+			assert.Contains(t, res.stderr, "from its stderr, the file "+svc.log)
 			if format == "text" {
 				assert.True(t, strings.HasSuffix(res.stdout, formatters.Footer+"\n"), "one whole text report: %s", res.stdout)
 				return

@@ -138,7 +138,9 @@ func parseReport(b []byte) (*reportFile, error) {
 // record is one line of the jsonl-sections format.
 type record struct {
 	SchemaVersion string          `json:"schema_version"`
+	ReportID      string          `json:"report_id"`
 	Header        *reportHeader   `json:"header"`
+	SectionCount  *int            `json:"section_count"`
 	SectionIndex  *int            `json:"section_index"`
 	PartIndex     *int            `json:"part_index"`
 	PartCount     int             `json:"part_count"`
@@ -217,6 +219,18 @@ func parseRecords(b []byte) (*reportFile, error) {
 		return nil, cur.incomplete()
 	}
 	return &r, nil
+}
+
+// last reports whether rec is the last record of its report.
+func (rec *record) last() bool {
+	if rec.SectionCount == nil {
+		return false
+	}
+	if *rec.SectionCount == 0 {
+		return true
+	}
+	return rec.SectionIndex != nil && *rec.SectionIndex == *rec.SectionCount-1 &&
+		(rec.PartIndex == nil || *rec.PartIndex == rec.PartCount-1)
 }
 
 // partial is a split section of a jsonl-sections report being joined.
