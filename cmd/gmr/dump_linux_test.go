@@ -223,7 +223,8 @@ func startWithStderrFile(t *testing.T, env []string, logged string) *stderrServi
 	require.NoError(t, err)
 	require.NoError(t, s.cmd.Start())
 	t.Cleanup(func() { s.stdin.Close(); s.cmd.Wait() }) //nolint:errcheck // the test is over
-	s.readLine(t)                                       // "ready <pid>"
+	// "ready <pid>"
+	s.readLine(t)
 	return s
 }
 
