@@ -178,3 +178,25 @@ func TestParseRecordsJoinsParts(t *testing.T) {
 		})
 	}
 }
+
+// --format=json of a jsonl-sections report is the JSON report of the same
+// data: the header and sections as the service wrote them, the split
+// section joined.
+func TestConvertRecordsToJSON(t *testing.T) {
+	whole, err := os.ReadFile("../../testdata/golden/report.json")
+	require.NoError(t, err)
+	b, err := os.ReadFile("../../testdata/golden/report_sections.jsonl")
+	require.NoError(t, err)
+	out, err := convert(b, "json")
+	require.NoError(t, err)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(out, &got))
+	secs := got["sections"].([]any)
+	require.Len(t, secs, 18)
+	assert.Equal(t, "long", secs[17].(map[string]any)["name"], "the golden's extra section, joined")
+	assert.Len(t, secs[17].(map[string]any)["data"], 120)
+	got["sections"] = secs[:17]
+	trimmed, err := json.Marshal(got)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(whole), string(trimmed))
+}

@@ -76,11 +76,18 @@ func convert(b []byte, format string) ([]byte, error) {
 			return append(buf.Bytes(), '\n'), nil // json or jsonl: one object
 		}
 		// jsonl-sections: the records put back together as one report.
-		out, err := json.MarshalIndent(rf, "", "  ")
+		whole, ok, err := rf.wholeJSON()
 		if err != nil {
 			return nil, err
 		}
-		return append(out, '\n'), nil
+		if !ok {
+			return nil, fmt.Errorf("%w: neither one JSON report nor jsonl-sections records", errNotJSON)
+		}
+		buf.Reset()
+		if err := json.Indent(&buf, whole, "", "  "); err != nil {
+			return nil, err
+		}
+		return append(buf.Bytes(), '\n'), nil
 	}
 	return nil, usageError("--format is text or json, not %q", format)
 }

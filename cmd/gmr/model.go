@@ -22,6 +22,33 @@ type reportFile struct {
 	SchemaVersion string       `json:"schema_version"`
 	Header        reportHeader `json:"header"`
 	Sections      []sectionRaw `json:"sections"`
+
+	// From a jsonl-sections report: the header and the sections as the
+	// service wrote them (a split section joined), for writing it again as
+	// one JSON report with nothing lost.
+	rawHeader   json.RawMessage
+	rawSections []json.RawMessage
+}
+
+// wholeJSON returns a jsonl-sections report as one JSON report, the header
+// and sections as written, or false for a report read from one object.
+func (r *reportFile) wholeJSON() ([]byte, bool, error) {
+	if r.rawHeader == nil {
+		return nil, false, nil
+	}
+	secs := r.rawSections
+	if secs == nil {
+		secs = []json.RawMessage{}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // as gmr writes it
+	err := enc.Encode(struct {
+		SchemaVersion string            `json:"schema_version"`
+		Header        json.RawMessage   `json:"header"`
+		Sections      []json.RawMessage `json:"sections"`
+	}{r.SchemaVersion, r.rawHeader, secs})
+	return buf.Bytes(), true, err
 }
 
 // reportHeader is the report's header.
@@ -139,7 +166,7 @@ func parseReport(b []byte) (*reportFile, error) {
 type record struct {
 	SchemaVersion string          `json:"schema_version"`
 	ReportID      string          `json:"report_id"`
-	Header        *reportHeader   `json:"header"`
+	Header        json.RawMessage `json:"header"`
 	SectionCount  *int            `json:"section_count"`
 	SectionIndex  *int            `json:"section_index"`
 	PartIndex     *int            `json:"part_index"`
@@ -166,10 +193,13 @@ func parseRecords(b []byte) (*reportFile, error) {
 		if err := json.Unmarshal(line, &rec); err != nil {
 			return nil, fmt.Errorf("%w: %v", errNotJSON, err)
 		}
-		if rec.Header == nil || len(rec.Section) == 0 {
+		if len(rec.Header) == 0 || bytes.Equal(rec.Header, []byte("null")) || len(rec.Section) == 0 {
 			return nil, fmt.Errorf("%w: a line without header and section", errNotJSON)
 		}
-		r.SchemaVersion, r.Header = rec.SchemaVersion, *rec.Header
+		if err := json.Unmarshal(rec.Header, &r.Header); err != nil {
+			return nil, fmt.Errorf("%w: header: %v", errNotJSON, err)
+		}
+		r.SchemaVersion, r.rawHeader = rec.SchemaVersion, rec.Header
 		var s sectionRaw
 		if err := json.Unmarshal(rec.Section, &s); err != nil {
 			return nil, fmt.Errorf("%w: %v", errNotJSON, err)
@@ -179,6 +209,7 @@ func parseRecords(b []byte) (*reportFile, error) {
 				return nil, cur.incomplete()
 			}
 			r.Sections = append(r.Sections, s)
+			r.rawSections = append(r.rawSections, rec.Section)
 			continue
 		}
 		index := -1
@@ -194,7 +225,7 @@ func parseRecords(b []byte) (*reportFile, error) {
 			if err != nil {
 				return nil, err
 			}
-			cur = &partial{sec: s, data: data, index: index, count: rec.PartCount, got: 1}
+			cur = &partial{sec: s, raw: rec.Section, data: data, index: index, count: rec.PartCount, got: 1}
 		case cur == nil || cur.index != index:
 			return nil, fmt.Errorf("%w: part %d of section %d without part 0", errNotJSON, *rec.PartIndex, index)
 		default:
@@ -208,7 +239,12 @@ func parseRecords(b []byte) (*reportFile, error) {
 				return nil, err
 			}
 			cur.sec.Data = data
+			raw, err := replaceMember(cur.raw, "data", data)
+			if err != nil {
+				return nil, err
+			}
 			r.Sections = append(r.Sections, cur.sec)
+			r.rawSections = append(r.rawSections, raw)
 			cur = nil
 		}
 	}
@@ -236,6 +272,7 @@ func (rec *record) last() bool {
 // partial is a split section of a jsonl-sections report being joined.
 type partial struct {
 	sec   sectionRaw
+	raw   json.RawMessage // part 0's section, as written
 	data  any // decoded, numbers kept as written
 	index int // section_index
 	count int // part_count
@@ -267,6 +304,40 @@ func (p *partial) add(i int, data, path json.RawMessage) error {
 	p.data = whole
 	p.got++
 	return nil
+}
+
+// replaceMember returns the JSON object obj with the value of its member
+// key replaced by val, its members in their order.
+func replaceMember(obj json.RawMessage, key string, val json.RawMessage) (json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("%w: a section is not an object", errNotJSON)
+	}
+	var out bytes.Buffer
+	out.WriteByte('{')
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errNotJSON, err)
+		}
+		name, _ := t.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("%w: %v", errNotJSON, err)
+		}
+		if name == key {
+			v = val
+		}
+		if out.Len() > 1 {
+			out.WriteByte(',')
+		}
+		k, _ := json.Marshal(name)
+		out.Write(k)
+		out.WriteByte(':')
+		out.Write(v)
+	}
+	out.WriteByte('}')
+	return out.Bytes(), nil
 }
 
 // decodeNumbers decodes JSON, keeping numbers as they are written.
