@@ -273,10 +273,10 @@ func (rec *record) last() bool {
 type partial struct {
 	sec   sectionRaw
 	raw   json.RawMessage // part 0's section, as written
-	data  any // decoded, numbers kept as written
-	index int // section_index
-	count int // part_count
-	got   int // parts joined so far
+	data  any             // decoded, numbers kept as written
+	index int             // section_index
+	count int             // part_count
+	got   int             // parts joined so far
 }
 
 func (p *partial) incomplete() error {
