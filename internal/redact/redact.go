@@ -12,7 +12,8 @@
 // "word"), is one of the patterns, optionally followed by "s":
 //
 //	password passwd pwd pass passphrase secret token apikey key
-//	credential auth authorization private session cookie dsn signature salt
+//	credential cred auth authorization private session cookie dsn
+//	signature sig salt
 //
 // So DB_PASSWORD, dbPassword, api-key, APIKey, AWS_SECRET_ACCESS_KEY,
 // GITHUB_TOKEN, session_id and x.auth.header are secret, while
@@ -20,7 +21,9 @@
 // word of theirs is a pattern. The strongest patterns (password, passwd,
 // passphrase, secret, token, apikey, credential) also match at the end of a
 // word, so that run-together keys such as "dbpassword" or "GITHUBTOKEN" are
-// secret too.
+// secret too, and so do "pass" (DBPASS, SSHPASS; not bypass or compass) and
+// the run-together compounds of "key": secretkey, masterkey, accesskey,
+// privatekey, signingkey, encryptionkey, sessionkey and authkey.
 //
 // "cert" is deliberately not a pattern: certificates are public, and the
 // private keys that go with them are caught by "key" and "private".
@@ -28,12 +31,15 @@
 // # Values
 //
 // Value masks secrets that a value carries whatever its key: the password of
-// a URL's user info (postgres://user:***@host/db) or of a MySQL driver DSN
-// (user:***@tcp(host)/db), the credentials after "Bearer" and "Basic", the
-// body of a PEM private key block, and the value of any key=value,
-// key: value or "key": value pair inside the string whose key is secret by
-// the rules above (a libpq DSN, a query string, a header, JSON,
-// -ldflags="-X main.token=..."). Tokens whose format gives them away are
+// a URL's user info (postgres://user:***@host/db), of a DSN without a scheme
+// (MySQL's user:***@tcp(host)/db, user:***@host:6379, Oracle's
+// scott/***@//host:1521/orcl), the credentials after "Bearer" and "Basic",
+// the body of a PEM private key block, and the value of any key=value,
+// key: value, key:value or "key": value pair inside the string whose key is
+// secret by the rules above (a libpq DSN, a query string, a header, JSON,
+// JSON quoted inside a string, Go's %v of a map or struct such as
+// map[token:***] and {Password:***}, -ldflags="-X main.token=..."). A
+// key:value value of digits only is taken for a port and shown. Tokens whose format gives them away are
 // masked too, after their prefix: GitHub (ghp_***, github_pat_***), GitLab
 // (glpat-***), Slack (xoxb-***), Stripe (sk_live_***), sk-*** API keys,
 // Google API keys (AIza***) and JSON Web Tokens. A masked secret is always
@@ -106,11 +112,22 @@ var patterns = map[string]bool{
 	"cookie":        true,
 	"dsn":           true,
 	"signature":     true,
+	"sig":           true,
 	"salt":          true,
+	"cred":          true,
 }
 
-// suffixes are the patterns strong enough to match at the end of a word.
-var suffixes = []string{"password", "passwd", "passphrase", "secret", "token", "apikey", "credential"}
+// suffixes are the patterns strong enough to match at the end of a word:
+// the strongest words, and the compounds of "key" that are written run
+// together (a bare "key" suffix would make monkey and hotkey secret).
+var suffixes = []string{
+	"password", "passwd", "passphrase", "secret", "token", "apikey", "credential",
+	"secretkey", "masterkey", "accesskey", "privatekey", "signingkey", "encryptionkey", "sessionkey", "authkey",
+}
+
+// passWords are the words that end in "pass" and name no password: the
+// "pass" suffix (dbpass, sshpass, smtppass) is secret but for these.
+var passWords = []string{"bypass", "compass", "encompass", "overpass", "underpass", "surpass", "trespass"}
 
 // maxPattern is the length of the longest default pattern, plus one for a
 // plural "s".
@@ -158,6 +175,9 @@ func (m matcher) secret(key string) bool {
 			if strings.HasSuffix(ws[i], s) || strings.HasSuffix(sing, s) {
 				return true
 			}
+		}
+		if len(ws[i]) > len("pass") && strings.HasSuffix(ws[i], "pass") && !slices.Contains(passWords, ws[i]) {
+			return true
 		}
 	}
 	return false
@@ -329,16 +349,25 @@ func isPort(s string) bool {
 	return true
 }
 
-// dsnRE matches the user:password@ part of a MySQL driver DSN, such as
-// user:pw@tcp(host:3306)/db or user:pw@/db, which has no scheme.
-var dsnRE = regexp.MustCompile(`(?:^|[\s"'=,;(])[^\s:@/"'=]*:([^\s@"']+)@(?:(?:tcp|udp|unix)[46]?\(|/)`)
+// dsnRE matches the user:password@ part of a DSN that has no scheme: a
+// MySQL driver's, user:pw@tcp(host:3306)/db or user:pw@/db, and a
+// host:port one's, as Redis clients take: user:pw@host:6379. The password
+// does not start with '/', so that a URL's scheme is not read as a user.
+var dsnRE = regexp.MustCompile(`(?:^|[\s"'=,;(])[^\s:@/"'=]*:([^\s@"'/][^\s@"']*)@(?:(?:tcp|udp|unix)[46]?\(|/|[A-Za-z0-9.\-]+:\d+\b)`)
+
+// oracleRE matches the user/password@ part of an Oracle connect string:
+// EZConnect's scott/pw@//host:1521/service, a TNS descriptor's
+// scott/pw@(DESCRIPTION=...), or scott/pw@host:1521.
+var oracleRE = regexp.MustCompile(`(?:^|[\s"'=,;(])[A-Za-z0-9_$#.\-]+/([^\s@"'/]+)@(?://|\(|[A-Za-z0-9.\-]+:\d+\b)`)
 
 func dsnPasswords(s string, spans []span) []span {
 	if !strings.Contains(s, "@") {
 		return spans
 	}
-	for _, m := range dsnRE.FindAllStringSubmatchIndex(s, -1) {
-		spans = append(spans, span{m[2], m[3]})
+	for _, re := range []*regexp.Regexp{dsnRE, oracleRE} {
+		for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+			spans = append(spans, span{m[2], m[3]})
+		}
 	}
 	return spans
 }
@@ -475,8 +504,12 @@ func (m matcher) pairs(s string, spans []span) []span {
 			continue
 		}
 		v := i + 1
-		if c == ':' && !quoted && (v >= len(s) || !isBlank(s[v])) {
-			continue // host:port, scheme:..., not a pair
+		// key:value with no blank: Go's %v of a map or struct
+		// (map[token:x], {Password:x}) or a compact header (X-Api-Key:x),
+		// but not host:port or scheme://.
+		compact := c == ':' && !quoted && (v >= len(s) || !isBlank(s[v]))
+		if compact && (v >= len(s) || s[v] != '"' && s[v] != '\'' && isPort(s[v:compactEnd(s, v)]) || strings.HasPrefix(s[v:], "//")) {
+			continue
 		}
 		for v < len(s) && isBlank(s[v]) {
 			v++
@@ -489,6 +522,26 @@ func (m matcher) pairs(s string, spans []span) []span {
 		case s[v] == '"' || s[v] == '\'':
 			v++
 			e = closingQuote(s, v, s[v-1])
+		case s[v] == '\\':
+			// JSON inside a quoted string, its quotes escaped once or
+			// more: the value runs to the same escaped quote.
+			n := v
+			for n < len(s) && s[n] == '\\' {
+				n++
+			}
+			if n == len(s) || s[n] != '"' && s[n] != '\'' {
+				e = compactEnd(s, v)
+				break
+			}
+			open := s[v : n+1]
+			v = n + 1
+			if j := strings.Index(s[v:], open); j >= 0 {
+				e = v + j
+			} else {
+				e = len(s)
+			}
+		case compact:
+			e = compactEnd(s, v)
 		case c == ':' && !quoted:
 			e = v
 			for e < len(s) && s[e] != '\n' && s[e] != '\r' {
@@ -508,6 +561,16 @@ func (m matcher) pairs(s string, spans []span) []span {
 		}
 	}
 	return spans
+}
+
+// compactEnd returns where a key:value pair's value that starts at v ends:
+// at white space, a quote, or one of ] } ) , ; & @.
+func compactEnd(s string, v int) int {
+	e := v
+	for e < len(s) && !isSpace(s[e]) && !strings.ContainsRune("]}),;&@\"'", rune(s[e])) {
+		e++
+	}
+	return e
 }
 
 // closingQuote returns the index of the quote q that closes a quoted string

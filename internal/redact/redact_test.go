@@ -69,6 +69,15 @@ func TestRedactSecretKey(t *testing.T) {
 		{"GITHUBTOKEN", true}, // likewise
 		{"main.token", true},
 		{"tls/key", true},
+		{"DBPASS", true}, // "pass" run together, as a suffix
+		{"SSHPASS", true},
+		{"smtppass", true},
+		{"SECRETKEY", true}, // run-together key compounds
+		{"MASTERKEY", true},
+		{"accesskey", true},
+		{"AWS_CREDS", true},
+		{"creds", true},
+		{"sig", true}, // an Azure SAS signature
 		// Near misses: a pattern inside a word, not a word.
 		{"keyboard_layout", false},
 		{"monkey_count", false},
@@ -78,6 +87,12 @@ func TestRedactSecretKey(t *testing.T) {
 		{"secretary", false},
 		{"passenger_count", false},
 		{"compass_heading", false},
+		{"bypass_cache", false},
+		{"encompass", false},
+		{"credit_limit", false},
+		{"signal", false},
+		{"signed_at", false},
+		{"hotkeys", false},
 		{"sessionless", false},
 		{"tls_cert_file", false},
 		{"username", false},
@@ -160,6 +175,25 @@ func TestRedactValue(t *testing.T) {
 		{"not secret pair", "keyboard=us monkey=1", "keyboard=us monkey=1"},
 		{"empty secret value", "password=", "password="},
 		{"mask length", "token=" + strings.Repeat("x", 5000), "token=***"},
+		// Go's %v and %+v, and compact headers: key:value with no blank.
+		{"struct %+v", "connect {Password:hunter2}", "connect {Password:***}"},
+		{"struct %+v fields", "{Host:db Password:hunter2 Port:5432}", "{Host:db Password:*** Port:5432}"},
+		{"map %v", "bad map[password:hunter2 user:bob]", "bad map[password:*** user:bob]"},
+		{"compact header", "X-Api-Key:abc123", "X-Api-Key:***"},
+		{"compact quoted", `map[token:"a b"]`, `map[token:"***"]`},
+		{"compact port", "session.example.com:8080", "session.example.com:8080"},
+		{"compact scheme", "token://host/x", "token://host/x"},
+		// JSON inside a quoted string: the quotes are escaped.
+		{"escaped json", `body "{\"password\":\"hunter2\"}"`, `body "{\"password\":\"***\"}"`},
+		{"twice escaped json", `"\"{\\\"password\\\":\\\"hunter2\\\"}\""`, `"\"{\\\"password\\\":\\\"***\\\"}\""`},
+		// DSNs without a scheme.
+		{"oracle ezconnect", "scott/tiger@//dbhost:1521/orcl", "scott/***@//dbhost:1521/orcl"},
+		{"oracle tns", "scott/tiger@(DESCRIPTION=(ADDRESS=(HOST=db)))", "scott/***@(DESCRIPTION=(ADDRESS=(HOST=db)))"},
+		{"user:pw@host:port", "default:hunter2@redis:6379", "default:***@redis:6379"},
+		{"url with port", "redis://default:pw@redis:6379/0", "redis://default:***@redis:6379/0"},
+		{"module path", "github.com/foo@v1.2.3", "github.com/foo@v1.2.3"},
+		{"scp remote", "git@github.com:org/repo.git", "git@github.com:org/repo.git"},
+		{"azure sas", "https://a.blob.core.windows.net/c?sv=2020&sig=abc%2Bdef", "https://a.blob.core.windows.net/c?sv=2020&sig=***"},
 	}
 	var r Redactor
 	for _, tt := range tests {
