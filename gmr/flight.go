@@ -97,7 +97,7 @@ func (r *Reporter) writeTrace(rep *report.Report, meta fileMeta) {
 	name := strings.TrimSuffix(meta.fileName(), "."+meta.ext) + ".trace"
 	var cut bool
 	_, err := r.dir.writeFile(name, func(w io.Writer) error {
-		sw := &secretWriter{w: w, mask: r.red.Value}
+		sw := &secretWriter{w: w, mask: r.red.Value, secretKey: r.red.SecretKey}
 		_, err := fr.WriteTo(&limitWriter{w: sw, left: f.traceFileLimit()})
 		if errors.Is(err, errTraceCut) {
 			cut, err = true, nil
@@ -136,6 +136,22 @@ func (r *Reporter) dropTrace(rep *report.Report) bool {
 	return true
 }
 
+// bareSecret reports whether b is a bare name, a letter and then up to 63
+// letters, digits, '_' or '-', that secretKey calls secret. Function names
+// and file paths, with their dots and slashes, are not bare names: a
+// function called handleToken does not withhold the trace.
+func (s *secretWriter) bareSecret(b []byte) bool {
+	if len(b) < 3 || len(b) > 64 || !('a' <= b[0]|0x20 && b[0]|0x20 <= 'z') {
+		return false
+	}
+	for _, c := range b {
+		if c != '_' && c != '-' && !('0' <= c && c <= '9') && !('a' <= c|0x20 && c|0x20 <= 'z') {
+			return false
+		}
+	}
+	return s.secretKey(string(b))
+}
+
 // errTraceCut is limitWriter's error once its bound is reached.
 var errTraceCut = errors.New("trace cut at its bound")
 
@@ -160,19 +176,24 @@ func (l *limitWriter) Write(p []byte) (int, error) {
 // errTraceSecret is why a trace is withheld.
 var errTraceSecret = errors.New("the trace was withheld: it holds text that the masking rules treat as a secret (a trace.Log message, task or region name?), and an execution trace cannot be masked")
 
-// minTraceText is the shortest run of printable bytes secretWriter checks.
+// minTraceText is the shortest run of printable bytes secretWriter checks
+// with mask.
 const minTraceText = 6
 
-// secretWriter passes writes to w, and checks the text in them with mask
-// (the Redactor's Value): found is set once mask would change some of it.
-// An execution trace holds its strings (function names, file paths, and
-// the service's trace.Log messages, task and region names) as plain bytes
-// within a batch, and the flight recorder writes one batch per Write, so a
-// string is never split between two writes.
+// secretWriter passes writes to w, and checks the text in them: found is
+// set once mask (the Redactor's Value) would change some of it, or a run of
+// it is a bare name that secretKey (the Redactor's SecretKey) calls secret,
+// such as the category of trace.Log(ctx, "db_password", pw), whose message
+// is then the secret. An execution trace holds its strings (function names,
+// file paths, and the service's trace.Log categories and messages, task and
+// region names) as plain bytes within a batch, each after its length, and
+// the flight recorder writes one batch per Write, so a string is never split
+// between two writes.
 type secretWriter struct {
-	w     io.Writer
-	mask  func(string) string
-	found bool
+	w         io.Writer
+	mask      func(string) string
+	secretKey func(string) bool
+	found     bool
 }
 
 func (s *secretWriter) Write(p []byte) (int, error) {
@@ -186,9 +207,16 @@ func (s *secretWriter) Write(p []byte) (int, error) {
 				}
 				continue
 			}
-			if start >= 0 && i-start >= minTraceText {
-				text.Write(p[start:i])
-				text.WriteByte('\n')
+			if start >= 0 {
+				run := p[start:i]
+				if len(run) >= minTraceText {
+					text.Write(run)
+					text.WriteByte('\n')
+				}
+				// A string's length, when printable, runs into it.
+				if s.bareSecret(run) || len(run) > 1 && s.bareSecret(run[1:]) {
+					s.found = true
+				}
 			}
 			start = -1
 		}

@@ -130,24 +130,33 @@ func TestFlightRecorderNotes(t *testing.T) {
 }
 
 func TestFlightRecorderWithholdsATraceWithASecret(t *testing.T) {
-	dir := t.TempDir()
-	c := startProgram(t, buildWatchdogChild(t), []string{"GMR_DIR=" + dir, "GMR_FLIGHT_RECORDER=10s"})
-	const secret = "hunter2-trace-canary"
-	c.send(t, "log-secret "+secret)
-	c.waitLine(t, 10*time.Second, "logged")
-	c.send(t, "mark-then-report 10ms")
-	loc := strings.TrimPrefix(c.waitLine(t, 30*time.Second, "reported "), "reported ")
-	b, err := os.ReadFile(loc)
-	require.NoError(t, err)
-	assert.Empty(t, headerLine(t, string(b), "trace"))
-	assert.Contains(t, headerLine(t, string(b), "trace_note"), "no trace: the trace was withheld: it holds text that the masking rules treat as a secret")
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	for _, e := range entries {
-		assert.NotContains(t, e.Name(), ".trace", "no trace file, not even a temporary one")
-		content, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		require.NoError(t, err)
-		assert.NotContains(t, string(content), secret, e.Name())
+	bin := buildWatchdogChild(t)
+	for _, cmd := range []string{
+		"log-secret",          // trace.Log(ctx, "audit", "password=SECRET")
+		"log-secret-category", // trace.Log(ctx, "db_password", "SECRET")
+	} {
+		t.Run(cmd, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			c := startProgram(t, bin, []string{"GMR_DIR=" + dir, "GMR_FLIGHT_RECORDER=10s"})
+			const secret = "hunter2-trace-canary"
+			c.send(t, cmd+" "+secret)
+			c.waitLine(t, 10*time.Second, "logged")
+			c.send(t, "mark-then-report 10ms")
+			loc := strings.TrimPrefix(c.waitLine(t, 30*time.Second, "reported "), "reported ")
+			b, err := os.ReadFile(loc)
+			require.NoError(t, err)
+			assert.Empty(t, headerLine(t, string(b), "trace"))
+			assert.Contains(t, headerLine(t, string(b), "trace_note"), "no trace: the trace was withheld: it holds text that the masking rules treat as a secret")
+			entries, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			for _, e := range entries {
+				assert.NotContains(t, e.Name(), ".trace", "no trace file, not even a temporary one")
+				content, err := os.ReadFile(filepath.Join(dir, e.Name()))
+				require.NoError(t, err)
+				assert.NotContains(t, string(content), secret, e.Name())
+			}
+			c.stop(t)
+		})
 	}
-	c.stop(t)
 }

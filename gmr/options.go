@@ -858,7 +858,9 @@ func WithShutdownReport(after time.Duration) Option {
 // holds function names, file paths, goroutine and thread ids and timings,
 // and, as they are, the strings the service gives trace.Log,
 // trace.NewTask and trace.StartRegion (not pprof labels). A trace in which
-// the masking rules find a secret is withheld, and the header says so. A
+// the masking rules find a secret, or a bare name they call secret (the
+// category of trace.Log(ctx, "db_password", pw)), is withheld, and the
+// header says so. A
 // trace costs the running service CPU time (see the README's figures).
 func WithFlightRecorder(age time.Duration, maxBytes uint64) Option {
 	return func(s *settings) error {

@@ -140,7 +140,11 @@ func main() {
 		case "log-secret":
 			// A secret in a trace.Log message, which the trace holds
 			// as it is.
-			trace.Log(context.Background(), "auth", "password="+arg)
+			trace.Log(context.Background(), "audit", "password="+arg)
+			say("logged")
+		case "log-secret-category":
+			// A secret as the message of a secret-named category.
+			trace.Log(context.Background(), "db_password", arg)
 			say("logged")
 		case "mark-then-report":
 			// Work 1-2 s before the report, that the flight recorder's
