@@ -139,10 +139,12 @@ func (s *settings) resolveWatch(warnings *[]error) {
 	if !w.intervalSet {
 		w.interval = DefaultWatchInterval
 		if v := strings.TrimSpace(s.getenv(EnvWatchInterval)); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil || d < MinWatchInterval {
-				*warnings = append(*warnings, envWarning(EnvWatchInterval, fmt.Errorf("%s=%q: want a duration of at least %v; using %v", EnvWatchInterval, v, MinWatchInterval, w.interval)))
-			} else {
+			switch d, err := time.ParseDuration(v); {
+			case err != nil:
+				*warnings = append(*warnings, envWarning(EnvWatchInterval, fmt.Errorf("%s=%q: not a duration such as \"5s\"; using %v", EnvWatchInterval, v, w.interval)))
+			case d < MinWatchInterval:
+				*warnings = append(*warnings, envWarning(EnvWatchInterval, fmt.Errorf("%s=%q: less than %v; using %v", EnvWatchInterval, v, MinWatchInterval, w.interval)))
+			default:
 				w.interval = d
 			}
 		}

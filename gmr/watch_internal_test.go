@@ -167,16 +167,22 @@ func TestWatchSettingsFromTheEnvironment(t *testing.T) {
 		on       bool
 		interval time.Duration
 		cooldown time.Duration
-		warnings int
+		warnings []string
 	}{
 		{env: nil, on: false, interval: DefaultWatchInterval, cooldown: DefaultThresholdCooldown},
 		{env: map[string]string{EnvThresholds: "goroutines=20000", EnvWatchInterval: "1s", EnvThresholdCooldown: "30s"}, on: true, interval: time.Second, cooldown: 30 * time.Second},
-		{env: map[string]string{EnvThresholds: "goroutines=lots", EnvWatchInterval: "1ms", EnvThresholdCooldown: "-1s"}, interval: DefaultWatchInterval, cooldown: DefaultThresholdCooldown, warnings: 3},
+		{env: map[string]string{EnvThresholds: "goroutines=lots", EnvWatchInterval: "1ms", EnvThresholdCooldown: "-1s"}, interval: DefaultWatchInterval, cooldown: DefaultThresholdCooldown,
+			warnings: []string{"goroutines", `GMR_WATCH_INTERVAL="1ms": less than 100ms; using 5s`, "GMR_THRESHOLD_COOLDOWN"}},
+		{env: map[string]string{EnvThresholds: "goroutines=20000", EnvWatchInterval: "9999999h"}, on: true, interval: DefaultWatchInterval, cooldown: DefaultThresholdCooldown,
+			warnings: []string{`GMR_WATCH_INTERVAL="9999999h": not a duration such as "5s"; using 5s`}},
 	}
 	for _, tt := range tests {
 		s, warnings, err := resolve([]Option{withGetenv(func(k string) string { return tt.env[k] })})
 		require.NoError(t, err)
-		assert.Len(t, warnings, tt.warnings, "%v", warnings)
+		require.Len(t, warnings, len(tt.warnings), "%v", warnings)
+		for i, w := range tt.warnings {
+			assert.Contains(t, warnings[i].Error(), w)
+		}
 		assert.Equal(t, tt.on, s.watch.on)
 		assert.Equal(t, tt.interval, s.watch.interval)
 		assert.Equal(t, tt.cooldown, s.watch.cooldown)
