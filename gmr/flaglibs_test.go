@@ -263,6 +263,7 @@ func TestFlagLibraries(t *testing.T) {
 		args: []string{"--db-password", "CMDSECRET1", "--dsn=" + dsn, "--port", "9090", "-v", "serve", "--tls"},
 		want: map[string]map[string]wantFlag{
 			"kingpinshop": {
+				"database":    {Value: "", Default: ""},
 				"db-password": {Value: "***", Default: "", Set: true, Redacted: true},
 				"dsn":         {Value: "***", Default: "***", Set: true, Redacted: true},
 				"port":        {Value: 9090.0, Default: 8080.0, Set: true},
@@ -284,6 +285,25 @@ func TestFlagLibraries(t *testing.T) {
 		values: map[string]any{"limits.max_conns": 100.0},
 		hidden: []string{"limits.Users", "limits.Accounts"},
 	}, {
+		// --database is secret by its variable, $DB_PASSWORD_K, though the
+		// value comes from the command line.
+		name: "kingpin secret env var", bin: "kingpinshop", library: "kingpin",
+		args: []string{"--database", "CMDSECRET1", "migrate", "--steps=2"},
+		want: map[string]map[string]wantFlag{
+			"kingpinshop": {
+				"database":    {Value: "***", Default: "", Set: true, Redacted: true},
+				"db-password": {Value: "", Default: ""},
+				"dsn":         {Value: "***", Default: "***", Redacted: true},
+				"port":        {Value: 8080.0, Default: 8080.0},
+				"region":      {Value: "eu-west", Default: "us-east", Set: true, Source: "environment", EnvVar: "SHOP_REGION"},
+				"timeout":     {Value: timeout, Default: timeout},
+				"verbose":     {Value: false, Default: false},
+			},
+			"kingpinshop migrate": {"steps": {Value: 2.0, Default: 1.0, Set: true}},
+		},
+		text:   []string{"  --database = *** (set; default \"\")\n", "command line: " + filepath.Join(bins, "kingpinshop") + " --database *** migrate --steps=2\n"},
+		hidden: []string{"limits.Users", "limits.Accounts"},
+	}, {
 		name: "urfave/cli v3", bin: "clishop", library: "urfave/cli",
 		args: []string{"--db-password", "CMDSECRET1", "--dsn", dsn, "-v", "serve", "--port", "9090"},
 		want: map[string]map[string]wantFlag{
@@ -303,6 +323,7 @@ func TestFlagLibraries(t *testing.T) {
 		name: "urfave/cli v2", bin: "cliv2shop", library: "urfave/cli",
 		args: []string{"--db-password", "CMDSECRET1", "--dsn=" + dsn, "--port", "9090", "-v"},
 		want: map[string]map[string]wantFlag{"cliv2shop": {
+			"database":    {Value: "", Default: ""},
 			"db-password": {Value: "***", Default: "", Set: true, Redacted: true},
 			"dsn":         {Value: "***", Default: "***", Set: true, Redacted: true},
 			"port":        {Value: 9090.0, Default: 8080.0, Set: true},
@@ -311,6 +332,35 @@ func TestFlagLibraries(t *testing.T) {
 			"verbose":     {Value: true, Default: false, Set: true},
 		}},
 		text: []string{"flags (cliv2shop; urfave/cli):\n", "  --verbose = true (set; default false)\n"},
+	}, {
+		// --dbp and -w are --db-password's aliases; --database is secret by
+		// its variable, $DB_PASSWORD_FROM_ENV, though the value comes from
+		// the command line.
+		name: "urfave/cli v2 aliases and secret env var", bin: "cliv2shop", library: "urfave/cli",
+		args: []string{"--dbp", "CMDSECRET1", "--database", "DSNSECRET2", "--port=9090"},
+		want: map[string]map[string]wantFlag{"cliv2shop": {
+			"database":    {Value: "***", Default: "", Set: true, Redacted: true},
+			"db-password": {Value: "***", Default: "", Set: true, Redacted: true},
+			"dsn":         {Value: "***", Default: "***", Redacted: true},
+			"port":        {Value: 9090.0, Default: 8080.0, Set: true},
+			"region":      {Value: "eu-west", Default: "us-east", Set: true, Source: "environment", EnvVar: "SHOP_REGION"},
+			"timeout":     {Value: timeout, Default: timeout},
+			"verbose":     {Value: false, Default: false},
+		}},
+		text: []string{"  --database = *** (set; default \"\")\n", "command line: " + filepath.Join(bins, "cliv2shop") + " --dbp *** --database *** --port=9090\n"},
+	}, {
+		name: "urfave/cli v2 aliases and secret env var, with =", bin: "cliv2shop", library: "urfave/cli",
+		args: []string{"--dbp=CMDSECRET1", "--database=DSNSECRET2"},
+		want: map[string]map[string]wantFlag{"cliv2shop": {
+			"database":    {Value: "***", Default: "", Set: true, Redacted: true},
+			"db-password": {Value: "***", Default: "", Set: true, Redacted: true},
+			"dsn":         {Value: "***", Default: "***", Redacted: true},
+			"port":        {Value: 8080.0, Default: 8080.0},
+			"region":      {Value: "eu-west", Default: "us-east", Set: true, Source: "environment", EnvVar: "SHOP_REGION"},
+			"timeout":     {Value: timeout, Default: timeout},
+			"verbose":     {Value: false, Default: false},
+		}},
+		text: []string{"command line: " + filepath.Join(bins, "cliv2shop") + " --dbp=*** --database=***\n"},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			text, js := flagLibReports(t, filepath.Join(bins, tc.bin), env, tc.args...)

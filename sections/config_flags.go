@@ -23,14 +23,32 @@ type flagSet struct {
 type flagRecord struct {
 	name  string
 	short string // a one-letter name, or ""
-	value string
-	def   string
+	// aliases are the flag's other names, short excepted (urfave/cli's
+	// Aliases).
+	aliases []string
+	value   string
+	def     string
 	// boolean is set for a flag that takes no argument (-v, not -v true).
 	boolean bool
 	kind    scalarKind
 	set     bool
 	source  string // see ConfigFlag.Source
-	envVar  string
+	// envVar is the environment variable the value came from, when source
+	// is "environment" (ConfigFlag.EnvVar).
+	envVar string
+	// envVars are the environment variables the flag reads, whether set or
+	// not and wherever its value came from: they judge its secrecy.
+	envVars []string
+}
+
+// names returns every name f answers to on the command line: its name,
+// its one-letter name and its aliases.
+func (f *flagRecord) names() []string {
+	names := []string{f.name}
+	if f.short != "" {
+		names = append(names, f.short)
+	}
+	return append(names, f.aliases...)
 }
 
 // add appends f, or counts it as omitted past the bound on flags.
@@ -121,12 +139,23 @@ func newFlagSecrets(r redact.Redactor) flagSecrets {
 
 func (s flagSecrets) secret(name string) bool { return s.listed[name] || s.r.SecretKey(name) }
 
-// secretFlag reports whether f is a secret flag: by its name, its
-// one-letter name listed in WithSecretFlags, or the environment variable
-// its value may come from (--db from $DB_PASSWORD), which the environment
-// section masks too.
+// secretFlag reports whether f is a secret flag: by any of its names
+// (its name, one-letter name or an alias), or by an environment variable
+// it reads (--db from $DB_PASSWORD), which the environment section masks
+// too, wherever its value came from. Every reader and every use of a flag
+// (its value, its default, the command line) is judged here.
 func (s flagSecrets) secretFlag(f *flagRecord) bool {
-	return s.secret(f.name) || f.short != "" && s.listed[f.short] || f.envVar != "" && s.r.SecretKey(f.envVar)
+	for _, n := range f.names() {
+		if n != "" && s.secret(n) {
+			return true
+		}
+	}
+	for _, e := range f.envVars {
+		if e != "" && s.r.SecretKey(e) {
+			return true
+		}
+	}
+	return f.envVar != "" && s.r.SecretKey(f.envVar)
 }
 
 // isBoolFlag reports whether f is a boolean flag, one that takes no
@@ -145,29 +174,30 @@ func isBoolValue(v any) bool {
 }
 
 // commandLine returns args with secrets masked and each argument bounded
-// to configMaxValue bytes. A flag is secret by secrets, or when it is the
-// one-letter name of a secret flag, unless every flag set that defines it
-// defines it as boolean: it then takes no argument, and the one after it
-// is left alone.
+// to configMaxValue bytes. A flag is secret by secrets, or when it is any
+// name of a secret flag (its one-letter name, an alias), unless every
+// flag set that defines it defines it as boolean: it then takes no
+// argument, and the one after it is left alone.
 func commandLine(args []string, secrets flagSecrets, sets []flagSet) []string {
 	boolean := make(map[string]bool)
-	long := make(map[string]string)      // one-letter name to name
-	secretFlags := make(map[string]bool) // names and one-letter names of secret flags
+	long := make(map[string]string)      // a one-letter name to the name
+	secretFlags := make(map[string]bool) // every name of a secret flag
 	for _, fs := range sets {
 		for i := range fs.flags {
 			f := &fs.flags[i]
-			for _, n := range []string{f.name, f.short} {
-				if prev, seen := boolean[n]; n != "" && (!seen || prev) {
+			secret := secrets.secretFlag(f)
+			for j, n := range f.names() {
+				if n == "" {
+					continue
+				}
+				if prev, seen := boolean[n]; !seen || prev {
 					boolean[n] = f.boolean
 				}
-			}
-			if f.short != "" {
-				long[f.short] = f.name
-			}
-			if secrets.secretFlag(f) {
-				secretFlags[f.name] = true
-				if f.short != "" {
-					secretFlags[f.short] = true
+				if j > 0 && len(n) == 1 {
+					long[n] = f.name
+				}
+				if secret {
+					secretFlags[n] = true
 				}
 			}
 		}

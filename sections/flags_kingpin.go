@@ -118,6 +118,9 @@ func kingpinFlags(name, library string, flags reflect.Value, args []string) flag
 		}
 		hasDefault := r.def != ""
 		envVar := stringField(f, "Envar")
+		if envVar != "" {
+			r.envVars = []string{envVar}
+		}
 		switch {
 		case inArgs(args, r.name, r.short):
 			r.set = true

@@ -192,6 +192,50 @@ func TestConfigFlagSecretByEnvVar(t *testing.T) {
 	assert.False(t, secrets.secretFlag(&flagRecord{name: "db", envVar: "DB_HOST"}))
 }
 
+// TestConfigFlagSecretNames checks that every name of a secret flag, its
+// aliases too, is masked on the command line, and that a flag reading a
+// secret-named environment variable is secret when its value came from
+// the command line, its source still the command line.
+func TestConfigFlagSecretNames(t *testing.T) {
+	secrets := newFlagSecrets(redact.Redactor{Flags: []string{"token"}})
+	sets := []flagSet{{name: "shop", flags: []flagRecord{
+		{name: "db-password", short: "w", aliases: []string{"dbp", "x"}, value: "hunter2", set: true},
+		{name: "db", aliases: []string{"db-password-old"}, value: "hunter2", set: true}, // secret by an alias
+		{name: "auth", aliases: []string{"token"}, value: "hunter2", set: true},         // an alias in WithSecretFlags
+		{name: "database", envVars: []string{"DB_PASSWORD"}, value: "hunter2", set: true},
+		{name: "use-password", aliases: []string{"up"}, boolean: true, value: "true", def: "false", set: true},
+		{name: "user", aliases: []string{"u2"}, envVars: []string{"DB_USER"}, value: "bob", set: true},
+	}}}
+	tests := []struct{ args, want []string }{
+		{[]string{"shop", "--dbp", "hunter2"}, []string{"shop", "--dbp", "***"}},
+		{[]string{"shop", "--dbp=hunter2"}, []string{"shop", "--dbp=***"}},
+		{[]string{"shop", "-dbp", "hunter2"}, []string{"shop", "-dbp", "***"}},
+		{[]string{"shop", "-w", "hunter2", "-x", "hunter2"}, []string{"shop", "-w", "***", "-x", "***"}},
+		{[]string{"shop", "--db", "hunter2", "--db-password-old=hunter2"}, []string{"shop", "--db", "***", "--db-password-old=***"}},
+		{[]string{"shop", "--auth", "hunter2"}, []string{"shop", "--auth", "***"}},
+		{[]string{"shop", "--database", "hunter2", "--database=hunter2"}, []string{"shop", "--database", "***", "--database=***"}},
+		{[]string{"shop", "--up", "run"}, []string{"shop", "--up", "run"}}, // a boolean alias takes no value
+		{[]string{"shop", "--u2", "bob", "--user=bob"}, []string{"shop", "--u2", "bob", "--user=bob"}},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, commandLine(tt.args, secrets, sets), "%q", tt.args)
+	}
+	got := collectFlags(sets[0], secrets)
+	for _, f := range got.Flags {
+		switch f.Name {
+		case "user":
+			assert.Equal(t, "bob", f.Value)
+		case "use-password":
+			assert.Equal(t, "true", f.Value, "a boolean flag's true gives nothing away")
+		default:
+			assert.Equal(t, "***", f.Value, "--%s", f.Name)
+			assert.True(t, f.Redacted, "--%s", f.Name)
+			assert.Empty(t, f.Source, "--%s was set on the command line", f.Name)
+			assert.Empty(t, f.EnvVar, "--%s", f.Name)
+		}
+	}
+}
+
 // TestConfigFlagsFail checks that a flag set that cannot be read, or whose
 // library panics, becomes an error in its flag set while the rest
 // renders.

@@ -146,8 +146,10 @@ func cliRecord(f cliFlag, args []string, valuer cliContext) (flagRecord, bool) {
 	}
 	r := flagRecord{name: names[0]}
 	for _, n := range names[1:] {
-		if len(n) == 1 {
+		if len(n) == 1 && r.short == "" {
 			r.short = n
+		} else if n != "" {
+			r.aliases = append(r.aliases, n)
 		}
 	}
 	var got any
@@ -163,9 +165,8 @@ func cliRecord(f cliFlag, args []string, valuer cliContext) (flagRecord, bool) {
 	if valuer != nil {
 		set, _ = call(func() bool { return valuer.IsSet(r.name) })
 	}
-	var envVars []string
 	if e, ok := f.(interface{ GetEnvVars() []string }); ok {
-		envVars, _ = call(e.GetEnvVars)
+		r.envVars, _ = call(e.GetEnvVars)
 	}
 	switch {
 	case set && inArgs(args, names...):
@@ -173,7 +174,7 @@ func cliRecord(f cliFlag, args []string, valuer cliContext) (flagRecord, bool) {
 	case set:
 		r.set = true
 		r.source = "file"
-		if name, ok := envSource(envVars); ok {
+		if name, ok := envSource(r.envVars); ok {
 			r.source, r.envVar = "environment", name
 		}
 	case changedInCode(r):

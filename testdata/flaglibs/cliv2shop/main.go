@@ -1,5 +1,6 @@
 // Command cliv2shop is an urfave/cli v2 program: gmr is set up in the
-// action, with its *cli.Context.
+// action, with its *cli.Context. --db-password has aliases, and --database
+// is secret by its environment variable, $DB_PASSWORD_FROM_ENV.
 package main
 
 import (
@@ -16,7 +17,8 @@ func main() {
 	app := &cli.App{
 		Name: "cliv2shop",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "db-password", Usage: "database password"},
+			&cli.StringFlag{Name: "db-password", Aliases: []string{"dbp", "w"}, Usage: "database password"},
+			&cli.StringFlag{Name: "database", EnvVars: []string{"DB_PASSWORD_FROM_ENV"}, Usage: "database password"},
 			&cli.StringFlag{Name: "dsn", Value: "postgres://app@localhost/shop", Usage: "database URL"},
 			&cli.IntFlag{Name: "port", Value: 8080, Usage: "listen port"},
 			&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "request timeout"},

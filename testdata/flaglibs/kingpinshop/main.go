@@ -1,5 +1,6 @@
 // Command kingpinshop is a kingpin program with two commands, serve and
-// migrate, a flag read from the environment (--region, $SHOP_REGION) and a
+// migrate, a flag read from the environment (--region, $SHOP_REGION), one
+// secret by its environment variable (--database, $DB_PASSWORD_K) and a
 // config struct with fields hidden from JSON.
 package main
 
@@ -28,6 +29,7 @@ func main() {
 	app.Flag("timeout", "request timeout").Default("30s").Duration()
 	app.Flag("verbose", "log more").Short('v').Bool()
 	app.Flag("region", "region").Default("us-east").Envar("SHOP_REGION").String()
+	app.Flag("database", "database password").Envar("DB_PASSWORD_K").String()
 	serveCmd := app.Command("serve", "serve the shop")
 	serveCmd.Flag("workers", "worker goroutines").Default("4").Int()
 	serveCmd.Flag("tls", "serve TLS").Bool()
