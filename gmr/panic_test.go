@@ -22,6 +22,7 @@ type panicRecord struct {
 	Header struct {
 		Trigger string `json:"trigger"`
 	} `json:"header"`
+	prefix string // the record up to its section_count
 	Section *struct {
 		Name string          `json:"name"`
 		Note string          `json:"note"`
@@ -54,6 +55,7 @@ func reportPanicJSONL(t *testing.T, v any, opts ...gmr.Option) ([]panicRecord, [
 	for sc.Scan() {
 		var rec panicRecord
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &rec))
+		rec.prefix, _, _ = strings.Cut(sc.Text(), `"section_count"`)
 		recs, lens = append(recs, rec), append(lens, len(sc.Bytes())+1)
 	}
 	return recs, lens
@@ -103,4 +105,23 @@ func TestReportPanicShortValue(t *testing.T) {
 	recs, _ := reportPanicJSONL(t, "boom")
 	require.NotEmpty(t, recs)
 	assert.Equal(t, "panic: boom", recs[0].Header.Trigger)
+}
+
+// At the least line bound, the sections of a typical report, with a report
+// directory and so the profiles' names in the header, keep their data and
+// the header is whole: at 1,024 bytes, the former least bound, the header
+// left no room for any section split into parts.
+func TestMaxLineLeastBoundKeepsData(t *testing.T) {
+	recs, lens := reportPanicJSONL(t, "boom", gmr.WithMaxLine(gmr.MinMaxLine))
+	for i, rec := range recs {
+		assert.LessOrEqual(t, lens[i], gmr.MinMaxLine)
+		assert.Equal(t, "panic: boom", rec.Header.Trigger)
+		assert.NotContains(t, rec.prefix, "…", "the header is not shortened")
+		assert.Contains(t, rec.prefix, ".goroutine.pb.gz", "the header names the profiles")
+		if rec.Section != nil {
+			assert.NotContains(t, rec.Section.Note, "no room", "section %s", rec.Section.Name)
+		}
+	}
+	_, err := gmr.New(gmr.WithMaxLine(1024))
+	assert.ErrorContains(t, err, "below the least bound")
 }
