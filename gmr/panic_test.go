@@ -22,7 +22,7 @@ type panicRecord struct {
 	Header struct {
 		Trigger string `json:"trigger"`
 	} `json:"header"`
-	prefix string // the record up to its section_count
+	prefix  string // the record up to its section_count
 	Section *struct {
 		Name string          `json:"name"`
 		Note string          `json:"note"`
