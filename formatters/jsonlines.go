@@ -70,10 +70,11 @@ const DefaultMaxLine = 16 << 10
 //	jq -s 'map(select(.section_name=="goroutines")) | sort_by(.part_index)
 //	       | map(.section.data.groups[]?)'
 //
-// A header that leaves too little of a line has its longest strings
-// shortened ("…"), the same in every record; when it still leaves less than a
-// quarter of the line, a section too long for a line is one record whose
-// data is null and whose note says why. MaxLine under 512 is taken as 512. A
+// A header that takes more than half a line has its longest strings
+// shortened ("…"), the same in every record, so that a section split into
+// parts has at least a quarter of each line for its data; when it still
+// leaves less than that (a header of many short strings), a section too long
+// for a line is one record whose data is null and whose note says why. MaxLine under 512 is taken as 512. A
 // report with no sections is one record with section_count 0.
 //
 // How it looks: in a file, and in kubectl logs, docker logs and journalctl
@@ -133,15 +134,17 @@ func (j JSONLines) formatRecords(w io.Writer, r *report.Report) error {
 	header := mustEncode(newJSONHeader(&r.Header))
 	id := reportID(&r.Header)
 	prefix := recordPrefix(header, id, len(r.Sections))
-	// A header that leaves too little of a line has its longest strings
-	// shortened, the same in every record.
-	for len(prefix)+headerRoom > maxLine {
+	// A header that takes more than half the line has its longest strings
+	// shortened, the same in every record: splitSection needs a quarter of
+	// the line for a part's data, after the header and the part's own
+	// fields.
+	for len(prefix)+max(headerRoom, maxLine/2) > maxLine {
 		h := &jnode{raw: header}
 		leaf := longestString(h)
 		switch {
 		case len(id) > 16 && (leaf == nil || len(id) >= len(leaf.raw)):
 			id = shorten(id, len(id)/2)
-		case leaf != nil && len(leaf.raw) > 16:
+		case leaf != nil && len(leaf.raw) > len(`"2006-01-02T15:04:05.999999999Z"`): // times stay whole
 			var v string
 			if json.Unmarshal(leaf.raw, &v) != nil {
 				v = ""
@@ -313,7 +316,8 @@ const minRoom = 128
 const minMaxLine = 512
 
 // headerRoom is what the header leaves, at least, of a line for the rest of
-// a record; a longer header has its longest strings shortened.
+// a record, or half the line if more; a longer header has its longest
+// strings shortened.
 const headerRoom = 256
 
 // maxSplitDepth bounds how deep a section's data is split.

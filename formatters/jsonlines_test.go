@@ -377,15 +377,22 @@ func TestJSONLinesConcatenateGroups(t *testing.T) {
 }
 
 // TestJSONLinesHeaderFillsLine checks that a header that leaves no room for
-// a part still gives records within the line: the data is replaced by a
-// note.
+// a part, even shortened, still gives records within the line: the data is
+// replaced by a note. Its strings are long, and too many short ones, which
+// are not shortened, fill most of the line.
 func TestJSONLinesHeaderFillsLine(t *testing.T) {
 	r := &report.Report{Header: fixedReport(t).Header, Sections: []report.Result{
 		{Name: "goroutines", Data: map[string]any{"groups": groups(rand.New(rand.NewPCG(5, 6)), 100, 10)}},
 	}}
 	r.Header.Service = strings.Repeat("s", 20000)
 	r.Header.Host = strings.Repeat("h", 20000)
-	for _, maxLine := range []int{1024, 8000, 16384} {
+	// Bytes of short strings: more than a quarter of the line, and few
+	// enough for the header and a note to fit in it.
+	for maxLine, short := range map[int]int{1024: 250, 8000: 5600, 16384: 12000} {
+		r.Header.Profiles = nil
+		for i := range short / len(`"p00000.pprof",`) {
+			r.Header.Profiles = append(r.Header.Profiles, fmt.Sprintf("p%05d.pprof", i))
+		}
 		out := formatBytes(t, formatters.JSONLines{PerSection: true, MaxLine: maxLine}, r)
 		checkLines(t, out, maxLine)
 		recs, secs := readRecords(t, out, maxLine)
@@ -394,5 +401,30 @@ func TestJSONLinesHeaderFillsLine(t *testing.T) {
 		assert.Contains(t, string(recs[0].Section), `"data":null`)
 		assert.Contains(t, string(recs[0].Section), "the header leaves no room for it under the line bound")
 		assert.Contains(t, string(recs[0].Header), "…", "the header is shortened to fit")
+	}
+}
+
+// TestJSONLinesLongHeaderKeepsData checks that a header of long strings that
+// leaves less than half a line is shortened until a split section has room
+// for its data: a header of 12 KiB left the parts of a 16 KiB line too
+// little, and every split section's data was null.
+func TestJSONLinesLongHeaderKeepsData(t *testing.T) {
+	r := &report.Report{Header: fixedReport(t).Header, Sections: []report.Result{
+		{Name: "goroutines", Data: map[string]any{"groups": groups(rand.New(rand.NewPCG(5, 6)), 100, 10)}},
+	}}
+	for _, tc := range []struct {
+		maxLine, trigger int
+	}{{16384, 11500}, {16384, 15000}, {8000, 5000}, {2048, 900}} {
+		r.Header.Trigger = "panic: " + strings.Repeat("t", tc.trigger)
+		out := formatBytes(t, formatters.JSONLines{PerSection: true, MaxLine: tc.maxLine}, r)
+		checkLines(t, out, tc.maxLine)
+		recs, secs := readRecords(t, out, tc.maxLine)
+		require.Len(t, secs, 1)
+		assert.Greater(t, len(recs), 1, "line %d, trigger %d: the section is split into parts", tc.maxLine, tc.trigger)
+		for _, rec := range recs {
+			assert.NotContains(t, string(rec.Section), "no room", "line %d, trigger %d", tc.maxLine, tc.trigger)
+			assert.LessOrEqual(t, len(rec.Header), tc.maxLine/2, "line %d, trigger %d: the header is at most half the line", tc.maxLine, tc.trigger)
+			assert.Equal(t, string(recs[0].Header), string(rec.Header), "the same header in every record")
+		}
 	}
 }

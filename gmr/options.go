@@ -197,9 +197,12 @@ func WithFormatter(f formatters.Formatter) Option {
 	}
 }
 
-// MinMaxLine is the least line bound WithMaxLine and GMR_MAX_LINE accept:
-// below it a record's header leaves no room for its section.
-const MinMaxLine = 1024
+// MinMaxLine is the least line bound WithMaxLine and GMR_MAX_LINE accept,
+// the least a syslog receiver must take (RFC 5424): a typical header, with
+// the profiles written beside the report, is some 700 bytes, and below
+// this bound it is shortened to half the line, profile names and all, or
+// leaves a section split into parts no room for its data.
+const MinMaxLine = 2048
 
 // WithMaxLine bounds each line of the per-section one-line format
 // ("jsonl-sections"), in bytes with the newline: a section too big for one

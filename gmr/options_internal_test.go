@@ -232,6 +232,8 @@ func TestMaxLine(t *testing.T) {
 		{name: "option over environment", opts: []Option{WithMaxLine(4096)}, env: map[string]string{EnvMaxLine: "8000"}, format: "jsonl-sections", want: 4096},
 		{name: "not a number", env: map[string]string{EnvMaxLine: "8k"}, format: "jsonl-sections", want: 0, warn: 1},
 		{name: "too small", env: map[string]string{EnvMaxLine: "100"}, format: "jsonl-sections", want: 0, warn: 1},
+		{name: "the former least bound", env: map[string]string{EnvMaxLine: "1024"}, format: "jsonl-sections", want: 0, warn: 1},
+		{name: "the least bound", env: map[string]string{EnvMaxLine: "2048"}, format: "jsonl-sections", want: 2048},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -245,5 +247,5 @@ func TestMaxLine(t *testing.T) {
 		})
 	}
 	_, err := New(WithMaxLine(10))
-	assert.ErrorContains(t, err, "gmr: WithMaxLine: 10 is below the least bound, 1024 bytes")
+	assert.ErrorContains(t, err, "gmr: WithMaxLine: 10 is below the least bound, 2048 bytes")
 }

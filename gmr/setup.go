@@ -11,6 +11,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/gmr-go/gmr/internal/textfmt"
 )
 
 var (
@@ -237,8 +239,9 @@ func (r *Reporter) Stop() {
 //		...
 //	}()
 //
-// The report's trigger names the panic value, with secrets masked, and its
-// goroutine section shows the panicking stack. A nil Reporter only
+// The report's trigger names the panic value, with secrets masked and cut
+// to its first KiB (every record of the jsonl-sections format repeats the
+// trigger), and its goroutine section shows the panicking stack. A nil Reporter only
 // re-panics.
 func (r *Reporter) ReportPanic() {
 	v := recover()
@@ -246,7 +249,7 @@ func (r *Reporter) ReportPanic() {
 		return
 	}
 	if r != nil {
-		r.report(context.Background(), "panic: "+panicText(v)) //nolint:errcheck // logged by report; the trigger is masked with the header
+		r.report(context.Background(), r.panicTrigger(v)) //nolint:errcheck // logged by report; the trigger is masked with the header
 	}
 	panic(v)
 }
@@ -263,9 +266,31 @@ func ReportPanic() {
 	r := active
 	activeMu.Unlock()
 	if r != nil {
-		r.report(context.Background(), "panic: "+panicText(v)) //nolint:errcheck // logged by report; the trigger is masked with the header
+		r.report(context.Background(), r.panicTrigger(v)) //nolint:errcheck // logged by report; the trigger is masked with the header
 	}
 	panic(v)
+}
+
+// Bounds of the panic value in a ReportPanic report's trigger.
+const (
+	maxPanicTrigger = 1 << 10  // bytes of the value in the trigger
+	maxPanicMasked  = 64 << 10 // bytes of the value masked before it is cut
+)
+
+// panicTrigger is the trigger of a ReportPanic report: the panic value's
+// text, masked, and cut to maxPanicTrigger bytes with a note of its length.
+// It masks before it cuts, so that a secret the cut falls in is masked
+// whole; and masks at most the first maxPanicMasked bytes, which hold
+// whole any secret that starts before the cut, so that a huge value costs a
+// crashing process no more than that.
+func (r *Reporter) panicTrigger(v any) string {
+	text := panicText(v)
+	if len(text) <= maxPanicTrigger {
+		return "panic: " + text // masked with the header
+	}
+	n := len(text)
+	text = textfmt.Cut(r.red.Value(textfmt.Cut(text, maxPanicMasked)), maxPanicTrigger)
+	return "panic: " + text + "… (cut: " + textfmt.Commas(n) + " bytes in all)"
 }
 
 // panicText formats a panic value, even one whose String or Error method

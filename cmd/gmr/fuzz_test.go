@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/gmr-go/gmr/formatters"
@@ -21,6 +22,8 @@ func FuzzReport(f *testing.F) {
 	}
 	f.Add([]byte(`{"schema_version":"2","sections":[{"name":"goroutines","data":{"total":1,"groups":[{"count":1,"frames":[{"function":"main.f"}]}]}},{"name":"heap","data":{"top_allocations":[{}]}},{"name":"process","data":{"fds":{"kinds":{"file":1}}}}]}`))
 	f.Add([]byte(`{"schema_version":"2","sections":[{"name":"threads","data":[1,2]},{"name":"findings","data":{"findings":[{"code":"x"}]}}]}`))
+	// Deep nesting: past decodeGeneric's bound, and just within it.
+	f.Add([]byte(`{"schema_version":"2","sections":[{"name":"mine","data":` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `},{"name":"yours","data":` + strings.Repeat(`{"a":`, maxDepth) + `[1,"x"]` + strings.Repeat("}", maxDepth) + `}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		rf, err := parseReport(b)
 		if err != nil {

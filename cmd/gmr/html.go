@@ -27,10 +27,11 @@ var pageJS string
 
 // Bounds of the page, so that any report makes a page a browser opens.
 const (
-	maxIcicleDepth   = 48    // levels of the icicle below the root
-	maxIcicleNodes   = 4000  // nodes of the icicle
-	minIcicleShare   = 0.002 // of all goroutines: narrower nodes are folded
-	maxSectionText   = 1 << 20
+	maxIcicleDepth   = 48       // levels of the icicle below the root
+	maxIcicleNodes   = 4000     // nodes of the icicle
+	minIcicleShare   = 0.002    // of all goroutines: narrower nodes are folded
+	maxSectionText   = 1 << 20  // of one section's text
+	maxPageText      = 16 << 20 // of all sections' text
 	maxGroupsOnPage  = 2000
 	maxFramesOnGroup = 64
 )
@@ -123,6 +124,7 @@ func writeHTML(w io.Writer, rf *reportFile, rep *report.Report) error {
 			p.Header = append(p.Header, kv)
 		}
 	}
+	budget := maxPageText
 	for i, s := range rf.Sections {
 		switch s.Name {
 		case "findings":
@@ -132,7 +134,14 @@ func writeHTML(w io.Writer, rf *reportFile, rep *report.Report) error {
 			p.Gor, p.Icicle = goroutinesOf(&s)
 			continue
 		}
-		p.Sections = append(p.Sections, sectionOf(&s, &rep.Sections[i]))
+		if budget < minSectionText {
+			p.Sections = append(p.Sections, pageSection{ID: "sec-" + s.Name, Title: sectionTitle(s.Name),
+				Note: fmt.Sprintf("not shown: the page holds at most %s of section text", textfmt.Bytes(maxPageText))})
+			continue
+		}
+		ps := sectionOf(&s, &rep.Sections[i], min(maxSectionText, budget))
+		budget -= len(ps.Text)
+		p.Sections = append(p.Sections, ps)
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, p); err != nil {
@@ -273,26 +282,159 @@ func color(fn string) string {
 	return fmt.Sprintf("hsl(%d,55%%,75%%)", 90+v%180)
 }
 
-func sectionOf(s *sectionRaw, res *report.Result) pageSection {
+// minSectionText is the least page budget a section's text is shown in.
+const minSectionText = 4 << 10
+
+// sectionCutText ends a section's text cut at its bound.
+const sectionCutText = "\n... (cut)"
+
+// sectionOf is one other section as the page shows it: its text, or its
+// data indented, in at most limit bytes. Data nested deeper than the text
+// view reads (maxDepth) is not shown, as there; indenting it would take the
+// square of its depth in bytes.
+func sectionOf(s *sectionRaw, res *report.Result, limit int) pageSection {
 	ps := pageSection{ID: "sec-" + s.Name, Title: sectionTitle(s.Name), Error: s.Error, Note: s.Note}
 	if tw, ok := res.Data.(report.TextWriter); ok {
-		text, cut, err := textfmt.Capture(tw.WriteText, maxSectionText)
+		text, cut, err := textfmt.Capture(tw.WriteText, limit)
 		if err == nil {
 			ps.Text = text
 			if cut {
-				ps.Text += "\n... (cut)"
+				ps.Text += sectionCutText
 			}
 			return ps
 		}
 	}
 	if len(s.Data) > 0 && string(s.Data) != "null" {
-		var buf bytes.Buffer
-		if json.Indent(&buf, s.Data, "", "  ") == nil {
-			ps.Text = textfmt.Cut(buf.String(), maxSectionText)
+		if tooDeep(s.Data) {
+			ps.Text = fmt.Sprintf("(data that gmr cannot read: nested deeper than %d)", maxDepth)
+			return ps
+		}
+		if text, cut, ok := indentBounded(s.Data, limit); ok {
+			ps.Text = text
+			if cut {
+				ps.Text += sectionCutText
+			}
 		}
 	}
 	return ps
 }
+
+// tooDeep reports whether the JSON text src holds a value nested deeper
+// than maxDepth, the bound of decodeGeneric: a value inside more than
+// maxDepth arrays and objects.
+func tooDeep(src []byte) bool {
+	open := 0
+	for i := 0; i < len(src); i++ {
+		switch c := src[i]; c {
+		case '[', '{':
+			if open > maxDepth {
+				return true
+			}
+			open++
+		case ']', '}':
+			open--
+		case ' ', '\t', '\r', '\n', ',', ':':
+		default: // a string, a number, true, false or null
+			if open > maxDepth {
+				return true
+			}
+			if c == '"' {
+				i = stringEnd(src, i)
+			}
+		}
+	}
+	return false
+}
+
+// stringEnd returns the index of the quote that closes the JSON string
+// starting at src[i], or len(src).
+func stringEnd(src []byte, i int) int {
+	for i++; i < len(src); i++ {
+		switch src[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return len(src)
+}
+
+// indentBounded returns the JSON text src indented as json.Indent does with
+// two spaces, in at most limit bytes: cut after its last whole line within
+// them when longer, with cut set. Its work and memory are bounded by limit,
+// not by the indented length, which can be the square of src's. ok is false
+// when src is not valid JSON.
+func indentBounded(src []byte, limit int) (text string, cut, ok bool) {
+	if !json.Valid(src) {
+		return "", false, false
+	}
+	b := make([]byte, 0, min(limit+1, 2*len(src)))
+	depth := 0
+	// put appends p, and reports whether b is still within the bound; it
+	// keeps at most one byte over it, the mark of a cut.
+	put := func(p []byte) bool {
+		if room := limit + 1 - len(b); len(p) > room {
+			b = append(b, p[:room]...)
+			return false
+		}
+		b = append(b, p...)
+		return true
+	}
+	newline := func() bool {
+		if !put([]byte{'\n'}) {
+			return false
+		}
+		for range depth {
+			if !put([]byte("  ")) {
+				return false
+			}
+		}
+		return true
+	}
+	next := func(i int) int { // the index of the next byte after src[i] that is not space
+		for i++; i < len(src) && isSpace(src[i]); i++ {
+		}
+		return i
+	}
+	within := true
+	for i := 0; i < len(src) && within; i++ {
+		switch c := src[i]; {
+		case isSpace(c):
+		case c == '"':
+			j := stringEnd(src, i)
+			within = put(src[i:min(j+1, len(src))])
+			i = j
+		case c == '[' || c == '{':
+			within = put(src[i : i+1])
+			if k := next(i); k < len(src) && (src[k] == ']' || src[k] == '}') {
+				within = within && put(src[k:k+1])
+				i = k
+				continue
+			}
+			depth++
+			within = within && newline()
+		case c == ']' || c == '}':
+			depth--
+			within = newline() && put(src[i:i+1])
+		case c == ',':
+			within = put(src[i:i+1]) && newline()
+		case c == ':':
+			within = put([]byte(": "))
+		default:
+			within = put(src[i : i+1])
+		}
+	}
+	if len(b) <= limit {
+		return string(b), false, true
+	}
+	if i := bytes.LastIndexByte(b[:limit], '\n'); i >= 0 {
+		return string(b[:i+1]), true, true // no half line
+	}
+	return textfmt.Cut(string(b), limit), true, true // one line: on a character boundary
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // sectionTitle turns "my_queue" into "My queue".
 func sectionTitle(name string) string {
