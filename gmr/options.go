@@ -570,8 +570,11 @@ func resolve(opts []Option) (s *settings, warnings []error, err error) {
 		switch {
 		case err != nil:
 			warnings = append(warnings, envWarning(EnvMaxLine, fmt.Errorf("%s=%q: not a number of bytes; using the default", EnvMaxLine, v)))
+		case n <= 0:
+			warnings = append(warnings, envWarning(EnvMaxLine, fmt.Errorf("%s=%q: not positive; using the default", EnvMaxLine, v)))
 		case n < MinMaxLine:
-			warnings = append(warnings, envWarning(EnvMaxLine, fmt.Errorf("%s=%q: below the least bound, %d bytes; using the default", EnvMaxLine, v, MinMaxLine)))
+			warnings = append(warnings, envWarning(EnvMaxLine, fmt.Errorf("%s=%q: below the least bound; using %d bytes", EnvMaxLine, v, MinMaxLine)))
+			s.maxLine = MinMaxLine
 		default:
 			s.maxLine = n
 		}

@@ -231,8 +231,11 @@ func TestMaxLine(t *testing.T) {
 		{name: "environment", env: map[string]string{EnvMaxLine: "8000"}, format: "jsonl-sections", want: 8000},
 		{name: "option over environment", opts: []Option{WithMaxLine(4096)}, env: map[string]string{EnvMaxLine: "8000"}, format: "jsonl-sections", want: 4096},
 		{name: "not a number", env: map[string]string{EnvMaxLine: "8k"}, format: "jsonl-sections", want: 0, warn: 1},
-		{name: "too small", env: map[string]string{EnvMaxLine: "100"}, format: "jsonl-sections", want: 0, warn: 1},
-		{name: "the former least bound", env: map[string]string{EnvMaxLine: "1024"}, format: "jsonl-sections", want: 0, warn: 1},
+		// A pipeline's limit below the least bound: the closest line gmr
+		// keeps to, not the 16 KiB default.
+		{name: "too small", env: map[string]string{EnvMaxLine: "100"}, format: "jsonl-sections", want: MinMaxLine, warn: 1},
+		{name: "the former least bound", env: map[string]string{EnvMaxLine: "1024"}, format: "jsonl-sections", want: MinMaxLine, warn: 1},
+		{name: "not positive", env: map[string]string{EnvMaxLine: "-5"}, format: "jsonl-sections", want: 0, warn: 1},
 		{name: "the least bound", env: map[string]string{EnvMaxLine: "2048"}, format: "jsonl-sections", want: 2048},
 	}
 	for _, tt := range tests {
