@@ -373,7 +373,8 @@ func WithSectionTimeout(d time.Duration) Option {
 }
 
 // WithMinInterval sets the least time between the starts of two reports
-// made by a trigger (signal or file). Triggers that come sooner are folded
+// made by a trigger (signal or file), and between two heartbeat reports
+// (Heartbeat). Triggers that come sooner are folded
 // into one report made when the interval has passed. Reporter.Report and
 // WriteReport are not limited. Zero means no limit. Default:
 // DefaultMinInterval.
