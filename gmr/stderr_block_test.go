@@ -12,7 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gmr-go/gmr/gmr"
+	"github.com/gmr-go/gmr/gmr/report"
 )
+
+// cheapSection is a section that returns at once.
+func cheapSection() report.Section {
+	return report.Func("cheap", func(context.Context) (any, error) { return map[string]int{"n": 1}, nil })
+}
 
 // stalledWriter blocks every Write until release is closed, as a stderr
 // pipe whose reader has stopped reading does once its buffer is full.
@@ -48,7 +54,7 @@ func (w *stalledWriter) count() int {
 func TestWriteReportHonoursContextWhileStderrBlocked(t *testing.T) {
 	w := newStalledWriter()
 	defer close(w.release)
-	r, err := gmr.New(gmr.WithStderr(w), gmr.WithOnlySections(constSection("x", 1)))
+	r, err := gmr.New(gmr.WithStderr(w), gmr.WithOnlySections(cheapSection()))
 	require.NoError(t, err)
 	go r.Report(context.Background()) //nolint:errcheck // blocked
 	<-w.entered
@@ -71,7 +77,7 @@ func TestWriteReportHonoursContextWhileStderrBlocked(t *testing.T) {
 func TestWriteReportBlockedWriterDelaysNoReport(t *testing.T) {
 	w := newStalledWriter()
 	defer close(w.release)
-	r, err := gmr.New(gmr.WithStderr(io.Discard), gmr.WithOnlySections(constSection("x", 1)))
+	r, err := gmr.New(gmr.WithStderr(io.Discard), gmr.WithOnlySections(cheapSection()))
 	require.NoError(t, err)
 	go r.WriteReport(context.Background(), w) //nolint:errcheck // blocked
 	<-w.entered
@@ -84,7 +90,7 @@ func TestWriteReportBlockedWriterDelaysNoReport(t *testing.T) {
 // Stop must return while stderr is stalled.
 func TestStopReturnsWhileStderrBlocked(t *testing.T) {
 	w := newStalledWriter()
-	r, err := gmr.Setup(gmr.WithStderr(w), gmr.WithoutSignal(), gmr.WithOnlySections(constSection("x", 1)))
+	r, err := gmr.Setup(gmr.WithStderr(w), gmr.WithoutSignal(), gmr.WithOnlySections(cheapSection()))
 	require.NoError(t, err)
 	go r.Report(context.Background()) //nolint:errcheck // blocked
 	<-w.entered
@@ -110,7 +116,7 @@ func TestStalledStderrDropsLaterReports(t *testing.T) {
 	errs := make(chan error, 16)
 	r, err := gmr.New(gmr.WithStderr(w), gmr.WithTimeout(300*time.Millisecond),
 		gmr.WithLogger(slog.New(slog.NewTextHandler(&logged, nil))),
-		gmr.WithOnlySections(constSection("x", 1)),
+		gmr.WithOnlySections(cheapSection()),
 		gmr.WithOnReport(func(_ string, err error) { errs <- err }))
 	require.NoError(t, err)
 	defer r.Stop()
