@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +22,16 @@ import (
 // That is one report per miss: the next Beat re-arms the heartbeat, and a
 // second miss makes a second report. Heartbeats that miss together share
 // one report.
+//
+// Heartbeat reports are limited, so that a loop that misses on every round
+// cannot make a report on every round: at least the minimum interval
+// (WithMinInterval) between two of them, and at most
+// DefaultHeartbeatReportsPerHour in any hour, for all of a Reporter's
+// heartbeats together, with one notice an hour while the cap holds reports
+// back. A miss held back is reported when the limits allow, and the misses
+// folded into it meanwhile are counted in its trigger:
+//
+//	heartbeat "queue-consumer" missed: ...; 41 more misses since the last heartbeat report, held back by its limits
 //
 // Beat costs one clock read and two atomic operations, so it may be called
 // in a hot loop. All of a Reporter's heartbeats are watched by one
@@ -204,11 +215,26 @@ func (hbs *heartbeats) poke() {
 func (r *Reporter) watchHeartbeats(hbs *heartbeats, quit <-chan struct{}) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	limit := reportLimit{gap: r.s.minInterval, perHour: DefaultHeartbeatReportsPerHour}
+	var held []missedBeat // misses not yet reported, one per heartbeat
+	var folded int        // misses folded into held since the last report
 	for {
 		missed, next := hbs.check()
-		if len(missed) > 0 {
-			r.report(context.Background(), heartbeatTrigger(missed)) //nolint:errcheck // report wrote the error
-			continue                                                 // the report took time: look again
+		held, folded = foldMisses(held, missed, folded)
+		if len(held) > 0 {
+			now := time.Now()
+			wait, capped := limit.wait(now)
+			if wait == 0 {
+				limit.take(now)
+				r.report(context.Background(), heartbeatTrigger(held, folded)) //nolint:errcheck // report wrote the error
+				held, folded = nil, 0
+				continue // the report took time: look again
+			}
+			if capped && limit.noticeDue(now) {
+				r.notice(slog.LevelWarn, fmt.Sprintf("heartbeat %q missed, but %d heartbeat reports were written in the last hour, their cap: the next in %v",
+					held[0].name, len(limit.recent), wait.Round(time.Second)))
+			}
+			next = min(next, wait)
 		}
 		timer.Reset(next)
 		select {
@@ -222,9 +248,14 @@ func (r *Reporter) watchHeartbeats(hbs *heartbeats, quit <-chan struct{}) {
 
 // missedBeat is a heartbeat found silent past its period, and for how long.
 type missedBeat struct {
+	h             *Heartbeat
 	name          string
 	silent, every time.Duration
 }
+
+// DefaultHeartbeatReportsPerHour caps the heartbeat reports of a Reporter
+// in any hour.
+const DefaultHeartbeatReportsPerHour = 6
 
 // maxHeartbeatWait is how long the watcher sleeps when no heartbeat is due.
 const maxHeartbeatWait = time.Hour
@@ -255,15 +286,32 @@ func (hbs *heartbeats) check() (missed []missedBeat, next time.Duration) {
 			next = 0
 			continue
 		}
-		missed = append(missed, missedBeat{name: h.name, silent: now - last, every: h.every})
+		missed = append(missed, missedBeat{h: h, name: h.name, silent: now - last, every: h.every})
 	}
 	return missed, next
 }
 
-// heartbeatTrigger is the trigger of a report on missed heartbeats.
+// foldMisses adds the misses found to those held back by the limits: a
+// heartbeat held already is held once, with its latest silence, and the
+// miss counted in folded.
+func foldMisses(held, found []missedBeat, folded int) ([]missedBeat, int) {
+	for _, m := range found {
+		i := slices.IndexFunc(held, func(x missedBeat) bool { return x.h == m.h })
+		if i < 0 {
+			held = append(held, m)
+			continue
+		}
+		held[i] = m
+		folded++
+	}
+	return held, folded
+}
+
+// heartbeatTrigger is the trigger of a report on missed heartbeats, with
+// the number of misses folded into it while the limits held it back.
 // It names at most maxTriggerBeats of them, each name cut to
 // maxBeatName bytes, so that its length is bounded.
-func heartbeatTrigger(missed []missedBeat) string {
+func heartbeatTrigger(missed []missedBeat, folded int) string {
 	var parts []string
 	for i, m := range missed {
 		if i == maxTriggerBeats {
@@ -275,6 +323,9 @@ func heartbeatTrigger(missed []missedBeat) string {
 			name = strings.ToValidUTF8(name[:maxBeatName], "") + "..."
 		}
 		parts = append(parts, fmt.Sprintf("heartbeat %q missed: no beat for %v (expected every %v)", name, m.silent.Round(time.Millisecond), m.every))
+	}
+	if folded > 0 {
+		parts = append(parts, fmt.Sprintf("%d more misses since the last heartbeat report, held back by its limits", folded))
 	}
 	return strings.Join(parts, "; ")
 }

@@ -376,7 +376,8 @@ func WithSectionTimeout(d time.Duration) Option {
 }
 
 // WithMinInterval sets the least time between the starts of two reports
-// made by a trigger (signal or file). Triggers that come sooner are folded
+// made by a trigger (signal or file), and between two heartbeat reports
+// (Heartbeat). Triggers that come sooner are folded
 // into one report made when the interval has passed. Reporter.Report and
 // WriteReport are not limited. Zero means no limit. Default:
 // DefaultMinInterval.
@@ -453,6 +454,13 @@ func WithoutCrashOutput() Option {
 // WithStderr sets where reports without a directory are written, and, unless
 // WithLogger is given, gmr's one-line notices too. Default: os.Stderr. With
 // WithLogger, the notices go to the logger and only reports go to w.
+//
+// A Write to w that blocks (a pipe whose reader stopped reading) does not
+// block gmr: each write waits at most the report timeout (WithTimeout), and
+// then the report is an error, given to the WithOnReport function and the
+// WithLogger logger. The blocked Write keeps running, holding its one
+// report; until it returns, later reports and notices for w are dropped at
+// once, each an error saying so, never queued.
 func WithStderr(w io.Writer) Option {
 	return func(s *settings) error {
 		if w == nil {

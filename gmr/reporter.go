@@ -58,7 +58,7 @@ type Reporter struct {
 	red      *redact.Redactor // the one Redactor, from every secret setting (mask.go)
 	log      *slog.Logger     // where notices go; nil: one "gmr: " text line each on stderr (notice)
 
-	mu sync.Mutex // held while a report is made
+	mu reportLock // held while a report is made
 
 	// Triggers, installed by Setup.
 	sig      os.Signal
@@ -105,7 +105,8 @@ func New(opts ...Option) (*Reporter, error) {
 	}
 	r := &Reporter{
 		s:      s,
-		stderr: &writerSink{w: s.stderr, name: "stderr"},
+		stderr: newWriterSink(s.stderr, "stderr", s.timeout),
+		mu:     make(reportLock, 1),
 		red:    &redact.Redactor{Extra: s.secretKeys, Flags: s.secretFlags},
 	}
 	r.log = r.noticeLogger()
@@ -141,17 +142,45 @@ func New(opts ...Option) (*Reporter, error) {
 	return r, nil
 }
 
+// reportLock is the lock held while a report is made: a mutex whose
+// waiter can give up when its context is done.
+type reportLock chan struct{}
+
+func (l reportLock) Lock()   { l <- struct{}{} }
+func (l reportLock) Unlock() { <-l }
+
+// lockContext takes the lock, or returns an error once ctx is done.
+func (l reportLock) lockContext(ctx context.Context) error {
+	select {
+	case l <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case l <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("gmr: waiting for the report in progress: %w", context.Cause(ctx))
+	}
+}
+
 // WriteReport makes a report and writes it to w, whatever the configured
 // destination. It returns an error only when the report could not be
-// formatted or written; failing sections are shown in the report itself. On
-// a nil Reporter it returns an error and writes nothing.
+// made, formatted or written; failing sections are shown in the report
+// itself. Reports are made one at a time: when ctx is done before the one
+// in progress has finished, WriteReport returns an error without a report.
+// The report is written to w after the next one may start, so a w that
+// blocks delays no other report. On a nil Reporter it returns an error and
+// writes nothing.
 func (r *Reporter) WriteReport(ctx context.Context, w io.Writer) error {
 	if r == nil {
 		return errNilReporter
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	if err := r.mu.lockContext(ctx); err != nil {
+		return err
+	}
 	b, err := r.render(r.collect(ctx, "api"))
+	r.mu.Unlock()
 	if err != nil {
 		return err
 	}
@@ -164,8 +193,11 @@ func (r *Reporter) WriteReport(ctx context.Context, w io.Writer) error {
 // Report makes a report and writes it to the configured destination, stderr
 // or a new file in the report directory, and returns where it went. When the
 // directory cannot be written (full disk, removed directory), the report goes
-// to stderr instead, with one line saying why. On a nil Reporter it returns
-// an error and makes no report.
+// to stderr instead, with one line saying why. A write to stderr that has not
+// finished within the report timeout (WithTimeout) is an error, and while it
+// stays blocked later reports to stderr fail at once (see WithStderr). As
+// WriteReport does, Report gives up waiting for a report in progress when ctx
+// is done. On a nil Reporter it returns an error and makes no report.
 func (r *Reporter) Report(ctx context.Context) (location string, err error) {
 	if r == nil {
 		return "", errNilReporter
@@ -184,9 +216,14 @@ func (r *Reporter) report(ctx context.Context, trigger string) (string, error) {
 }
 
 // makeReport makes one report and writes it to the configured destination,
-// holding r.mu while it does.
+// holding r.mu while it does. The write to stderr is bounded (writerSink),
+// so r.mu is never held for longer than a report's timeout and a stderr
+// write's.
 func (r *Reporter) makeReport(ctx context.Context, trigger string) (loc string, err error) {
-	r.mu.Lock()
+	if err := r.mu.lockContext(ctx); err != nil {
+		r.notice(slog.LevelError, fmt.Sprintf("no report (%s): %v", trigger, err), slog.String(attrTrigger, trigger), slog.Any(attrError, err))
+		return "", err
+	}
 	defer r.mu.Unlock()
 	rep := r.collect(ctx, trigger)
 	meta := fileMeta{

@@ -192,14 +192,17 @@ func (r *Reporter) setCrashOutput() {
 // for a trigger such as SIGHUP would end the process (a Go program drops
 // SIGUSR1 and SIGUSR2 by default anyway). Other code's signal.Notify for the
 // same signal is not affected. WriteReport still works after Stop. Stop
-// may be called more than once; when it returns, every goroutine gmr started
-// has exited, except one still running a hung section. On a nil Reporter
-// it does nothing.
+// does not wait for a write to stderr that is blocked (a pipe nobody
+// reads): the report waiting on it fails, and Stop returns. Stop may be
+// called more than once; when it returns, every goroutine gmr started has
+// exited, except one still running a hung section and one still in a
+// blocked write to stderr. On a nil Reporter it does nothing.
 func (r *Reporter) Stop() {
 	if r == nil {
 		return
 	}
 	r.stopOnce.Do(func() {
+		r.stderr.abandonWrites()
 		if r.sigCh != nil {
 			keepCaught(r.sig)
 			signal.Stop(r.sigCh)

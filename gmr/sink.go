@@ -61,19 +61,117 @@ func safeName(s string) string {
 // writerSink writes reports to a writer, such as stderr, one whole report per
 // Write call so that it is not interleaved with other output more than the
 // writer itself allows.
+//
+// A write may block: a pipe whose reader has stopped reading blocks its
+// writer once its buffer is full, and making fd 2 non-blocking would change
+// it for the whole process. So each Write runs on a goroutine of its own,
+// one at a time, and write waits for it at most timeout. A Write still
+// running then is left to finish on its own, holding its one report; while
+// it runs, later writes fail at once, and are counted, rather than queue
+// behind it. At most one Write, and one report's bytes, are ever stuck.
 type writerSink struct {
-	mu   sync.Mutex
-	w    io.Writer
-	name string
+	w       io.Writer
+	name    string
+	timeout time.Duration // how long write waits for a Write
+
+	busy chan struct{} // holds a token while a Write runs
+
+	mu      sync.Mutex
+	abandon chan struct{} // closed by abandonWrites; replaced by a new one
+	stuck   *pendingWrite // the Write given up on while it runs, or nil
+	dropped int           // writes refused since it was given up on
+}
+
+// pendingWrite is one Write run by writerSink.write.
+type pendingWrite struct {
+	since    time.Time // when write gave up on it
+	finished bool      // the Write returned
+}
+
+// newWriterSink returns a sink writing to w, named name, that waits at most
+// timeout for each write.
+func newWriterSink(w io.Writer, name string, timeout time.Duration) *writerSink {
+	return &writerSink{w: w, name: name, timeout: timeout, busy: make(chan struct{}, 1), abandon: make(chan struct{})}
 }
 
 func (s *writerSink) write(report []byte, _ fileMeta) (string, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.w.Write(report); err != nil {
-		return s.name, fmt.Errorf("write report to %s: %w", s.name, err)
+	if s.stuck != nil {
+		s.dropped++
+		err := fmt.Errorf("write report to %s: not written: a write to %s has been blocked for over %v (is its reader reading?); %d writes dropped since",
+			s.name, s.name, (time.Since(s.stuck.since) + s.timeout).Round(time.Millisecond), s.dropped)
+		s.mu.Unlock()
+		return s.name, err
 	}
-	return s.name, nil
+	abandon := s.abandon
+	s.mu.Unlock()
+
+	timer := time.NewTimer(s.timeout)
+	defer timer.Stop()
+	select {
+	case s.busy <- struct{}{}:
+	case <-timer.C:
+		return s.name, fmt.Errorf("write report to %s: not written: an earlier write has not finished in %v", s.name, s.timeout)
+	case <-abandon:
+		return s.name, fmt.Errorf("write report to %s: not written: the Reporter stopped while an earlier write was blocked", s.name)
+	}
+	done := make(chan error, 1)
+	pw := &pendingWrite{}
+	go func() {
+		defer func() {
+			s.mu.Lock()
+			pw.finished = true
+			if s.stuck == pw {
+				s.stuck, s.dropped = nil, 0
+			}
+			<-s.busy
+			s.mu.Unlock()
+		}()
+		defer func() {
+			// A writer that panics costs its report, not the process.
+			if v := recover(); v != nil {
+				done <- fmt.Errorf("writer panicked: %v", v)
+			}
+		}()
+		_, err := s.w.Write(report)
+		done <- err
+	}()
+	var why string
+	select {
+	case err := <-done:
+		if err != nil {
+			return s.name, fmt.Errorf("write report to %s: %w", s.name, err)
+		}
+		return s.name, nil
+	case <-timer.C:
+		why = fmt.Sprintf("not done after %v (is its reader reading?)", s.timeout)
+	case <-abandon:
+		why = "the Reporter stopped while it was blocked"
+	}
+	select {
+	case err := <-done: // it finished meanwhile
+		if err != nil {
+			return s.name, fmt.Errorf("write report to %s: %w", s.name, err)
+		}
+		return s.name, nil
+	default:
+	}
+	s.mu.Lock()
+	if !pw.finished {
+		pw.since, s.stuck = time.Now(), pw
+	}
+	s.mu.Unlock()
+	return s.name, fmt.Errorf("write report to %s: %s; the report may still be written if the write completes, later writes are dropped until it does", s.name, why)
+}
+
+// abandonWrites makes the writes waiting now give up, for Reporter.Stop.
+// The Write running, if any, is left to finish on its own. Writes started
+// later wait as usual.
+func (s *writerSink) abandonWrites() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	close(s.abandon)
+	s.abandon = make(chan struct{})
 }
 
 // checkDir creates dir (mode 0700) if it is missing, and checks that it is a

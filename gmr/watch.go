@@ -232,7 +232,6 @@ type watcher struct {
 	r        *Reporter
 	th       sections.Thresholds
 	cooldown time.Duration
-	perHour  int
 	interval time.Duration
 
 	read     func() sample
@@ -240,14 +239,49 @@ type watcher struct {
 	baseline float64                                   // moving average of the goroutine count; 0 before the first sample
 	prev     *sample
 	rules    map[string]*ruleState
-	recent   []time.Time // the watcher's reports in the last hour
-	capped   time.Time   // when the last "cap reached" notice was written
+	limit    reportLimit // the hourly cap
+}
+
+// reportLimit spaces a watcher's reports: at least gap between two, and at
+// most perHour in any hour. The threshold watcher and the heartbeat watcher
+// have one each.
+type reportLimit struct {
+	gap     time.Duration
+	perHour int
+	recent  []time.Time // the reports of the last hour, oldest first
+	noticed time.Time   // when the last "cap reached" notice was due
+}
+
+// wait returns how long after now the next report may be made, 0 when it
+// may be made now, and whether the hourly cap is what holds it back.
+func (l *reportLimit) wait(now time.Time) (d time.Duration, capped bool) {
+	l.recent = slicesDeleteBefore(l.recent, now.Add(-time.Hour))
+	if n := len(l.recent); n > 0 && l.gap > 0 {
+		d = l.recent[n-1].Add(l.gap).Sub(now)
+	}
+	if len(l.recent) >= l.perHour {
+		return max(d, l.recent[0].Add(time.Hour).Sub(now), time.Millisecond), true
+	}
+	return max(d, 0), false
+}
+
+// take records a report made at now.
+func (l *reportLimit) take(now time.Time) { l.recent = append(l.recent, now) }
+
+// noticeDue reports whether a "cap reached" notice is due at now: at most
+// one an hour.
+func (l *reportLimit) noticeDue(now time.Time) bool {
+	if now.Sub(l.noticed) < time.Hour {
+		return false
+	}
+	l.noticed = now
+	return true
 }
 
 func newWatcher(r *Reporter) *watcher {
 	w := r.s.watch
 	return &watcher{
-		r: r, th: w.thresholds, cooldown: w.cooldown, perHour: w.perHour, interval: w.interval,
+		r: r, th: w.thresholds, cooldown: w.cooldown, interval: w.interval, limit: reportLimit{perHour: w.perHour},
 		read: func() sample { return readSample(w.thresholds) },
 		write: func(ctx context.Context, trigger string) {
 			r.report(ctx, trigger) //nolint:errcheck // report already wrote the error as a notice
@@ -291,11 +325,9 @@ func (w *watcher) tick() {
 	if len(due) == 0 {
 		return
 	}
-	w.recent = slicesDeleteBefore(w.recent, now.Add(-time.Hour))
-	if len(w.recent) >= w.perHour {
-		if now.Sub(w.capped) >= time.Hour {
-			w.capped = now
-			w.r.notice(slog.LevelWarn, fmt.Sprintf("threshold %s passed, but the watcher wrote %d reports in the last hour, its cap: no report until an hour after the first", due[0].name, len(w.recent)))
+	if _, capped := w.limit.wait(now); capped {
+		if w.limit.noticeDue(now) {
+			w.r.notice(slog.LevelWarn, fmt.Sprintf("threshold %s passed, but the watcher wrote %d reports in the last hour, its cap: no report until an hour after the first", due[0].name, len(w.limit.recent)))
 		}
 		return
 	}
@@ -306,7 +338,7 @@ func (w *watcher) tick() {
 		st.streak = min(st.streak+1, maxBackoff)
 		st.next = now.Add(w.cooldown * time.Duration(1<<(st.streak-1)))
 	}
-	w.recent = append(w.recent, now)
+	w.limit.take(now)
 	w.report(cur, due)
 }
 
