@@ -23,9 +23,7 @@ import (
 // the OnReport function; a later report must fail at once, not queue; and
 // Stop must return.
 func TestStalledStderrDoesNotHang(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "stderrchild")
-	out, err := exec.Command("go", "build", "-o", bin, "../testdata/stderrchild").CombinedOutput()
-	require.NoError(t, err, "build testdata/stderrchild:\n%s", out)
+	bin := buildStderrChild(t)
 
 	fifo := filepath.Join(t.TempDir(), "stderr")
 	require.NoError(t, unix.Mkfifo(fifo, 0o600))

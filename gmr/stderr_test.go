@@ -18,15 +18,22 @@ import (
 	"github.com/gmr-go/gmr/formatters"
 )
 
+// buildStderrChild builds testdata/stderrchild and returns its path.
+func buildStderrChild(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "stderrchild")
+	out, err := exec.Command("go", "build", "-o", bin, "../testdata/stderrchild").CombinedOutput()
+	require.NoError(t, err, "build testdata/stderrchild:\n%s", out)
+	return bin
+}
+
 // TestBrokenStderrDoesNotKill starts a service whose stderr is a pipe, lets
 // the pipe's reader exit, as a dead log shipper or `svc 2>&1 | head` does,
 // and signals it three times: without GMR_DIR (the report itself goes to
 // the broken pipe) and with it (only gmr's notice does). The service must
 // live, and its report files must be complete.
 func TestBrokenStderrDoesNotKill(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "stderrchild")
-	out, err := exec.Command("go", "build", "-o", bin, "../testdata/stderrchild").CombinedOutput()
-	require.NoError(t, err, "build testdata/stderrchild:\n%s", out)
+	bin := buildStderrChild(t)
 
 	for _, withDir := range []bool{false, true} {
 		name := map[bool]string{false: "to stderr", true: "to GMR_DIR"}[withDir]
