@@ -508,13 +508,18 @@ func (m matcher) pairs(s string, spans []span) []span {
 		// (map[token:x], {Password:x}) or a compact header (X-Api-Key:x),
 		// but not host:port or scheme://.
 		compact := c == ':' && !quoted && (v >= len(s) || !isBlank(s[v]))
-		if compact && (v >= len(s) || s[v] != '"' && s[v] != '\'' && isPort(s[v:compactEnd(s, v)]) || strings.HasPrefix(s[v:], "//")) {
+		if compact && (v >= len(s) || strings.HasPrefix(s[v:], "//")) {
 			continue
 		}
 		for v < len(s) && isBlank(s[v]) {
 			v++
 		}
 		if v >= len(s) || !m.secret(key) {
+			continue
+		}
+		if compact && portLike(s, v) && !strongKey(key) {
+			// auth:8443, session.go:118:12, redis://session:6379/0; but
+			// {Password:123456} is a password.
 			continue
 		}
 		var e int
@@ -540,6 +545,8 @@ func (m matcher) pairs(s string, spans []span) []span {
 			} else {
 				e = len(s)
 			}
+		case compact && (s[v] == '[' || s[v] == '{'):
+			e = closingBracket(s, v) // {Secret:[104 117 110]}
 		case compact:
 			e = compactEnd(s, v)
 		case c == ':' && !quoted:
@@ -564,13 +571,52 @@ func (m matcher) pairs(s string, spans []span) []span {
 }
 
 // compactEnd returns where a key:value pair's value that starts at v ends:
-// at white space, a quote, or one of ] } ) , ; & @.
+// at white space, a quote, or one of ] } , ; &, which close Go's %v of a
+// map or struct or separate pairs.
 func compactEnd(s string, v int) int {
 	e := v
-	for e < len(s) && !isSpace(s[e]) && !strings.ContainsRune("]}),;&@\"'", rune(s[e])) {
+	for e < len(s) && !isSpace(s[e]) && !strings.ContainsRune("]},;&\"'", rune(s[e])) {
 		e++
 	}
 	return e
+}
+
+// portLike reports whether the value at v starts with a port or line
+// number: digits, then the end, '/', ':' or a character no key holds.
+func portLike(s string, v int) bool {
+	e := v
+	for e < len(s) && '0' <= s[e] && s[e] <= '9' {
+		e++
+	}
+	return e > v && (e == len(s) || s[e] == '/' || s[e] == ':' || !isKeyChar(s[e]))
+}
+
+// strongKey reports whether key's last word is one of the strongest
+// patterns, whose value is a secret even when it looks like a number.
+func strongKey(key string) bool {
+	ws := words(key)
+	if len(ws) == 0 {
+		return false
+	}
+	last := strings.TrimSuffix(ws[len(ws)-1], "s")
+	return slices.ContainsFunc(suffixes, func(p string) bool { return strings.HasSuffix(last, p) })
+}
+
+// closingBracket returns the index just past the bracket that closes the
+// one at v, counting nested brackets of either kind, or len(s).
+func closingBracket(s string, v int) int {
+	depth := 0
+	for i := v; i < len(s); i++ {
+		switch s[i] {
+		case '[', '{':
+			depth++
+		case ']', '}':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return len(s)
 }
 
 // closingQuote returns the index of the quote q that closes a quoted string

@@ -399,6 +399,42 @@ func FuzzArgs(f *testing.F) {
 	})
 }
 
+// TestRedactValueCompactPairs checks the key:value rule both ways: what it
+// must mask, and the ordinary text it must leave alone.
+func TestRedactValueCompactPairs(t *testing.T) {
+	var r Redactor
+	for _, tt := range []struct{ in, want string }{
+		{"{Password:p@ssw0rd}", "{Password:***}"},
+		{"map[password:hunter)2 user:bob]", "map[password:*** user:bob]"},
+		{"{Secret:[104 117 110] N:1}", "{Secret:*** N:1}"},
+		{"{Password:123456}", "{Password:***}"},
+		{"token:8675309", "token:***"},
+	} {
+		assert.Equal(t, tt.want, r.Value(tt.in), "Value(%q)", tt.in)
+	}
+	for _, in := range []string{
+		"12:30:45",
+		"2024-01-02T12:30:45Z",
+		"[fe80::1]:8080",
+		"fe80::1:2:3",
+		"http://auth:8080/login",
+		"http://auth-service:8080/v1/check",
+		"redis://session:6379/0",
+		"dial tcp auth:8443: connect: connection refused",
+		"auth-server:8443/health",
+		"/src/auth/token.go:42:7: undefined: x",
+		"token.go:42 +0x1d",
+		"panic at session.go:118:12",
+		"{Host:db Port:5432 Timeout:5s}",
+		"docker.io/library/redis@sha256:1234",
+		"git@github.com:org/repo.git",
+		"user@host:22",
+		"keyspace:db0",
+	} {
+		assert.Equal(t, in, r.Value(in), "ordinary text stays")
+	}
+}
+
 func TestRedactValueLongKeysAndLinearTime(t *testing.T) {
 	var r Redactor
 	assert.Equal(t, strings.Repeat("A", 260)+"_PASSWORD=***", r.Value(strings.Repeat("A", 260)+"_PASSWORD=hunter2"),
@@ -408,6 +444,14 @@ func TestRedactValueLongKeysAndLinearTime(t *testing.T) {
 		strings.Repeat("pwd: ", 131072),
 		strings.Repeat("ghp_aaaaaaaaaaaaaaaaaaaa password=x ", 30000),
 		strings.Repeat("a", 1<<20) + "=x" + strings.Repeat("=y", 1<<16),
+		// Colons without a blank, as key:value pairs and ports (a panic
+		// value's bytes, a hex dump): the key:value rule's value scan
+		// once ran at every colon.
+		strings.Repeat("a:", 1<<19),
+		strings.Repeat("1:", 1<<19),
+		strings.Repeat("de:ad:be:ef:", 1<<17),
+		strings.Repeat("token:1:", 1<<17),
+		strings.Repeat("password:[", 1<<16),
 	} {
 		start := time.Now()
 		out := r.Value(in)
