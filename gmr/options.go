@@ -124,7 +124,7 @@ type settings struct {
 
 	// Watchdogs and the flight recorder (shutdown.go, flight.go).
 	shutdownAfter  time.Duration // 0: no shutdown watchdog
-	shutdownSet    bool          // by WithShutdownReport
+	shutdownSet    bool          // by WithShutdownReport, or turned off by an invalid GMR_SHUTDOWN_REPORT_AFTER
 	flightAge      time.Duration // 0: no flight recorder
 	flightMaxBytes uint64        // 0: DefaultFlightRecorderMaxBytes
 	flightSet      bool          // by WithFlightRecorder
@@ -893,6 +893,7 @@ func (s *settings) resolveWatchdogs(warnings []error) []error {
 		d, err := envDuration(s.getenv, EnvShutdownReportAfter)
 		if err != nil {
 			warnings = append(warnings, envWarning(EnvShutdownReportAfter, fmt.Errorf("%w; the shutdown watchdog stays off", err)))
+			s.shutdownSet = true // off, for ShutdownStarted too, as the warning says
 		}
 		s.shutdownAfter = d
 	}

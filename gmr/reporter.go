@@ -58,7 +58,8 @@ type Reporter struct {
 	red      *redact.Redactor // the one Redactor, from every secret setting (mask.go)
 	log      *slog.Logger     // where notices go; nil: one "gmr: " text line each on stderr (notice)
 
-	mu reportLock // held while a report is made
+	mu      reportLock // held while a report is made
+	writeMu sync.Mutex // held while WriteReport writes to its writer
 
 	// Triggers, installed by Setup.
 	sig      os.Signal
@@ -170,24 +171,33 @@ func (l reportLock) lockContext(ctx context.Context) error {
 // itself. Reports are made one at a time: when ctx is done before the one
 // in progress has finished, WriteReport returns an error without a report.
 // The report is written to w after the next one may start, so a w that
-// blocks delays no other report. On a nil Reporter it returns an error and
-// writes nothing.
+// blocks delays no report to the configured destination; writes of
+// concurrent WriteReport calls are still made one at a time, so that they
+// may share a writer. On a nil Reporter it returns an error and writes
+// nothing.
 func (r *Reporter) WriteReport(ctx context.Context, w io.Writer) error {
 	if r == nil {
 		return errNilReporter
 	}
-	if err := r.mu.lockContext(ctx); err != nil {
-		return err
-	}
-	b, err := r.render(r.collect(ctx, "api"))
-	r.mu.Unlock()
+	b, err := r.renderLocked(ctx)
 	if err != nil {
 		return err
 	}
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
 	if _, err := w.Write(b); err != nil {
 		return fmt.Errorf("gmr: write report: %w", err)
 	}
 	return nil
+}
+
+// renderLocked makes and formats one report under the report lock.
+func (r *Reporter) renderLocked(ctx context.Context) ([]byte, error) {
+	if err := r.mu.lockContext(ctx); err != nil {
+		return nil, err
+	}
+	defer r.mu.Unlock()
+	return r.render(r.collect(ctx, "api"))
 }
 
 // Report makes a report and writes it to the configured destination, stderr

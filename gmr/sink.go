@@ -76,10 +76,11 @@ type writerSink struct {
 
 	busy chan struct{} // holds a token while a Write runs
 
-	mu      sync.Mutex
-	abandon chan struct{} // closed by abandonWrites; replaced by a new one
-	stuck   *pendingWrite // the Write given up on while it runs, or nil
-	dropped int           // writes refused since it was given up on
+	mu       sync.Mutex
+	abandon  chan struct{} // closed by abandonWrites; replaced by a new one
+	stopping bool          // abandonWrites was called: writes wait at most stopWriteTimeout
+	stuck    *pendingWrite // the Write given up on while it runs, or nil
+	dropped  int           // writes refused since it was given up on
 }
 
 // pendingWrite is one Write run by writerSink.write.
@@ -103,15 +104,18 @@ func (s *writerSink) write(report []byte, _ fileMeta) (string, error) {
 		s.mu.Unlock()
 		return s.name, err
 	}
-	abandon := s.abandon
+	abandon, timeout := s.abandon, s.timeout
+	if s.stopping {
+		timeout = min(timeout, stopWriteTimeout)
+	}
 	s.mu.Unlock()
 
-	timer := time.NewTimer(s.timeout)
+	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
 	case s.busy <- struct{}{}:
 	case <-timer.C:
-		return s.name, fmt.Errorf("write report to %s: not written: an earlier write has not finished in %v", s.name, s.timeout)
+		return s.name, fmt.Errorf("write report to %s: not written: an earlier write has not finished in %v", s.name, timeout)
 	case <-abandon:
 		return s.name, fmt.Errorf("write report to %s: not written: the Reporter stopped while an earlier write was blocked", s.name)
 	}
@@ -144,7 +148,7 @@ func (s *writerSink) write(report []byte, _ fileMeta) (string, error) {
 		}
 		return s.name, nil
 	case <-timer.C:
-		why = fmt.Sprintf("not done after %v (is its reader reading?)", s.timeout)
+		why = fmt.Sprintf("not done after %v (is its reader reading?)", timeout)
 	case <-abandon:
 		why = "the Reporter stopped while it was blocked"
 	}
@@ -164,14 +168,21 @@ func (s *writerSink) write(report []byte, _ fileMeta) (string, error) {
 	return s.name, fmt.Errorf("write report to %s: %s; the report may still be written if the write completes, later writes are dropped until it does", s.name, why)
 }
 
-// abandonWrites makes the writes waiting now give up, for Reporter.Stop.
-// The Write running, if any, is left to finish on its own. Writes started
-// later wait as usual.
+// stopWriteTimeout bounds each write to stderr once Stop has begun: a
+// report still being made when Stop is called, and written to a stderr
+// that has stopped draining, holds Stop up this long, not the report
+// timeout. A stderr that drains takes far less.
+const stopWriteTimeout = time.Second
+
+// abandonWrites makes the writes waiting now give up, for Reporter.Stop,
+// and bounds later ones by stopWriteTimeout. The Write running, if any, is
+// left to finish on its own.
 func (s *writerSink) abandonWrites() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	close(s.abandon)
 	s.abandon = make(chan struct{})
+	s.stopping = true
 }
 
 // checkDir creates dir (mode 0700) if it is missing, and checks that it is a

@@ -234,7 +234,7 @@ func parseRecords(b []byte) (*reportFile, error) {
 			}
 		}
 		if cur.got == cur.count {
-			data, err := json.Marshal(cur.data)
+			data, err := marshalText(cur.data)
 			if err != nil {
 				return nil, err
 			}
@@ -304,6 +304,19 @@ func (p *partial) add(i int, data, path json.RawMessage) error {
 	p.data = whole
 	p.got++
 	return nil
+}
+
+// marshalText encodes v as JSON without escaping <, > and &, as gmr writes
+// reports. The members of a joined section's objects come out sorted by
+// name: the content is the service's, the order of members may not be.
+func marshalText(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // replaceMember returns the JSON object obj with the value of its member
