@@ -193,7 +193,8 @@ func (r *Reporter) setCrashOutput() {
 // SIGUSR1 and SIGUSR2 by default anyway). Other code's signal.Notify for the
 // same signal is not affected. WriteReport still works after Stop. Stop
 // does not wait for a write to stderr that is blocked (a pipe nobody
-// reads): the report waiting on it fails, and Stop returns. Stop may be
+// reads): the report waiting on it fails, and Stop returns; a report still
+// being made when Stop is called waits at most a second for stderr. Stop may be
 // called more than once; when it returns, every goroutine gmr started has
 // exited, except one still running a hung section and one still in a
 // blocked write to stderr. On a nil Reporter it does nothing.
