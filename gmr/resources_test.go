@@ -249,6 +249,13 @@ func TestResourcesReport(t *testing.T) {
 		require.NotNil(t, m, "no top allocation site in main.go")
 		assert.Equal(t, "main.retainBlocks", m[3])
 		assert.Equal(t, "16.0 MiB", m[1])
-		assert.Contains(t, []string{"256", "257"}, m[2])
+		// 256 or 257 most often; under -race a small allocation of some
+		// 100 bytes in retainBlocks is at times sampled too, and at a
+		// 4 KiB rate its estimate adds about 38 objects (seen: 294, on
+		// Go 1.26 and 1.27).
+		objects, err := strconv.Atoi(strings.ReplaceAll(m[2], ",", ""))
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, objects, 256, "the blocks")
+		assert.LessOrEqual(t, objects, 300, "the blocks, and at most a small sampled extra")
 	})
 }
