@@ -549,6 +549,7 @@ func (m matcher) pairs(s string, spans []span) []span {
 			e = closingBracket(s, v) // {Secret:[104 117 110]}
 		case compact:
 			e = compactEnd(s, v)
+			e = bracketedRest(s, e)
 		case c == ':' && !quoted:
 			e = v
 			for e < len(s) && s[e] != '\n' && s[e] != '\r' {
@@ -579,6 +580,54 @@ func compactEnd(s string, v int) int {
 		e++
 	}
 	return e
+}
+
+// maxBracketedRest bounds how far bracketedRest looks ahead.
+const maxBracketedRest = 256
+
+// bracketedRest extends a key:value value that ended at a blank at e when
+// it is inside Go's %v of a struct or map, where a value may hold blanks
+// ({Password:two words Host:db}, map[token:a b]): over the next words, up
+// to the next "name:" or the closing bracket, if one comes within
+// maxBracketedRest bytes on the same line. Otherwise it returns e.
+func bracketedRest(s string, e int) int {
+	if e >= len(s) || !isBlank(s[e]) {
+		return e
+	}
+	end := e // the end of the last word taken
+	for i := e; i < len(s) && i-e < maxBracketedRest; {
+		switch {
+		case s[i] == '}' || s[i] == ']':
+			return end
+		case s[i] == '\n' || s[i] == '\r':
+			return e
+		case isBlank(s[i]):
+			i++
+			continue
+		}
+		// A word: a "name:" starts the next pair.
+		j := i
+		for j < len(s) && !isSpace(s[j]) && s[j] != '}' && s[j] != ']' {
+			j++
+		}
+		if k := strings.IndexByte(s[i:j], ':'); k > 0 && isIdent(s[i:i+k]) {
+			return end
+		}
+		end, i = j, j
+	}
+	return e
+}
+
+// isIdent reports whether w is a Go identifier of ASCII letters, digits and
+// '_', as a struct field or map key in %v output is.
+func isIdent(w string) bool {
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c != '_' && !('a' <= c|0x20 && c|0x20 <= 'z') && !(i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return w != ""
 }
 
 // portLike reports whether the value at v starts with a port or line

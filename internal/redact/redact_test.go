@@ -409,6 +409,11 @@ func TestRedactValueCompactPairs(t *testing.T) {
 		{"{Secret:[104 117 110] N:1}", "{Secret:*** N:1}"},
 		{"{Password:123456}", "{Password:***}"},
 		{"token:8675309", "token:***"},
+		{"connect {Password:two words Host:db}", "connect {Password:*** Host:db}"},
+		{"{Host:db Password:two words}", "{Host:db Password:***}"},
+		{"map[token:a b c user:bob]", "map[token:*** user:bob]"},
+		{"X-Api-Key:abc and more", "X-Api-Key:*** and more"}, // no bracket: one word
+		{"{Password:x}\nother: line}", "{Password:***}\nother: line}"},
 	} {
 		assert.Equal(t, tt.want, r.Value(tt.in), "Value(%q)", tt.in)
 	}
@@ -452,6 +457,7 @@ func TestRedactValueLongKeysAndLinearTime(t *testing.T) {
 		strings.Repeat("de:ad:be:ef:", 1<<17),
 		strings.Repeat("token:1:", 1<<17),
 		strings.Repeat("password:[", 1<<16),
+		strings.Repeat("{password:a b c d e f g h ", 1<<15),
 	} {
 		start := time.Now()
 		out := r.Value(in)
