@@ -101,6 +101,20 @@ func TestReportPanicCutMasksFirst(t *testing.T) {
 }
 
 // A short panic value is the trigger whole.
+// The 64 KiB masking bound falls in a password, and masking shrinks the
+// text before it (a long token= value becomes ***), pulling that cut end
+// into the kept 1 KiB: the token the bound falls in must not be kept.
+func TestReportPanicMaskingBoundInASecret(t *testing.T) {
+	head := "token=" + strings.Repeat("A", 64<<10-6-len(" postgres://user:CANARY"))
+	value := head + " postgres://user:CANARY64kurlsecret@host/db"
+	require.Greater(t, len(value), 64<<10)
+	recs, _ := reportPanicJSONL(t, value)
+	require.NotEmpty(t, recs)
+	trigger := recs[0].Header.Trigger
+	assert.NotContains(t, trigger, "CANARY")
+	assert.Contains(t, trigger, "token=***")
+}
+
 func TestReportPanicShortValue(t *testing.T) {
 	recs, _ := reportPanicJSONL(t, "boom")
 	require.NotEmpty(t, recs)

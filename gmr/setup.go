@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/gmr-go/gmr/internal/textfmt"
 )
@@ -284,17 +286,29 @@ const (
 // panicTrigger is the trigger of a ReportPanic report: the panic value's
 // text, masked, and cut to maxPanicTrigger bytes with a note of its length.
 // It masks before it cuts, so that a secret the cut falls in is masked
-// whole; and masks at most the first maxPanicMasked bytes, which hold
-// whole any secret that starts before the cut, so that a huge value costs a
-// crashing process no more than that.
+// whole. So that a huge value costs a crashing process no more, it masks
+// at most the first maxPanicMasked bytes, less the word that bound falls
+// in: cut short, that word may be a secret no rule recognises any more
+// (postgres://user:pw with no @host), and masking what comes before it can
+// shrink the text enough to bring it into the trigger.
 func (r *Reporter) panicTrigger(v any) string {
 	text := panicText(v)
 	if len(text) <= maxPanicTrigger {
 		return "panic: " + text // masked with the header
 	}
 	n := len(text)
-	text = textfmt.Cut(r.red.Value(textfmt.Cut(text, maxPanicMasked)), maxPanicTrigger)
+	if len(text) > maxPanicMasked {
+		head := textfmt.Cut(text, maxPanicMasked)
+		text = head[:strings.LastIndexFunc(head, isWordBreak)+1]
+	}
+	text = textfmt.Cut(r.red.Value(text), maxPanicTrigger)
 	return "panic: " + text + "… (cut: " + textfmt.Commas(n) + " bytes in all)"
+}
+
+// isWordBreak reports whether r ends a word of a panic value: white space,
+// or one of , ; &.
+func isWordBreak(r rune) bool {
+	return unicode.IsSpace(r) || r == ',' || r == ';' || r == '&'
 }
 
 // panicText formats a panic value, even one whose String or Error method
